@@ -1,0 +1,35 @@
+/** How objects become stored bytes and back: JSON, with resourceVersion kept out of the value. */
+import type { KubeObject } from '@kapi/apimachinery';
+import { corruptValue, valueTooLarge } from './errors.js';
+
+/** Serializes an object for storage, without metadata.resourceVersion (the backend's revision is). */
+export function encodeValue(key: string, obj: KubeObject, maxBytes: number): Buffer {
+  if (typeof obj !== 'object' || obj === null || typeof obj.metadata !== 'object' || obj.metadata === null) {
+    throw corruptValue(key, 'object has no metadata');
+  }
+  const { resourceVersion: _ignored, ...metadata } = obj.metadata;
+  const bytes = Buffer.from(JSON.stringify({ ...obj, metadata }));
+  if (bytes.length > maxBytes) throw valueTooLarge(key, bytes.length, maxBytes);
+  return bytes;
+}
+
+/** Parses stored bytes and stamps the revision they were written at; corrupt bytes are a 500. */
+export function decodeValue<T extends KubeObject = KubeObject>(key: string, bytes: Uint8Array | string, revision: number): T {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (err) {
+    throw corruptValue(key, (err as Error).message);
+  }
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw corruptValue(key, 'value is not a JSON object');
+  const value = obj as T;
+  if (typeof value.metadata !== 'object' || value.metadata === null) throw corruptValue(key, 'value has no metadata');
+  value.metadata.resourceVersion = String(revision);
+  return value;
+}
+
+/** Whether two objects are the same apart from resourceVersion (a no-op update writes nothing). */
+export function sameValue(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return strip(a) === strip(b);
+}

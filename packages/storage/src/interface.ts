@@ -1,0 +1,110 @@
+/**
+ * The storage interface every backend implements (after k8s.io/apiserver/pkg/storage.Interface).
+ * Values are Kubernetes objects kept as JSON under keys; a value's resourceVersion is the backend's
+ * revision of its last write and is never stored inside the value.
+ */
+import type { KubeObject } from '@kapi/apimachinery';
+import type { SelectionPredicate } from './predicate.js';
+import type { Watcher } from './watcher.js';
+
+/** How a list or get treats the resourceVersion it is given (metav1.ResourceVersionMatch). */
+export type ResourceVersionMatch = 'NotOlderThan' | 'Exact';
+
+export interface Preconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
+export interface GetOptions {
+  /** "" = latest; "0" = any; N = not older than N. */
+  resourceVersion?: string;
+  /** Resolve to undefined instead of throwing NotFound. */
+  ignoreNotFound?: boolean;
+}
+
+export interface ListOptions {
+  /** "" = latest (consistent); "0" = any; N = per resourceVersionMatch (default NotOlderThan). */
+  resourceVersion?: string;
+  resourceVersionMatch?: ResourceVersionMatch;
+  /** Label/field filter, limit and continue token. */
+  predicate: SelectionPredicate;
+  /** List every key under the prefix (true) or the one key (false). */
+  recursive?: boolean;
+}
+
+export interface ListResult<T extends KubeObject = KubeObject> {
+  items: T[];
+  /** The revision the list was read at. */
+  resourceVersion: number;
+  /** Token for the next page when a limit cut the list short. */
+  continue?: string;
+  /** How many items remain after this page; only when the predicate does not filter. */
+  remainingItemCount?: number;
+}
+
+export interface WatchOptions {
+  /** "" or "0" = initial state as ADDED events, then changes; N = changes after revision N. */
+  resourceVersion?: string;
+  predicate: SelectionPredicate;
+  recursive?: boolean;
+  /** Send BOOKMARK events carrying the latest revision the watcher has seen everything up to. */
+  allowWatchBookmarks?: boolean;
+  /**
+   * Send the current state as ADDED events first, then a BOOKMARK annotated
+   * k8s.io/initial-events-end. `resourceVersion` is then the minimum state to start from.
+   */
+  sendInitialEvents?: boolean;
+}
+
+/** Computes the new value from the current one inside guaranteedUpdate; may run more than once. */
+export type UpdateFunction<T extends KubeObject = KubeObject> = (current: T | undefined) => T | Promise<T>;
+
+export interface UpdateOptions {
+  preconditions?: Preconditions;
+  /** Call tryUpdate with undefined when the key is missing, and create it (otherwise NotFound). */
+  ignoreNotFound?: boolean;
+}
+
+export interface DeleteOptions<T extends KubeObject = KubeObject> {
+  preconditions?: Preconditions;
+  /** A last check on the current object before it is deleted; throw to refuse. */
+  validateDeletion?: (current: T) => void | Promise<void>;
+}
+
+export interface Storage {
+  /** A short name for logs and benchmarks ("etcd3", "sqlite", "cacher(sqlite)"). */
+  readonly name: string;
+
+  get<T extends KubeObject = KubeObject>(key: string, opts?: GetOptions): Promise<T | undefined>;
+
+  list<T extends KubeObject = KubeObject>(keyPrefix: string, opts: ListOptions): Promise<ListResult<T>>;
+
+  /** Writes `obj` at `key` if nothing is there; AlreadyExists otherwise. Returns it with its resourceVersion. */
+  create<T extends KubeObject = KubeObject>(key: string, obj: T): Promise<T>;
+
+  /**
+   * Read-modify-write: calls tryUpdate with the current value and writes its answer if the key
+   * did not change in between, retrying with the newer value when it did. Preconditions that fail
+   * give Conflict. A result equal to the current value writes nothing and keeps the revision.
+   */
+  guaranteedUpdate<T extends KubeObject = KubeObject>(
+    key: string,
+    tryUpdate: UpdateFunction<T>,
+    opts?: UpdateOptions,
+  ): Promise<T>;
+
+  /** Deletes the key and returns its last value, carrying the revision of the delete. */
+  delete<T extends KubeObject = KubeObject>(key: string, opts?: DeleteOptions<T>): Promise<T>;
+
+  watch<T extends KubeObject = KubeObject>(key: string, opts: WatchOptions): Promise<Watcher<T>>;
+
+  count(keyPrefix: string): Promise<number>;
+
+  /** The latest revision of the whole store. */
+  currentRevision(): Promise<number>;
+
+  /** Probes the backend (for /readyz). */
+  healthCheck(): Promise<void>;
+
+  close(): Promise<void>;
+}
