@@ -1,0 +1,3 @@
+export * from './backend.js';
+export * from './conformance.js';
+export * from './fixtures.js';

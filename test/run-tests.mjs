@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs the type-check and every jest suite, then prints the one summary line CI reads:
+// `tests: N passed, N failed`. A type-check failure counts as one failed test.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
+
+const tsc = run('npx', ['tsc', '-b']);
+const outDir = mkdtempSync(join(tmpdir(), 'kapi-jest-'));
+const outFile = join(outDir, 'results.json');
+const jestArgs = ['jest', '--json', `--outputFile=${outFile}`, '--maxWorkers=2', ...process.argv.slice(2)];
+const jestStatus = run('npx', jestArgs);
+
+let passed = 0;
+let failed = tsc === 0 ? 0 : 1;
+try {
+  const results = JSON.parse(readFileSync(outFile, 'utf8'));
+  passed += results.numPassedTests;
+  // Pending (skipped) tests and suites that failed to run count as failures: nothing may be skipped.
+  failed += results.numFailedTests + results.numPendingTests + results.numTodoTests + results.numRuntimeErrorTestSuites;
+} catch {
+  failed += 1;
+}
+rmSync(outDir, { recursive: true, force: true });
+if (jestStatus !== 0 && failed === 0) failed = 1;
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
