@@ -90,3 +90,28 @@ export function parseApiVersion(apiVersion: string): { group: string; version: s
     ? { group: '', version: apiVersion }
     : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
+
+/** meta.k8s.io/v1 Table, what `kubectl get` asks for. */
+export interface TableColumnDefinition {
+  name: string;
+  type: string;
+  format: string;
+  description: string;
+  priority: number;
+}
+
+export interface TableRow {
+  cells: unknown[];
+  object?: KubeObject | PartialObjectMetadata;
+}
+
+export interface Table extends TypeMeta {
+  metadata: ListMeta;
+  columnDefinitions: TableColumnDefinition[];
+  rows: TableRow[];
+}
+
+/** meta.k8s.io/v1 PartialObjectMetadata: an object's metadata alone. */
+export interface PartialObjectMetadata extends TypeMeta {
+  metadata: ObjectMeta;
+}

@@ -1,0 +1,68 @@
+/**
+ * The two services the endpoints call: the Scheme (decode/encode between a request's version and
+ * the hub) and a RestStorage per resource (the generic Store). The endpoints know nothing else.
+ */
+import type { KubeList, KubeObject } from '@kapi/apimachinery';
+import type { Watcher } from '@kapi/storage';
+import type { KindDefinition, VersionDefinition } from '../scheme/kind.js';
+import type {
+  ApiDeleteOptions,
+  ApiGetOptions,
+  ApiListOptions,
+  DeleteResult,
+  FieldValidation,
+  RequestContext,
+  UpdatedObjectFunc,
+  UpdateResult,
+  WriteOptions,
+} from './rest.js';
+
+/** A kind as served at one version: what discovery, OpenAPI and routing need. */
+export interface ServedVersion {
+  kind: KindDefinition;
+  version: VersionDefinition;
+}
+
+export interface DecodeOptions {
+  fieldValidation: FieldValidation;
+}
+
+export interface Decoded {
+  /** The object converted to the hub version, defaulted, schema-validated. */
+  object: KubeObject;
+  /** Unknown or duplicate fields when fieldValidation=Warn. */
+  warnings: string[];
+}
+
+export interface SchemeLike {
+  /** Every kind, in registration order. */
+  readonly kinds: readonly KindDefinition[];
+  /** The kind served at group/version under the plural resource name, if any. */
+  lookup(group: string, version: string, plural: string): ServedVersion | undefined;
+  /**
+   * Request body (already parsed JSON/YAML) in `version` → hub: checks apiVersion/kind (400),
+   * unknown fields per fieldValidation (Strict: 400 BadRequest 'strict decoding error: unknown field "spec.x"'),
+   * the version's schema (422 Invalid with causes), applies the version's defaults, converts to the hub.
+   */
+  decode(served: ServedVersion, body: unknown, opts: DecodeOptions): Decoded;
+  /** Hub → `version`, with apiVersion and kind set. Never mutates `hub`. */
+  encode(kind: KindDefinition, hub: KubeObject, version: string): KubeObject;
+}
+
+/** The generic Store for one resource: every verb, in hub-version objects. */
+export interface RestStorage {
+  readonly kind: KindDefinition;
+  get(ctx: RequestContext, name: string, opts: ApiGetOptions): Promise<KubeObject>;
+  list(ctx: RequestContext, opts: ApiListOptions): Promise<KubeList>;
+  watch(ctx: RequestContext, opts: ApiListOptions): Promise<Watcher>;
+  create(ctx: RequestContext, obj: KubeObject, opts: WriteOptions): Promise<KubeObject>;
+  /** PUT and PATCH; `subresource: 'status'` changes only status. */
+  update(
+    ctx: RequestContext,
+    name: string,
+    objInfo: UpdatedObjectFunc,
+    opts: WriteOptions & { subresource?: 'status'; forceAllowCreate?: boolean },
+  ): Promise<UpdateResult>;
+  delete(ctx: RequestContext, name: string, opts: ApiDeleteOptions): Promise<DeleteResult>;
+  deleteCollection(ctx: RequestContext, opts: ApiDeleteOptions, listOpts: ApiListOptions): Promise<KubeList>;
+}

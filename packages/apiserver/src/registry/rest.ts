@@ -1,0 +1,101 @@
+/**
+ * The contract between the HTTP endpoints and the generic registry Store: what a request asks
+ * for, in API terms, and what it gets back. Objects crossing it are in the hub version; the
+ * endpoints convert to and from the version of the request.
+ */
+import type { KubeList, KubeObject, Status, Table } from '@kapi/apimachinery';
+import type { Watcher } from '@kapi/storage';
+
+export type { KubeList, KubeObject, Status, Table };
+
+/** Who is asking (authentication.k8s.io UserInfo). */
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+/** Per-request facts every registry call gets. */
+export interface RequestContext {
+  /** The namespace of the URL; undefined for cluster-scoped kinds and all-namespace lists. */
+  namespace?: string;
+  user?: UserInfo;
+  /** Warning headers to send (fieldValidation=Warn, deprecated versions, …). */
+  warnings: string[];
+  /** Aborted when the client goes away or the request times out. */
+  signal?: AbortSignal;
+}
+
+/** metav1.ListOptions as parsed from the query. */
+export interface ApiListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
+  allowWatchBookmarks?: boolean;
+  sendInitialEvents?: boolean;
+  timeoutSeconds?: number;
+}
+
+export interface ApiGetOptions {
+  resourceVersion?: string;
+}
+
+export interface WriteOptions {
+  /** dryRun=All: run everything, write nothing. */
+  dryRun?: boolean;
+  fieldManager?: string;
+}
+
+export interface ApiDeleteOptions extends WriteOptions {
+  preconditions?: { uid?: string; resourceVersion?: string };
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+}
+
+/** Computes the updated object from the current one (for PUT the body; for PATCH the patched current). */
+export type UpdatedObjectFunc = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
+
+export interface UpdateResult {
+  object: KubeObject;
+  /** True when the update created the object (PUT on a missing name, where allowed): 201. */
+  created: boolean;
+}
+
+export interface DeleteResult {
+  /** The object as it was deleted, or still present with a deletionTimestamp (finalizers). */
+  object: KubeObject;
+  /** False when finalizers keep the object: the response is the object, not a Status. */
+  deleted: boolean;
+}
+
+/**
+ * Admission, as the Go stack runs it: mutating hooks may change the object, validating hooks
+ * may refuse it (throw a StatusError, usually Forbidden or Invalid).
+ */
+export interface AdmissionAttributes {
+  operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  group: string;
+  version: string;
+  kind: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name: string;
+  /** The hub object being written (undefined for DELETE). */
+  object?: KubeObject;
+  oldObject?: KubeObject;
+  user?: UserInfo;
+  dryRun: boolean;
+}
+
+export interface AdmissionPlugin {
+  name: string;
+  admit?(attrs: AdmissionAttributes): void | Promise<void>;
+  validate?(attrs: AdmissionAttributes): void | Promise<void>;
+}
