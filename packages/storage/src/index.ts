@@ -7,3 +7,4 @@ export * from './codec.js';
 export * from './revision.js';
 export * from './events.js';
 export * from './watch-driver.js';
+export * from './cacher/index.js';

@@ -1,3 +1,4 @@
 export * from './backend.js';
 export * from './conformance.js';
 export * from './fixtures.js';
+export * from './cacher-target.js';
