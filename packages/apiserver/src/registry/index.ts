@@ -1,0 +1,16 @@
+export * from './rest.js';
+export * from './interfaces.js';
+export { Store, type StoreOptions, type UpdateOptions } from './store.js';
+export { AdmissionChain } from './admission.js';
+export { getScale, updateScale, readPath, writePath, jsonPathSegments, type Scale } from './scale.js';
+export { validateListOptions, predicateFor, attrFuncFor, selectableFieldNames } from './list-options.js';
+export {
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+  validateObjectName,
+  ensureNamespaceMatchesRequest,
+} from './object-meta-validation.js';
+export { interpretStorageError } from './storage-errors.js';
+export { generateNameFrom, rfc3339 } from './naming.js';
+export { markAsDeleting, shouldDeleteDuringUpdate, checkDeletePreconditions } from './deletion.js';
+export { specChanged, statusOnlyUpdate, keepCurrentStatus } from './update-semantics.js';

@@ -1,0 +1,469 @@
+/**
+ * The generic Store (k8s.io/apiserver/pkg/registry/generic/registry/store.go): every verb of one
+ * resource over a @kapi/storage Storage, parameterised by the kind's definition and strategy.
+ * Objects in and out are in the hub version.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  OPTIMISTIC_LOCK_MESSAGE,
+  StatusError,
+  isAlreadyExists,
+  isNotFound,
+  newAlreadyExists,
+  newBadRequest,
+  newConflict,
+  newInvalid,
+  newNotFound,
+  type FieldError,
+  type GroupResource,
+  type KubeList,
+  type KubeObject,
+} from '@kapi/apimachinery';
+import {
+  namespacePrefix,
+  objectKey,
+  resourcePrefix,
+  type Preconditions,
+  type Storage,
+  type Watcher,
+} from '@kapi/storage';
+import { deepCopy, deepEqual } from '../scheme/deep.js';
+import type { KindDefinition, KindStrategy } from '../scheme/kind.js';
+import { AdmissionChain } from './admission.js';
+import { checkDeletePreconditions, markAsDeleting, shouldDeleteDuringUpdate } from './deletion.js';
+import type { RestStorage } from './interfaces.js';
+import { predicateFor, validateListOptions } from './list-options.js';
+import { generateNameFrom, rfc3339 } from './naming.js';
+import {
+  ensureNamespaceMatchesRequest,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+} from './object-meta-validation.js';
+import type {
+  AdmissionAttributes,
+  AdmissionPlugin,
+  ApiDeleteOptions,
+  ApiGetOptions,
+  ApiListOptions,
+  DeleteResult,
+  RequestContext,
+  UpdatedObjectFunc,
+  UpdateResult,
+  WriteOptions,
+} from './rest.js';
+import { interpretStorageError } from './storage-errors.js';
+import { keepCurrentStatus, specChanged, statusOnlyUpdate } from './update-semantics.js';
+
+/** How many names a generateName create tries before giving up (maxNameGenerationCreateAttempts). */
+const MAX_NAME_GENERATION_ATTEMPTS = 8;
+
+export interface StoreOptions<Hub extends KubeObject = KubeObject> {
+  kind: KindDefinition<Hub>;
+  storage: Storage;
+  /** Run on every write, in order: all admit hooks, then (after validation) all validate hooks. */
+  admission?: readonly AdmissionPlugin[];
+  /** Key root (default /registry). */
+  keyRoot?: string;
+  /** An update without metadata.resourceVersion overwrites the latest (default true, as most Go kinds). */
+  allowUnconditionalUpdate?: boolean;
+  /** PUT on a missing name creates it (default false, as sample-apiserver's strategies). */
+  allowCreateOnUpdate?: boolean;
+  /** The clock (tests pin it). */
+  now?: () => Date;
+}
+
+export type UpdateOptions = WriteOptions & { subresource?: 'status'; forceAllowCreate?: boolean };
+
+/** Thrown inside guaranteedUpdate when an update empties the finalizers of an object being deleted. */
+class EmptiedFinalizers extends Error {
+  constructor(readonly object: KubeObject) {
+    super('emptied finalizers');
+  }
+}
+
+export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
+  readonly kind: KindDefinition;
+  private readonly storage: Storage;
+  private readonly strategy: KindStrategy;
+  private readonly admission: AdmissionChain;
+  private readonly prefix: string;
+  private readonly resource: GroupResource;
+  private readonly allowUnconditionalUpdate: boolean;
+  private readonly allowCreateOnUpdate: boolean;
+  private readonly now: () => Date;
+
+  constructor(opts: StoreOptions<Hub>) {
+    this.kind = opts.kind as unknown as KindDefinition;
+    this.storage = opts.storage;
+    this.strategy = this.kind.strategy ?? {};
+    this.admission = new AdmissionChain(opts.admission);
+    this.prefix = resourcePrefix(this.kind.group, this.kind.plural, opts.keyRoot);
+    this.resource = { group: this.kind.group, resource: this.kind.plural };
+    this.allowUnconditionalUpdate = opts.allowUnconditionalUpdate ?? true;
+    this.allowCreateOnUpdate = opts.allowCreateOnUpdate ?? false;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  private get hasStatusSubresource(): boolean {
+    return this.kind.subresources?.status === true;
+  }
+
+  // ---- keys -------------------------------------------------------------------------------
+
+  /** The key of `name` in the request's namespace (NamespaceKeyFunc / NoNamespaceKeyFunc). */
+  private keyFor(ctx: RequestContext, name: string): string {
+    if (!name) throw newBadRequest('Name parameter required.');
+    if (name === '.' || name === '..' || name.includes('/') || name.includes('%')) {
+      throw newBadRequest(`Name parameter invalid: ${JSON.stringify(name)}: may not be '.', '..', or contain '/' or '%'`);
+    }
+    if (!this.kind.namespaced) return objectKey(this.prefix, name);
+    if (!ctx.namespace) throw newBadRequest('Namespace parameter required.');
+    return objectKey(this.prefix, name, ctx.namespace);
+  }
+
+  /** Where a list or watch looks: the resource, or one namespace of it. */
+  private scopePrefix(ctx: RequestContext): string {
+    return this.kind.namespaced && ctx.namespace ? namespacePrefix(this.prefix, ctx.namespace) : this.prefix;
+  }
+
+  private interpret(err: unknown, name: string): unknown {
+    return interpretStorageError(err, this.resource, name);
+  }
+
+  private invalid(name: string, errs: FieldError[]): StatusError {
+    return newInvalid(this.kind.group, this.kind.kind, name, errs);
+  }
+
+  private attributes(
+    ctx: RequestContext,
+    operation: AdmissionAttributes['operation'],
+    name: string,
+    dryRun: boolean,
+    object?: KubeObject,
+    oldObject?: KubeObject,
+    subresource?: string,
+  ): AdmissionAttributes {
+    return {
+      operation,
+      group: this.kind.group,
+      version: this.kind.hubVersion,
+      kind: this.kind.kind,
+      resource: this.kind.plural,
+      ...(subresource ? { subresource } : {}),
+      ...(this.kind.namespaced && ctx.namespace ? { namespace: ctx.namespace } : {}),
+      name,
+      ...(object ? { object } : {}),
+      ...(oldObject ? { oldObject } : {}),
+      ...(ctx.user ? { user: ctx.user } : {}),
+      dryRun,
+    };
+  }
+
+  // ---- reads ------------------------------------------------------------------------------
+
+  async get(ctx: RequestContext, name: string, opts: ApiGetOptions): Promise<KubeObject> {
+    const key = this.keyFor(ctx, name);
+    let obj: KubeObject | undefined;
+    try {
+      obj = await this.storage.get(key, { resourceVersion: opts.resourceVersion ?? '', ignoreNotFound: true });
+    } catch (err) {
+      throw this.interpret(err, name);
+    }
+    if (!obj) throw newNotFound(this.resource, name);
+    return obj;
+  }
+
+  async list(ctx: RequestContext, opts: ApiListOptions): Promise<KubeList> {
+    validateListOptions(opts, false);
+    const predicate = predicateFor(this.kind, opts, false);
+    const single = this.singleKey(ctx, predicate.field.requiresExactMatch('metadata.name'));
+    const result = await this.storage.list(single ?? this.scopePrefix(ctx), {
+      resourceVersion: opts.resourceVersion ?? '',
+      ...(opts.resourceVersionMatch ? { resourceVersionMatch: opts.resourceVersionMatch } : {}),
+      predicate,
+      recursive: single === undefined,
+    });
+    return {
+      metadata: {
+        resourceVersion: String(result.resourceVersion),
+        ...(result.continue ? { continue: result.continue } : {}),
+        ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
+      },
+      items: result.items,
+    };
+  }
+
+  async watch(ctx: RequestContext, opts: ApiListOptions): Promise<Watcher> {
+    validateListOptions(opts, true);
+    const predicate = predicateFor(this.kind, opts, true);
+    const single = this.singleKey(ctx, predicate.field.requiresExactMatch('metadata.name'));
+    return this.storage.watch(single ?? this.scopePrefix(ctx), {
+      resourceVersion: opts.resourceVersion ?? '',
+      predicate,
+      recursive: single === undefined,
+      ...(opts.allowWatchBookmarks !== undefined ? { allowWatchBookmarks: opts.allowWatchBookmarks } : {}),
+      ...(opts.sendInitialEvents !== undefined ? { sendInitialEvents: opts.sendInitialEvents } : {}),
+    });
+  }
+
+  /** A selector pinning metadata.name reads one key (SelectionPredicate.MatchesSingle). */
+  private singleKey(ctx: RequestContext, name: string | undefined): string | undefined {
+    if (!name || (this.kind.namespaced && !ctx.namespace)) return undefined;
+    try {
+      return this.keyFor(ctx, name);
+    } catch {
+      return undefined;
+    }
+  }
+
+  // ---- create -----------------------------------------------------------------------------
+
+  async create(ctx: RequestContext, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const generating = !obj.metadata?.name && !!obj.metadata?.generateName;
+    if (!generating) return this.createOnce(ctx, obj, opts);
+    let lastName = '';
+    for (let attempt = 0; attempt < MAX_NAME_GENERATION_ATTEMPTS; attempt++) {
+      try {
+        return await this.createOnce(ctx, obj, opts);
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        lastName = (err as StatusError).status.details?.name ?? '';
+      }
+    }
+    throw new StatusError(
+      409,
+      'AlreadyExists',
+      `${this.kind.plural}.${this.kind.group} "${lastName}" already exists, the server was not able to generate a unique name for the object`,
+      { name: lastName, group: this.kind.group, kind: this.kind.plural, retryAfterSeconds: 1 },
+    );
+  }
+
+  private async createOnce(ctx: RequestContext, input: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const obj = await this.prepareCreate(ctx, deepCopy(input), opts);
+    const name = obj.metadata.name as string;
+    const key = this.keyFor(ctx, name);
+    if (opts.dryRun) {
+      const existing = await this.storage.get(key, { ignoreNotFound: true });
+      if (existing) throw newAlreadyExists(this.resource, name);
+      return obj;
+    }
+    try {
+      return await this.storage.create(key, obj);
+    } catch (err) {
+      throw this.interpret(err, name);
+    }
+  }
+
+  /**
+   * Everything a create does before the write (rest.BeforeCreate and the admission around it):
+   * namespace, mutating admission, system fields, generated name, strategy, validation,
+   * validating admission.
+   */
+  private async prepareCreate(ctx: RequestContext, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    obj.metadata ??= {};
+    ensureNamespaceMatchesRequest(obj.metadata, this.kind.namespaced, ctx.namespace);
+    const dryRun = opts.dryRun === true;
+    await this.admission.admit(this.attributes(ctx, 'CREATE', obj.metadata.name ?? '', dryRun, obj));
+    // Admission may not move the object to another namespace.
+    ensureNamespaceMatchesRequest(obj.metadata, this.kind.namespaced, ctx.namespace);
+
+    const meta = obj.metadata;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = rfc3339(this.now());
+    if (!meta.name && meta.generateName) meta.name = generateNameFrom(meta.generateName);
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    meta.generation = 1;
+    if (this.hasStatusSubresource) delete obj.status;
+    this.strategy.prepareForCreate?.(obj);
+
+    const errs = this.strategy.validate?.(obj) ?? [];
+    if (errs.length === 0) errs.push(...validateObjectMeta(meta, this.kind.namespaced));
+    if (errs.length > 0) throw this.invalid(meta.name ?? '', errs);
+    this.strategy.canonicalize?.(obj);
+
+    await this.admission.validate(this.attributes(ctx, 'CREATE', meta.name ?? '', dryRun, deepCopy(obj)));
+    return obj;
+  }
+
+  // ---- update -----------------------------------------------------------------------------
+
+  async update(ctx: RequestContext, name: string, objInfo: UpdatedObjectFunc, opts: UpdateOptions): Promise<UpdateResult> {
+    const key = this.keyFor(ctx, name);
+    const mayCreate = this.allowCreateOnUpdate || opts.forceAllowCreate === true;
+    let created = false;
+    const tryUpdate = async (current: KubeObject | undefined): Promise<KubeObject> => {
+      created = false;
+      if (!current) {
+        if (!mayCreate || opts.subresource) throw newNotFound(this.resource, name);
+        created = true;
+        return this.prepareCreateOnUpdate(ctx, name, await objInfo(undefined), opts);
+      }
+      return this.prepareUpdate(ctx, name, current, deepCopy(await objInfo(deepCopy(current))), opts);
+    };
+
+    try {
+      if (opts.dryRun) {
+        const current = await this.storage.get(key, { ignoreNotFound: true });
+        return { object: await tryUpdate(current), created };
+      }
+      const object = await this.storage.guaranteedUpdate(key, tryUpdate, { ignoreNotFound: mayCreate && !opts.subresource });
+      return { object, created };
+    } catch (err) {
+      if (err instanceof EmptiedFinalizers) return this.deleteEmptied(key, name, err.object, opts.dryRun === true);
+      throw this.interpret(err, name);
+    }
+  }
+
+  private async prepareCreateOnUpdate(ctx: RequestContext, name: string, input: KubeObject, opts: UpdateOptions): Promise<KubeObject> {
+    const obj = deepCopy(input);
+    obj.metadata ??= {};
+    if (obj.metadata.name && obj.metadata.name !== name) throw this.nameMismatch(obj.metadata.name, name);
+    obj.metadata.name = name;
+    delete obj.metadata.generateName;
+    return this.prepareCreate(ctx, obj, opts);
+  }
+
+  private nameMismatch(bodyName: string, urlName: string): StatusError {
+    return newBadRequest(`the name of the object (${bodyName}) does not match the name on the URL (${urlName})`);
+  }
+
+  /**
+   * The object an update writes, given the current one and the one asked for (store.go Update's
+   * tryUpdate with rest.BeforeUpdate): RV check, subresource rules, immutable fields, generation,
+   * strategy, validation, admission. Returns `current` itself when nothing changes.
+   */
+  private async prepareUpdate(
+    ctx: RequestContext,
+    name: string,
+    current: KubeObject,
+    asked: KubeObject,
+    opts: UpdateOptions,
+  ): Promise<KubeObject> {
+    asked.metadata ??= {};
+    const askedRV = asked.metadata.resourceVersion ?? '';
+    if (askedRV === '' && !this.allowUnconditionalUpdate) {
+      throw newInvalid(this.kind.group, this.kind.plural, name, [
+        { type: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+      ]);
+    }
+    if (askedRV !== '' && askedRV !== current.metadata.resourceVersion) {
+      throw newConflict(this.resource, name, OPTIMISTIC_LOCK_MESSAGE);
+    }
+
+    let obj: KubeObject;
+    if (opts.subresource === 'status') {
+      obj = statusOnlyUpdate(current, asked);
+    } else {
+      obj = asked;
+      if (this.hasStatusSubresource) keepCurrentStatus(obj, current);
+    }
+    const meta = obj.metadata;
+    const old = current.metadata;
+    meta.resourceVersion = old.resourceVersion;
+    if (!meta.name) meta.name = name;
+    if (meta.name !== name) throw this.nameMismatch(meta.name, name);
+    ensureNamespaceMatchesRequest(meta, this.kind.namespaced, ctx.namespace);
+
+    const dryRun = opts.dryRun === true;
+    await this.admission.admit(this.attributes(ctx, 'UPDATE', name, dryRun, obj, deepCopy(current), opts.subresource));
+
+    // rest.BeforeUpdate: requests cannot set generation, timestamps or (once set) the deletion fields.
+    meta.generation = old.generation;
+    if (opts.subresource !== 'status') this.strategy.prepareForUpdate?.(obj, current);
+    if (!meta.uid) meta.uid = old.uid;
+    if (old.creationTimestamp) meta.creationTimestamp = old.creationTimestamp;
+    if (old.deletionTimestamp) meta.deletionTimestamp = old.deletionTimestamp;
+    if (old.deletionGracePeriodSeconds !== undefined && meta.deletionGracePeriodSeconds === undefined) {
+      meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+    }
+    if (specChanged(obj, current, this.hasStatusSubresource)) meta.generation = (old.generation ?? 0) + 1;
+
+    const errs = validateObjectMetaUpdate(meta, old, this.kind.namespaced);
+    const strategyErrs = this.strategy.validateUpdate ? this.strategy.validateUpdate(obj, current) : (this.strategy.validate?.(obj) ?? []);
+    errs.push(...strategyErrs);
+    if (errs.length > 0) throw this.invalid(name, errs);
+    this.strategy.canonicalize?.(obj);
+
+    await this.admission.validate(this.attributes(ctx, 'UPDATE', name, dryRun, deepCopy(obj), deepCopy(current), opts.subresource));
+
+    if (shouldDeleteDuringUpdate(obj, current)) throw new EmptiedFinalizers(obj);
+    // A no-op update writes nothing and keeps the resourceVersion.
+    return deepEqual(obj, current) ? current : obj;
+  }
+
+  /** The update emptied the finalizers of an object being deleted: delete it now. */
+  private async deleteEmptied(key: string, name: string, obj: KubeObject, dryRun: boolean): Promise<UpdateResult> {
+    if (dryRun) return { object: obj, created: false };
+    try {
+      const deleted = await this.storage.delete(key);
+      return { object: { ...obj, metadata: { ...obj.metadata, resourceVersion: deleted.metadata.resourceVersion } }, created: false };
+    } catch (err) {
+      // Several updates may race to remove the last finalizer; the object is gone either way.
+      if (isNotFound(err)) return { object: obj, created: false };
+      throw this.interpret(err, name);
+    }
+  }
+
+  // ---- delete -----------------------------------------------------------------------------
+
+  async delete(ctx: RequestContext, name: string, opts: ApiDeleteOptions): Promise<DeleteResult> {
+    const key = this.keyFor(ctx, name);
+    const current = await this.get(ctx, name, {});
+    checkDeletePreconditions(this.kind, current, opts);
+    const dryRun = opts.dryRun === true;
+    const attrs = this.attributes(ctx, 'DELETE', name, dryRun, undefined, deepCopy(current));
+    await this.admission.admit(attrs);
+    await this.admission.validate(attrs);
+    const preconditions = this.storagePreconditions(opts);
+
+    if ((current.metadata.finalizers ?? []).length > 0) {
+      const mark = (existing: KubeObject | undefined): KubeObject => {
+        if (!existing) throw newNotFound(this.resource, name);
+        const obj = deepCopy(existing);
+        markAsDeleting(obj, this.now());
+        return deepEqual(obj, existing) ? existing : obj;
+      };
+      if (dryRun) return { object: mark(current), deleted: false };
+      try {
+        const object = await this.storage.guaranteedUpdate(key, mark, preconditions ? { preconditions } : {});
+        return { object, deleted: false };
+      } catch (err) {
+        throw this.interpret(err, name);
+      }
+    }
+
+    if (dryRun) return { object: current, deleted: true };
+    try {
+      const object = await this.storage.delete(key, preconditions ? { preconditions } : {});
+      return { object, deleted: true };
+    } catch (err) {
+      throw this.interpret(err, name);
+    }
+  }
+
+  private storagePreconditions(opts: ApiDeleteOptions): Preconditions | undefined {
+    const pre = opts.preconditions;
+    if (!pre || (pre.uid === undefined && pre.resourceVersion === undefined)) return undefined;
+    return {
+      ...(pre.uid !== undefined ? { uid: pre.uid } : {}),
+      ...(pre.resourceVersion !== undefined ? { resourceVersion: pre.resourceVersion } : {}),
+    };
+  }
+
+  async deleteCollection(ctx: RequestContext, opts: ApiDeleteOptions, listOpts: ApiListOptions): Promise<KubeList> {
+    const listed = await this.list(ctx, listOpts);
+    const items: KubeObject[] = [];
+    for (const item of listed.items) {
+      const itemCtx: RequestContext = { ...ctx, ...(this.kind.namespaced ? { namespace: item.metadata.namespace } : {}) };
+      try {
+        items.push((await this.delete(itemCtx, item.metadata.name ?? '', opts)).object);
+      } catch (err) {
+        // Deleted by someone else in the meantime: that is what was asked.
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return { metadata: { resourceVersion: listed.metadata.resourceVersion }, items };
+  }
+}

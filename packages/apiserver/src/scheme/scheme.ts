@@ -1,0 +1,158 @@
+/**
+ * The Scheme: every kind, its versions, and the way a request body in one version becomes a hub
+ * object (decode) and a hub object becomes a response in any version (encode).
+ */
+import {
+  apiVersionOf,
+  newBadRequest,
+  newInvalid,
+  type KubeObject,
+} from '@kapi/apimachinery';
+import type { Decoded, DecodeOptions, SchemeLike, ServedVersion } from '../registry/interfaces.js';
+import { deepCopy, isPlainObject } from './deep.js';
+import type { KindDefinition, VersionDefinition } from './kind.js';
+import { checkKindDefinition } from './kind-checks.js';
+import { objectSchemaFor } from './object-meta-schema.js';
+import { applySchemaDefaults } from './schema-defaults.js';
+import { compileSchemaValidator, type SchemaValidator } from './schema-validator.js';
+import { pruneUnknownFields } from './unknown-fields.js';
+
+interface CompiledVersion {
+  kind: KindDefinition;
+  version: VersionDefinition;
+  /** The version's schema with apiVersion, kind and metadata added. */
+  schema: ReturnType<typeof objectSchemaFor>;
+  validate: SchemaValidator;
+}
+
+const versionKey = (group: string, version: string, name: string): string => `${group}/${version}/${name}`;
+
+export class Scheme implements SchemeLike {
+  private readonly registered: KindDefinition[] = [];
+  /** group/version/plural → served version. */
+  private readonly byResource = new Map<string, CompiledVersion>();
+  /** group/version/Kind → every declared version (served or not). */
+  private readonly byKind = new Map<string, CompiledVersion>();
+
+  get kinds(): readonly KindDefinition[] {
+    return this.registered;
+  }
+
+  /** Registers a kind; throws when it is malformed or clashes with one already registered. */
+  addKind<Hub extends KubeObject>(def: KindDefinition<Hub>): this {
+    const kind = def as unknown as KindDefinition;
+    checkKindDefinition(kind);
+    for (const version of kind.versions) {
+      const resourceKey = versionKey(kind.group, version.name, kind.plural);
+      if (this.byResource.has(resourceKey) || this.byKind.has(versionKey(kind.group, version.name, kind.kind))) {
+        throw new Error(`kind ${kind.kind}.${kind.group}: ${kind.group}/${version.name} ${kind.plural} is already registered`);
+      }
+    }
+    for (const version of kind.versions) {
+      const schema = objectSchemaFor(version.schema);
+      const compiled: CompiledVersion = { kind, version, schema, validate: compileSchemaValidator(schema) };
+      this.byKind.set(versionKey(kind.group, version.name, kind.kind), compiled);
+      if (version.served !== false) this.byResource.set(versionKey(kind.group, version.name, kind.plural), compiled);
+    }
+    this.registered.push(kind);
+    return this;
+  }
+
+  lookup(group: string, version: string, plural: string): ServedVersion | undefined {
+    const compiled = this.byResource.get(versionKey(group, version, plural));
+    return compiled && { kind: compiled.kind, version: compiled.version };
+  }
+
+  /** The kind registered under group and Kind name, if any. */
+  lookupKind(group: string, kind: string): KindDefinition | undefined {
+    return this.registered.find((k) => k.group === group && k.kind === kind);
+  }
+
+  decode(served: ServedVersion, body: unknown, opts: DecodeOptions): Decoded {
+    const { kind, version } = served;
+    const compiled = this.compiled(kind, version.name);
+    if (!isPlainObject(body)) throw newBadRequest(`the body of the request must be a JSON object, not ${describeJson(body)}`);
+    const obj = deepCopy(body);
+    checkTypeMeta(obj, kind, version.name);
+    obj.apiVersion = apiVersionOf(kind.group, version.name);
+    obj.kind = kind.kind;
+    if (!isPlainObject(obj.metadata)) {
+      if (obj.metadata !== undefined && obj.metadata !== null) {
+        throw newBadRequest(`metadata: expected an object, got ${describeJson(obj.metadata)}`);
+      }
+      obj.metadata = {};
+    }
+    dropNullMembers(obj.metadata as Record<string, unknown>);
+
+    const warnings: string[] = [];
+    const unknown = pruneUnknownFields(obj, compiled.schema);
+    if (unknown.length > 0) {
+      const messages = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
+      if (opts.fieldValidation === 'Strict') throw newBadRequest(`strict decoding error: ${messages.join(', ')}`);
+      if (opts.fieldValidation === 'Warn') warnings.push(...messages);
+    }
+
+    applySchemaDefaults(obj, compiled.schema);
+    const typed = obj as KubeObject;
+    version.default?.(typed);
+    const errors = compiled.validate(typed);
+    if (errors.length > 0) throw newInvalid(kind.group, kind.kind, typed.metadata.name ?? '', errors);
+
+    return { object: this.toHub(kind, version, typed), warnings };
+  }
+
+  encode(kind: KindDefinition, hub: KubeObject, version: string): KubeObject {
+    const target = this.compiled(kind, version).version;
+    const copy = deepCopy(hub);
+    const converted = version === kind.hubVersion || !target.fromHub ? copy : target.fromHub(copy);
+    return withTypeMeta(converted, apiVersionOf(kind.group, version), kind.kind);
+  }
+
+  /** Converts an object of `kind` from one of its versions to another (through the hub). */
+  convert(kind: KindDefinition, obj: KubeObject, toVersion: string): KubeObject {
+    const from = obj.apiVersion ? obj.apiVersion.slice(obj.apiVersion.indexOf('/') + 1) : kind.hubVersion;
+    const hub = this.toHub(kind, this.compiled(kind, from).version, deepCopy(obj));
+    return this.encode(kind, hub, toVersion);
+  }
+
+  private toHub(kind: KindDefinition, version: VersionDefinition, obj: KubeObject): KubeObject {
+    const hub = version.name === kind.hubVersion || !version.toHub ? obj : version.toHub(obj);
+    return withTypeMeta(hub, apiVersionOf(kind.group, kind.hubVersion), kind.kind);
+  }
+
+  private compiled(kind: KindDefinition, version: string): CompiledVersion {
+    const compiled = this.byKind.get(versionKey(kind.group, version, kind.kind));
+    if (!compiled) throw new Error(`kind ${kind.kind}.${kind.group} has no version ${version} in this scheme`);
+    return compiled;
+  }
+}
+
+/** apiVersion and kind first, as kube-apiserver orders them. */
+function withTypeMeta(obj: KubeObject, apiVersion: string, kind: string): KubeObject {
+  const { apiVersion: _a, kind: _k, ...rest } = obj;
+  return { apiVersion, kind, ...rest } as KubeObject;
+}
+
+function checkTypeMeta(obj: Record<string, unknown>, kind: KindDefinition, version: string): void {
+  const expectedApiVersion = apiVersionOf(kind.group, version);
+  const { apiVersion, kind: bodyKind } = obj;
+  if (apiVersion !== undefined && apiVersion !== '' && apiVersion !== expectedApiVersion) {
+    throw newBadRequest(
+      `the API version in the data (${String(apiVersion)}) does not match the expected API version (${expectedApiVersion})`,
+    );
+  }
+  if (bodyKind !== undefined && bodyKind !== '' && bodyKind !== kind.kind) {
+    throw newBadRequest(`the kind in the data (${String(bodyKind)}) does not match the expected kind (${kind.kind})`);
+  }
+}
+
+/** Go decodes JSON null into zero values; treat null metadata members as absent. */
+function dropNullMembers(record: Record<string, unknown>): void {
+  for (const key of Object.keys(record)) if (record[key] === null) delete record[key];
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
