@@ -8,3 +8,4 @@ export * from './revision.js';
 export * from './events.js';
 export * from './watch-driver.js';
 export * from './cacher/index.js';
+export * from './sqlite/index.js';

@@ -170,10 +170,9 @@ export class Cacher implements Storage {
     return (recursive ? this.listFromCache(key, opts) : this.listOneFromCache(key, opts)) as ListResult<T>;
   }
 
-  async count(keyPrefix: string): Promise<number> {
-    const prefix = normalizePrefix(keyPrefix, true);
-    if (!this.serves(prefix)) return this.backend.count(keyPrefix);
-    return this.store.countUnder(prefix);
+  /** Counted by the backend, as Go's cacher does: a count must see the writes just acknowledged. */
+  count(keyPrefix: string): Promise<number> {
+    return this.backend.count(keyPrefix);
   }
 
   currentRevision(): Promise<number> {

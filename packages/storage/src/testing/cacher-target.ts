@@ -127,6 +127,8 @@ export function cacherTarget(inner: ConformanceTarget, options: Omit<CacherOptio
     name: `cacher(${inner.name})`,
     async setup(): Promise<ConformanceBackend> {
       const backend = await inner.setup();
+      // Bookmarks every second, as the backends' targets do: the suite waits at most 15 s for one.
+      options = { bookmarkIntervalMs: 1000, ...options };
       let cached = new PerResourceCachers(backend.storage, options);
       const target: ConformanceBackend = {
         storage: cached,

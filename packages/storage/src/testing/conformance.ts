@@ -419,10 +419,12 @@ export function describeStorageConformance(target: ConformanceTarget): void {
         const p = freshPrefix('compact');
         const a = await storage.create(`${p}a`, widget('a'));
         await storage.guaranteedUpdate<Widget>(`${p}a`, (cur) => ({ ...cur!, spec: { count: 1 } }));
-        const page = await storage.list(p, { recursive: true, predicate: new SelectionPredicate({ limit: 1 }) });
         await storage.create(`${p}b`, widget('b'));
-        await backend.compact();
+        const page = await storage.list(p, { recursive: true, predicate: new SelectionPredicate({ limit: 1 }) });
+        expect(page.continue).toBeTruthy();
+        // Write once more so that the page's revision is strictly older than the compaction.
         await storage.create(`${p}c`, widget('c'));
+        await backend.compact();
 
         const status = await expiredWatchStatus(() => watch(p, { resourceVersion: String(rvOf(a) - 1), recursive: true, predicate: everything }));
         expect(status).toMatchObject({ code: 410 });

@@ -2,3 +2,4 @@ export * from './backend.js';
 export * from './conformance.js';
 export * from './fixtures.js';
 export * from './cacher-target.js';
+export * from './sqlite-target.js';

@@ -1,0 +1,3 @@
+import { cacherTarget, describeStorageConformance, sqliteTarget } from '@kapi/storage/testing';
+
+describeStorageConformance(cacherTarget(sqliteTarget()));

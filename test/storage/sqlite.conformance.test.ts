@@ -1,0 +1,3 @@
+import { describeStorageConformance, sqliteTarget } from '@kapi/storage/testing';
+
+describeStorageConformance(sqliteTarget());
