@@ -1,0 +1,5 @@
+export * from './certs.js';
+export * from './x509-verify.js';
+export * from './authn.js';
+export * from './authz.js';
+export * from './standalone.js';

@@ -1,0 +1,128 @@
+/**
+ * The sample server's command-line flags, named and defaulted as the Go sample-apiserver's
+ * (k8s.io/apiserver options: SecureServing, Etcd, ServerRun), parsed with commander.
+ */
+import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
+
+export type StorageBackend = 'sqlite' | 'etcd3';
+export const STORAGE_BACKENDS: readonly StorageBackend[] = ['sqlite', 'etcd3'];
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export interface ServerOptions {
+  securePort: number;
+  bindAddress: string;
+  storageBackend: StorageBackend;
+  etcdServers: string[];
+  /** Where the sqlite backend keeps its database. */
+  dataDir: string;
+  /** Where generated certificates live when --tls-cert-file/--tls-private-key-file are not given. */
+  certDir: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  clientCAFile?: string;
+  maxRequestsInFlight: number;
+  maxMutatingRequestsInFlight: number;
+  shutdownTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration ("30s", "1m30s", "500ms") or a bare number of seconds, in milliseconds. */
+export function parseDuration(value: string): number {
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
+    throw new InvalidArgumentError(`invalid duration "${value}" (examples: 30s, 1m30s, 500ms)`);
+  }
+  return Math.round(parts.reduce((total, p) => total + Number(p[1]) * DURATION_UNITS_MS[p[2]!]!, 0));
+}
+
+function parseNonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('must be a non-negative integer');
+  return Number(value);
+}
+
+function parsePort(value: string): number {
+  const port = parseNonNegativeInt(value);
+  if (port > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return port;
+}
+
+/** A Go string slice: comma-separated, and the flag may repeat. */
+function appendList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+}
+
+interface RawOptions {
+  securePort: number;
+  bindAddress: string;
+  storageBackend: StorageBackend;
+  etcdServers?: string[];
+  dataDir: string;
+  certDir: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  clientCaFile?: string;
+  maxRequestsInflight: number;
+  maxMutatingRequestsInflight: number;
+  shutdownTimeout: number;
+  logLevel: LogLevel;
+}
+
+/** The commander Command for the server's flags (for a CLI to extend or to print help). */
+export function buildServerCommand(name = 'sample-apiserver'): Command {
+  return new Command(name)
+    .description('A Kubernetes aggregated API server built with kapi')
+    .addOption(new Option('--secure-port <port>', 'The port on which to serve HTTPS with authentication and authorization. 0 picks a free port.').default(8443).argParser(parsePort))
+    .addOption(new Option('--bind-address <ip>', 'The IP address on which to listen for the --secure-port port.').default('127.0.0.1'))
+    .addOption(new Option('--storage-backend <backend>', 'The storage backend for persistence.').choices(STORAGE_BACKENDS).default('sqlite'))
+    .addOption(new Option('--etcd-servers <urls>', 'List of etcd servers to connect with (scheme://ip:port), comma separated; the flag may repeat.').argParser(appendList))
+    .addOption(new Option('--data-dir <dir>', 'The directory the sqlite storage backend keeps its database in.').default('./.kapi/data'))
+    .addOption(new Option('--cert-dir <dir>', 'The directory where generated TLS certificates and admin.kubeconfig are kept. Ignored when --tls-cert-file and --tls-private-key-file are given.').default('./.kapi'))
+    .addOption(new Option('--tls-cert-file <file>', 'File containing the default x509 certificate for HTTPS (CA cert, if any, concatenated after the server cert).'))
+    .addOption(new Option('--tls-private-key-file <file>', 'File containing the default x509 private key matching --tls-cert-file.'))
+    .addOption(new Option('--client-ca-file <file>', 'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate.'))
+    .addOption(new Option('--max-requests-inflight <n>', 'The maximum number of non-mutating requests in flight at a given time. When the server exceeds this, it rejects requests. Zero for no limit.').default(400).argParser(parseNonNegativeInt))
+    .addOption(new Option('--max-mutating-requests-inflight <n>', 'The maximum number of mutating requests in flight at a given time. When the server exceeds this, it rejects requests. Zero for no limit.').default(200).argParser(parseNonNegativeInt))
+    .addOption(new Option('--shutdown-timeout <duration>', 'How long a graceful shutdown may take (draining requests, ending watches, closing storage) before connections are closed.').default(30_000, '30s').argParser(parseDuration))
+    .addOption(new Option('--log-level <level>', 'The log level.').choices(LOG_LEVELS).default('info'))
+    .helpOption('-h, --help', 'Show this help.')
+    .allowExcessArguments(false)
+    .exitOverride();
+}
+
+/**
+ * Parses the user arguments (process.argv.slice(2)). Throws commander's CommanderError on a bad
+ * flag, on --help (code "commander.helpDisplayed") and on inconsistent flags.
+ */
+export function parseServerOptions(argv: readonly string[], output?: OutputConfiguration): ServerOptions {
+  const command = buildServerCommand();
+  if (output) command.configureOutput(output);
+  command.parse([...argv], { from: 'user' });
+  const raw = command.opts<RawOptions>();
+  if (Boolean(raw.tlsCertFile) !== Boolean(raw.tlsPrivateKeyFile)) {
+    command.error('error: --tls-cert-file and --tls-private-key-file must be given together', { code: 'kapi.invalidOptions' });
+  }
+  const etcdServers = raw.etcdServers ?? [];
+  if (raw.storageBackend === 'etcd3' && etcdServers.length === 0) {
+    command.error('error: --etcd-servers must be set with --storage-backend=etcd3', { code: 'kapi.invalidOptions' });
+  }
+  return {
+    securePort: raw.securePort,
+    bindAddress: raw.bindAddress,
+    storageBackend: raw.storageBackend,
+    etcdServers,
+    dataDir: raw.dataDir,
+    certDir: raw.certDir,
+    ...(raw.tlsCertFile ? { tlsCertFile: raw.tlsCertFile } : {}),
+    ...(raw.tlsPrivateKeyFile ? { tlsPrivateKeyFile: raw.tlsPrivateKeyFile } : {}),
+    ...(raw.clientCaFile ? { clientCAFile: raw.clientCaFile } : {}),
+    maxRequestsInFlight: raw.maxRequestsInflight,
+    maxMutatingRequestsInFlight: raw.maxMutatingRequestsInflight,
+    shutdownTimeoutMs: raw.shutdownTimeout,
+    logLevel: raw.logLevel,
+  };
+}
