@@ -2,6 +2,9 @@
 import type { KubeObject } from '@kapi/apimachinery';
 import { corruptValue, valueTooLarge } from './errors.js';
 
+/** The largest serialized object a backend accepts by default: 2 MiB, so a 1.5 MiB object fits. */
+export const DEFAULT_MAX_VALUE_BYTES = 2 * 1024 * 1024;
+
 /** Serializes an object for storage, without metadata.resourceVersion (the backend's revision is). */
 export function encodeValue(key: string, obj: KubeObject, maxBytes: number): Buffer {
   if (typeof obj !== 'object' || obj === null || typeof obj.metadata !== 'object' || obj.metadata === null) {

@@ -2,7 +2,6 @@ export { SqliteStorage } from './storage.js';
 export {
   DEFAULT_BOOKMARK_INTERVAL_MS,
   DEFAULT_COMPACTION_INTERVAL_MS,
-  DEFAULT_MAX_VALUE_BYTES,
   type ResolvedSqliteOptions,
   type SqliteStorageOptions,
 } from './options.js';

@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_VALUE_BYTES } from '../codec.js';
+
 /** How an embedded SQLite store is opened, and the defaults kube-apiserver would use. */
 
 export interface SqliteStorageOptions {
@@ -31,7 +33,6 @@ export interface ResolvedSqliteOptions {
   busyTimeoutMs: number;
 }
 
-export const DEFAULT_MAX_VALUE_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_BOOKMARK_INTERVAL_MS = 60_000;
 export const DEFAULT_COMPACTION_INTERVAL_MS = 5 * 60_000;
 
