@@ -1,0 +1,90 @@
+/**
+ * Serves /apis (APIGroupList, or the aggregated APIGroupDiscoveryList when the Accept header asks
+ * for it, with ETag/304), /apis/<group> (APIGroup) and /apis/<group>/<version> (APIResourceList).
+ */
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { StatusError, newNotAcceptable } from '@kapi/apimachinery';
+import { parseAccept } from '../endpoints/negotiation.js';
+import { sendBody, writeError } from '../endpoints/responses.js';
+import type { SchemeLike } from '../registry/interfaces.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList } from './documents.js';
+import { servedGroups } from './served-groups.js';
+
+export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Uppercase hex sha512, the hash Go's discovery and OpenAPI ETags carry. */
+export function sha512Hex(data: string | Buffer): string {
+  return createHash('sha512').update(data).digest('hex').toUpperCase();
+}
+
+type DiscoveryFormat = 'legacy' | 'aggregated';
+
+/** Which document /apis should answer with; 406 when no clause fits. */
+export function negotiateDiscovery(acceptHeader: string | undefined): DiscoveryFormat {
+  const clauses = parseAccept(acceptHeader);
+  if (clauses.length === 0) return 'legacy';
+  for (const c of clauses) {
+    const json = (c.type === 'application' && (c.subtype === 'json' || c.subtype === '*')) || (c.type === '*' && c.subtype === '*');
+    if (!json) continue;
+    const as = c.params['as'];
+    if (as === undefined) return 'legacy';
+    if (as === 'APIGroupDiscoveryList' && c.params['g'] === 'apidiscovery.k8s.io' && c.params['v'] === 'v2') return 'aggregated';
+  }
+  throw newNotAcceptable('only the following media types are accepted: application/json, application/yaml, ' + AGGREGATED_DISCOVERY_CONTENT_TYPE);
+}
+
+function sendJson(res: Response, body: unknown, contentType = 'application/json'): void {
+  sendBody(res, 200, contentType, JSON.stringify(body));
+}
+
+export type DiscoveryHandler = (req: Request, res: Response, path: { group?: string; version?: string }) => void;
+
+function notFound(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
+
+export function createDiscoveryHandler(scheme: SchemeLike): DiscoveryHandler {
+  return (req, res, path) => {
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+      }
+      const groups = servedGroups(scheme.kinds);
+      if (path.group === undefined) {
+        res.setHeader('Vary', 'Accept');
+        if (negotiateDiscovery(req.headers.accept) === 'aggregated') {
+          serveWithETag(req, res, aggregatedDiscovery(groups), AGGREGATED_DISCOVERY_CONTENT_TYPE);
+        } else {
+          sendJson(res, apiGroupList(groups));
+        }
+        return;
+      }
+      const group = groups.find((g) => g.name === path.group);
+      if (!group) throw notFound();
+      if (path.version === undefined) {
+        sendJson(res, apiGroup(group, true));
+        return;
+      }
+      const gv = group.versions.find((v) => v.version === path.version);
+      if (!gv) throw notFound();
+      sendJson(res, apiResourceList(group.name, gv));
+    } catch (err) {
+      writeError(res, err);
+    }
+  };
+}
+
+/** aggregated.ServeHTTPWithETag: quoted hash ETag, Cache-Control public, 304 on If-None-Match. */
+function serveWithETag(req: Request, res: Response, body: unknown, contentType: string): void {
+  const json = JSON.stringify(body);
+  const etag = JSON.stringify(sha512Hex(json));
+  res.setHeader('ETag', etag);
+  res.setHeader('Vary', 'Accept');
+  res.setHeader('Cache-Control', 'public');
+  if (req.headers['if-none-match'] === etag) {
+    res.status(304).end();
+    return;
+  }
+  sendBody(res, 200, contentType, json);
+}

@@ -1,0 +1,28 @@
+export { storageVersionHash } from './storage-version-hash.js';
+export { servedGroups, type ServedGroup, type ServedGroupVersion } from './served-groups.js';
+export {
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  RESOURCE_VERBS,
+  SUBRESOURCE_VERBS,
+  type APIGroup,
+  type APIGroupDiscovery,
+  type APIGroupDiscoveryList,
+  type APIGroupList,
+  type APIResource,
+  type APIResourceDiscovery,
+  type APIResourceList,
+  type APISubresourceDiscovery,
+  type APIVersionDiscovery,
+  type DiscoveryGroupVersionKind,
+  type GroupVersionForDiscovery,
+} from './documents.js';
+export {
+  AGGREGATED_DISCOVERY_CONTENT_TYPE,
+  createDiscoveryHandler,
+  negotiateDiscovery,
+  sha512Hex,
+  type DiscoveryHandler,
+} from './handler.js';

@@ -1,0 +1,116 @@
+/**
+ * Request bodies: read with a hard size limit (never buffered past it), then parsed as JSON or
+ * YAML by Content-Type, as the Go serializers accept them.
+ */
+import type { Request } from 'express';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType } from '@kapi/apimachinery';
+
+/** 3 MiB, kube-apiserver's default --max-request-body-bytes. */
+export const DEFAULT_MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+
+export const OBJECT_CONTENT_TYPES = ['application/json', 'application/yaml'] as const;
+
+/** The media type without parameters, lower-cased ("" when absent). */
+export function mediaTypeOf(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function tooLarge(limit: number): Error {
+  return newRequestEntityTooLarge(`limit is ${limit}`);
+}
+
+/**
+ * Reads the whole body, failing with 413 as soon as it passes `limit` (by Content-Length or while
+ * streaming). A body some middleware already read is used as it is.
+ */
+export async function readBody(req: Request, limit = DEFAULT_MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
+  const preRead: unknown = (req as { body?: unknown }).body;
+  if (Buffer.isBuffer(preRead)) {
+    if (preRead.length > limit) throw tooLarge(limit);
+    return preRead;
+  }
+  if (req.readableEnded) {
+    if (typeof preRead === 'string') return Buffer.from(preRead);
+    if (preRead !== undefined) return Buffer.from(JSON.stringify(preRead));
+    return Buffer.alloc(0);
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    discardRest(req);
+    throw tooLarge(limit);
+  }
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        chunks.length = 0;
+        discardRest(req);
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(newBadRequest(`unable to read the request body: ${err.message}`));
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+/** Drops the rest of an oversized body without keeping it, and closes the connection afterwards. */
+function discardRest(req: Request): void {
+  req.res?.setHeader('Connection', 'close');
+  req.on('data', () => undefined);
+  req.resume();
+}
+
+/** Parses an object body (create/update/DeleteOptions) by its Content-Type; empty type means JSON. */
+export function parseObjectBody(body: Buffer, contentTypeHeader: string | undefined): unknown {
+  const mediaType = mediaTypeOf(contentTypeHeader) || 'application/json';
+  if (mediaType === 'application/json') return parseJson(body);
+  if (mediaType === 'application/yaml') return parseYamlDocument(body);
+  throw newUnsupportedMediaType(OBJECT_CONTENT_TYPES.join(', '));
+}
+
+export function parseJson(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw newBadRequest('Object \'Kind\' is missing in \'\'');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw newBadRequest(`error decoding JSON: ${(err as Error).message}`);
+  }
+}
+
+export function parseYamlDocument(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  const docs = parseAllDocuments(text);
+  const list = Array.isArray(docs) ? docs : [docs];
+  for (const doc of list) {
+    if (doc.errors.length > 0) throw newBadRequest(`error decoding YAML: ${doc.errors[0]!.message}`);
+  }
+  if (list.length > 1) throw newBadRequest('error decoding YAML: expected a single document');
+  try {
+    const value: unknown = parseYaml(text);
+    if (value === null || value === undefined) throw new Error('empty document');
+    return value;
+  } catch (err) {
+    throw newBadRequest(`error decoding YAML: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * One function per verb: options and body in, one RestStorage call, the answer out. Objects
+ * cross into the registry in the hub version and come back out in the request's version.
+ */
+import type { Response } from 'express';
+import type { KubeObject } from '@kapi/apimachinery';
+import { newNotFound, successStatus } from '@kapi/apimachinery';
+import type { UpdatedObjectFunc } from '../registry/rest.js';
+import { parseObjectBody, readBody } from './body.js';
+import { parseDeleteOptions, parseGetOptions, parseListOptions, parseWriteOptions, type ParsedWriteOptions } from './options.js';
+import { applyParsedPatch, parsePatch, patchTypeOf, type ParsedPatch } from './patch.js';
+import {
+  apiVersionOfRequest,
+  checkName,
+  ensureNamespace,
+  groupResource,
+  renderList,
+  renderObject,
+  type ResourceContext,
+} from './resource-context.js';
+import { setWarnings, writeObject, type EndpointLogger } from './responses.js';
+import { getScale, updateScale } from '../registry/scale.js';
+import { defaultWatchTimeoutSeconds, serveWatch } from './watch.js';
+
+function respond(rc: ResourceContext, res: Response, code: number, body: unknown): void {
+  setWarnings(res, rc.ctx.warnings);
+  writeObject(res, code, body, rc.output.format, rc.output.contentType);
+}
+
+function writeOptionsForStorage(opts: ParsedWriteOptions): { dryRun?: boolean; fieldManager?: string } {
+  return {
+    ...(opts.dryRun ? { dryRun: true } : {}),
+    ...(opts.fieldManager !== undefined ? { fieldManager: opts.fieldManager } : {}),
+  };
+}
+
+async function readObjectBody(rc: ResourceContext): Promise<unknown> {
+  const body = await readBody(rc.req, rc.maxRequestBodyBytes);
+  return parseObjectBody(body, rc.req.headers['content-type']);
+}
+
+/** Request-version body → hub object, warnings recorded on the request. */
+function decodeBody(rc: ResourceContext, body: unknown, opts: ParsedWriteOptions): KubeObject {
+  const decoded = rc.scheme.decode(rc.served, body, { fieldValidation: opts.fieldValidation });
+  rc.ctx.warnings.push(...decoded.warnings);
+  return decoded.object;
+}
+
+export async function handleGet(rc: ResourceContext, res: Response): Promise<void> {
+  const obj = await rc.storage.get(rc.ctx, rc.info.name!, parseGetOptions(rc.query));
+  if (rc.info.subresource === 'scale') {
+    respond(rc, res, 200, getScale(rc.served.kind, obj));
+    return;
+  }
+  respond(rc, res, 200, renderObject(rc, obj));
+}
+
+export async function handleList(rc: ResourceContext, res: Response): Promise<void> {
+  const list = await rc.storage.list(rc.ctx, parseListOptions(rc.query, false));
+  respond(rc, res, 200, renderList(rc, list));
+}
+
+export async function handleWatch(
+  rc: ResourceContext,
+  res: Response,
+  minRequestTimeoutSeconds: number,
+  logger?: EndpointLogger,
+): Promise<void> {
+  const opts = parseListOptions(rc.query, true);
+  if (rc.info.name !== undefined) {
+    // /watch/…/<name> watches one object: the name becomes a field selector.
+    const byName = `metadata.name=${rc.info.name}`;
+    opts.fieldSelector = opts.fieldSelector ? `${opts.fieldSelector},${byName}` : byName;
+  }
+  const timeoutSeconds = opts.timeoutSeconds ?? defaultWatchTimeoutSeconds(minRequestTimeoutSeconds);
+  const watcher = await rc.storage.watch(rc.ctx, opts);
+  let first = true;
+  setWarnings(res, rc.ctx.warnings);
+  await serveWatch(rc.req, res, watcher, {
+    timeoutSeconds,
+    apiVersion: apiVersionOfRequest(rc),
+    kind: rc.served.kind.kind,
+    // Go streams watch events as application/json whatever transform was asked for.
+    contentType: rc.output.format === 'yaml' ? 'application/yaml' : 'application/json',
+    ...(logger ? { logger } : {}),
+    encode: (obj) => {
+      const rendered = renderObject(rc, obj, { noHeaders: !first });
+      first = false;
+      return rendered;
+    },
+  });
+}
+
+export async function handleCreate(rc: ResourceContext, res: Response): Promise<void> {
+  const opts = parseWriteOptions(rc.query, 'CreateOptions');
+  const obj = decodeBody(rc, await readObjectBody(rc), opts);
+  ensureNamespace(rc, obj);
+  const created = await rc.storage.create(rc.ctx, obj, writeOptionsForStorage(opts));
+  respond(rc, res, 201, renderObject(rc, created));
+}
+
+export async function handleUpdate(rc: ResourceContext, res: Response): Promise<void> {
+  const opts = parseWriteOptions(rc.query, 'UpdateOptions');
+  const body = await readObjectBody(rc);
+  if (rc.info.subresource === 'scale') {
+    await writeScale(rc, res, opts, () => body);
+    return;
+  }
+  const obj = decodeBody(rc, body, opts);
+  checkName(rc, obj);
+  ensureNamespace(rc, obj);
+  const result = await rc.storage.update(rc.ctx, rc.info.name!, () => structuredClone(obj), {
+    ...writeOptionsForStorage(opts),
+    ...(rc.info.subresource === 'status' ? { subresource: 'status' as const } : {}),
+  });
+  respond(rc, res, result.created ? 201 : 200, renderObject(rc, result.object));
+}
+
+export async function handlePatch(rc: ResourceContext, res: Response): Promise<void> {
+  const patchType = patchTypeOf(rc.req.headers['content-type']);
+  const opts = parseWriteOptions(rc.query, 'PatchOptions');
+  const patch = parsePatch(patchType, await readBody(rc.req, rc.maxRequestBodyBytes));
+  if (rc.info.subresource === 'scale') {
+    await writeScale(rc, res, opts, (current) => applyParsedPatch({ ...getScale(rc.served.kind, current) }, patch));
+    return;
+  }
+  let warnings: string[] = [];
+  const result = await rc.storage.update(rc.ctx, rc.info.name!, patchedObjectFunc(rc, patch, opts, (w) => (warnings = w)), {
+    ...writeOptionsForStorage(opts),
+    ...(rc.info.subresource === 'status' ? { subresource: 'status' as const } : {}),
+  });
+  rc.ctx.warnings.push(...warnings);
+  respond(rc, res, 200, renderObject(rc, result.object));
+}
+
+/** current (hub) → request version → patched → decoded back to the hub; may run more than once. */
+function patchedObjectFunc(
+  rc: ResourceContext,
+  patch: ParsedPatch,
+  opts: ParsedWriteOptions,
+  setWarnings: (w: string[]) => void,
+): UpdatedObjectFunc {
+  return (current) => {
+    if (!current) throw newNotFound(groupResource(rc), rc.info.name!);
+    const versioned = rc.scheme.encode(rc.served.kind, current, rc.info.version);
+    const patched = applyParsedPatch(versioned, patch);
+    const decoded = rc.scheme.decode(rc.served, patched, { fieldValidation: opts.fieldValidation });
+    setWarnings(decoded.warnings);
+    checkName(rc, decoded.object);
+    ensureNamespace(rc, decoded.object);
+    return decoded.object;
+  };
+}
+
+/** PUT/PATCH on /scale: the new Scale (from the body, or the patched current Scale) lands on the object. */
+async function writeScale(
+  rc: ResourceContext,
+  res: Response,
+  opts: ParsedWriteOptions,
+  newScale: (current: KubeObject) => unknown,
+): Promise<void> {
+  const kind = rc.served.kind;
+  const result = await rc.storage.update(
+    rc.ctx,
+    rc.info.name!,
+    (current) => {
+      if (!current) throw newNotFound(groupResource(rc), rc.info.name!);
+      return updateScale(kind, current, newScale(current));
+    },
+    writeOptionsForStorage(opts),
+  );
+  respond(rc, res, 200, getScale(kind, result.object));
+}
+
+async function readDeleteBody(rc: ResourceContext): Promise<unknown | undefined> {
+  const body = await readBody(rc.req, rc.maxRequestBodyBytes);
+  return body.length > 0 ? parseObjectBody(body, rc.req.headers['content-type']) : undefined;
+}
+
+export async function handleDelete(rc: ResourceContext, res: Response): Promise<void> {
+  const { options, orphanDependentsFalse } = parseDeleteOptions(rc.query, await readDeleteBody(rc));
+  const result = await rc.storage.delete(rc.ctx, rc.info.name!, options);
+  if (result.deleted) {
+    const m = result.object.metadata;
+    respond(rc, res, 200, successStatus({ name: m.name ?? rc.info.name!, group: rc.info.group, kind: rc.info.resource, ...(m.uid ? { uid: m.uid } : {}) }));
+    return;
+  }
+  // Finalizers keep the object: it is the answer. Go says 202 only for orphanDependents=false.
+  respond(rc, res, orphanDependentsFalse ? 202 : 200, renderObject(rc, result.object));
+}
+
+export async function handleDeleteCollection(rc: ResourceContext, res: Response): Promise<void> {
+  const listOpts = parseListOptions(rc.query, false);
+  const { options } = parseDeleteOptions(rc.query, await readDeleteBody(rc));
+  const list = await rc.storage.deleteCollection(rc.ctx, options, listOpts);
+  respond(rc, res, 200, renderList(rc, list));
+}

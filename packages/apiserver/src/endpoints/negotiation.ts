@@ -1,0 +1,93 @@
+/**
+ * Accept negotiation for resource responses (k8s.io/apiserver/pkg/endpoints/handlers/negotiation):
+ * plain objects as JSON or YAML, or a meta.k8s.io transform (Table, PartialObjectMetadata[List])
+ * asked for with `;as=<Kind>;g=meta.k8s.io;v=v1|v1beta1`.
+ */
+import { newNotAcceptable } from '@kapi/apimachinery';
+import type { WireFormat } from './responses.js';
+
+export type MetaTransform = 'Table' | 'PartialObjectMetadata' | 'PartialObjectMetadataList';
+
+export interface OutputTarget {
+  format: WireFormat;
+  /** Absent: the object itself, in the request's version. */
+  transform?: { kind: MetaTransform; version: 'v1' | 'v1beta1' };
+  /** The Content-Type to answer with. */
+  contentType: string;
+}
+
+export interface AcceptClause {
+  type: string;
+  subtype: string;
+  params: Record<string, string>;
+  q: number;
+}
+
+/** Parses an Accept header into clauses ordered by q (stable for equal weights). */
+export function parseAccept(header: string | undefined): AcceptClause[] {
+  if (!header || header.trim() === '') return [];
+  const clauses: AcceptClause[] = [];
+  for (const raw of header.split(',')) {
+    const [range = '', ...paramParts] = raw.split(';').map((s) => s.trim());
+    const slash = range.indexOf('/');
+    if (slash <= 0) continue;
+    const params: Record<string, string> = {};
+    let q = 1;
+    for (const p of paramParts) {
+      const eq = p.indexOf('=');
+      if (eq <= 0) continue;
+      const key = p.slice(0, eq).trim().toLowerCase();
+      const value = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+      if (key === 'q') q = Number.isFinite(Number(value)) ? Number(value) : 0;
+      else params[key] = value;
+    }
+    if (q <= 0) continue;
+    clauses.push({ type: range.slice(0, slash).toLowerCase(), subtype: range.slice(slash + 1).toLowerCase(), params, q });
+  }
+  return clauses
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => b.c.q - a.c.q || a.i - b.i)
+    .map(({ c }) => c);
+}
+
+export const ACCEPTED_MEDIA_TYPES = ['application/json', 'application/yaml'];
+
+function formatOf(clause: AcceptClause): WireFormat | undefined {
+  if (clause.type === '*' && clause.subtype === '*') return 'json';
+  if (clause.type !== 'application') return undefined;
+  if (clause.subtype === 'json' || clause.subtype === '*') return 'json';
+  if (clause.subtype === 'yaml') return 'yaml';
+  return undefined;
+}
+
+const TRANSFORMS: readonly MetaTransform[] = ['Table', 'PartialObjectMetadata', 'PartialObjectMetadataList'];
+
+/**
+ * The first acceptable clause wins; none → 406 NotAcceptable. An empty Accept means JSON.
+ * `allowTransforms: false` (e.g. /scale, which has no table convertor) skips `as=` clauses.
+ */
+export function negotiateOutput(acceptHeader: string | undefined, allowTransforms = true): OutputTarget {
+  const clauses = parseAccept(acceptHeader);
+  if (clauses.length === 0) return { format: 'json', contentType: 'application/json' };
+  for (const clause of clauses) {
+    const format = formatOf(clause);
+    if (!format) continue;
+    const base = format === 'yaml' ? 'application/yaml' : 'application/json';
+    const as = clause.params['as'];
+    if (as === undefined) return { format, contentType: base };
+    const group = clause.params['g'];
+    const version = clause.params['v'];
+    if (!allowTransforms) continue;
+    if (group !== 'meta.k8s.io' || (version !== 'v1' && version !== 'v1beta1')) continue;
+    if (!(TRANSFORMS as readonly string[]).includes(as)) continue;
+    return {
+      format,
+      transform: { kind: as as MetaTransform, version },
+      contentType: `${base};as=${as};g=meta.k8s.io;v=${version}`,
+    };
+  }
+  throw newNotAcceptable(`only the following media types are accepted: ${ACCEPTED_MEDIA_TYPES.join(', ')}`);
+}
+
+/** includeObject of metav1.TableOptions. */
+export type IncludeObjectPolicy = 'None' | 'Metadata' | 'Object';

@@ -1,0 +1,106 @@
+/**
+ * Serving a watch (k8s.io/apiserver/pkg/endpoints/handlers/watch.go): newline-delimited JSON
+ * `{"type":…,"object":…}` over a chunked response, one flush per event, until the timeout, the
+ * end of the Watcher, or the client going away.
+ */
+import type { Request, Response } from 'express';
+import type { KubeObject, WatchEvent } from '@kapi/apimachinery';
+import { INITIAL_EVENTS_END_ANNOTATION, toStatusError } from '@kapi/apimachinery';
+import type { Watcher } from '@kapi/storage';
+import type { EndpointLogger } from './responses.js';
+
+/** Turns a hub event object into what goes on the wire (request version, Table, metadata…). */
+export type WatchObjectEncoder = (obj: KubeObject, type: 'ADDED' | 'MODIFIED' | 'DELETED') => unknown;
+
+export interface ServeWatchOptions {
+  /** Seconds until the stream ends cleanly. */
+  timeoutSeconds: number;
+  encode: WatchObjectEncoder;
+  /** apiVersion and kind stamped on BOOKMARK objects. */
+  apiVersion: string;
+  kind: string;
+  contentType: string;
+  logger?: EndpointLogger;
+}
+
+/** Go's default: random in [minRequestTimeout, 2 × minRequestTimeout). */
+export function defaultWatchTimeoutSeconds(minRequestTimeoutSeconds: number): number {
+  return Math.floor(minRequestTimeoutSeconds * (1 + Math.random()));
+}
+
+/** A BOOKMARK carries only metadata.resourceVersion (and the initial-events-end annotation). */
+export function bookmarkObject(obj: KubeObject, apiVersion: string, kind: string): KubeObject {
+  const metadata: KubeObject['metadata'] = { resourceVersion: obj.metadata.resourceVersion ?? '' };
+  const end = obj.metadata.annotations?.[INITIAL_EVENTS_END_ANNOTATION];
+  if (end !== undefined) metadata.annotations = { [INITIAL_EVENTS_END_ANNOTATION]: end };
+  return { apiVersion, kind, metadata };
+}
+
+function wireLine(event: WatchEvent, opts: ServeWatchOptions): string {
+  switch (event.type) {
+    case 'ERROR':
+      return JSON.stringify({ type: 'ERROR', object: event.object });
+    case 'BOOKMARK':
+      return JSON.stringify({ type: 'BOOKMARK', object: bookmarkObject(event.object, opts.apiVersion, opts.kind) });
+    default:
+      return JSON.stringify({ type: event.type, object: opts.encode(event.object, event.type) });
+  }
+}
+
+/** Streams `watcher` to `res`; resolves when the stream is over. Always stops the watcher. */
+export async function serveWatch(req: Request, res: Response, watcher: Watcher, opts: ServeWatchOptions): Promise<void> {
+  let closed = false;
+  const stop = (): void => {
+    closed = true;
+    watcher.stop();
+  };
+  const timer = setTimeout(stop, Math.max(0, opts.timeoutSeconds) * 1000);
+  timer.unref?.();
+  res.on('close', stop);
+  req.socket?.setNoDelay(true);
+
+  res.status(200);
+  res.setHeader('Content-Type', opts.contentType);
+  res.setHeader('Cache-Control', 'no-cache, private');
+  res.flushHeaders();
+
+  try {
+    for (;;) {
+      const event = await watcher.next();
+      if (!event || closed) break;
+      let line: string;
+      try {
+        line = wireLine(event, opts);
+      } catch (err) {
+        opts.logger?.error({ err }, 'unable to encode watch object');
+        line = JSON.stringify({ type: 'ERROR', object: toStatusError(err).status });
+        writeLine(res, line);
+        break;
+      }
+      if (!writeLine(res, line)) await drained(res);
+      if (event.type === 'ERROR') break;
+    }
+  } finally {
+    clearTimeout(timer);
+    res.off('close', stop);
+    watcher.stop();
+    if (!res.writableEnded && !res.destroyed) res.end();
+  }
+}
+
+function writeLine(res: Response, line: string): boolean {
+  if (res.writableEnded || res.destroyed) return true;
+  return res.write(`${line}\n`);
+}
+
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
