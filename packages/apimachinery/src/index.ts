@@ -5,3 +5,4 @@ export * from './labels.js';
 export * from './fields.js';
 export * from './validation.js';
 export * from './continue.js';
+export * from './duration.js';

@@ -12,7 +12,7 @@ import type {
   TableColumnDefinition,
   TableRow,
 } from '@kapi/apimachinery';
-import { newBadRequest, newNotAcceptable } from '@kapi/apimachinery';
+import { humanDuration, newBadRequest, newNotAcceptable } from '@kapi/apimachinery';
 import type { PrinterColumn, VersionDefinition } from '../scheme/kind.js';
 import { evaluateSimpleJsonPath } from './jsonpath.js';
 import type { IncludeObjectPolicy } from './negotiation.js';
@@ -22,9 +22,8 @@ const NAME_DESCRIPTION =
 const CREATED_DESCRIPTION =
   'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
 
-const DEFAULT_COLUMNS: PrinterColumn[] = [
-  { name: 'Created At', type: 'date', jsonPath: '.metadata.creationTimestamp', description: CREATED_DESCRIPTION },
-];
+const CREATED_AT: PrinterColumn = { name: 'Created At', type: 'date', jsonPath: '.metadata.creationTimestamp', description: CREATED_DESCRIPTION };
+const DEFAULT_COLUMNS: PrinterColumn[] = [CREATED_AT];
 
 export function tableColumns(version: VersionDefinition): TableColumnDefinition[] {
   const declared = version.printerColumns && version.printerColumns.length > 0 ? version.printerColumns : DEFAULT_COLUMNS;
@@ -40,7 +39,7 @@ export function tableColumns(version: VersionDefinition): TableColumnDefinition[
   ];
 }
 
-/** One cell: strings are printed, numbers/booleans kept typed, dates normalised to RFC 3339. */
+/** One cell: strings are printed, numbers/booleans kept typed, dates as ages (or RFC 3339 for Created At). */
 function cellValue(column: PrinterColumn, obj: KubeObject): unknown {
   let value: unknown;
   try {
@@ -57,7 +56,10 @@ function cellValue(column: PrinterColumn, obj: KubeObject): unknown {
     case 'date': {
       if (typeof value !== 'string') return value;
       const ms = Date.parse(value);
-      return Number.isNaN(ms) ? value : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      if (Number.isNaN(ms)) return value;
+      // Declared date columns read as an age, as CRD printer columns do; the default Created At column
+      // stays an RFC 3339 time, as Go's default table convertor prints it.
+      return column === CREATED_AT ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') : humanDuration(Date.now() - ms);
     }
     default:
       return value;

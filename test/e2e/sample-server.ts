@@ -1,0 +1,90 @@
+/** Starts the built sample server (cmd/sample-apiserver/dist/main.js) as a child process, as `npm start` does. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const MAIN = resolve(__dirname, '../../cmd/sample-apiserver/dist/main.js');
+
+export interface SampleServerOptions {
+  storageBackend: 'sqlite' | 'etcd3';
+  etcdServers?: string;
+  extraArgs?: string[];
+}
+
+export interface SampleServer {
+  url: string;
+  port: number;
+  dir: string;
+  /** The admin kubeconfig the server wrote on first start. */
+  kubeconfig: string;
+  /** Everything the server logged so far. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export async function startSampleServer(opts: SampleServerOptions): Promise<SampleServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kapi-e2e-'));
+  const port = await freePort();
+  const args = [
+    MAIN,
+    `--secure-port=${port}`,
+    '--bind-address=127.0.0.1',
+    `--storage-backend=${opts.storageBackend}`,
+    `--data-dir=${join(dir, 'data')}`,
+    `--cert-dir=${dir}`,
+    ...(opts.etcdServers ? [`--etcd-servers=${opts.etcdServers}`] : []),
+    ...(opts.extraArgs ?? []),
+  ];
+  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number>((resolveExit) => child.on('exit', (code) => resolveExit(code ?? -1)));
+
+  const deadline = Date.now() + 30_000;
+  while (!output.includes('serving securely')) {
+    if (child.exitCode !== null) throw new Error(`sample server exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`sample server not ready in 30 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    url: `https://127.0.0.1:${port}`,
+    port,
+    dir,
+    kubeconfig: join(dir, 'admin.kubeconfig'),
+    logs: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      running.delete(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
