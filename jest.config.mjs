@@ -1,6 +1,6 @@
 // Tests run from TypeScript sources through @swc/jest (fast, independent of the tsc version);
 // `tsc -b` type-checks separately. @kapi/* imports resolve to the sources, not to dist/.
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: true } }];
 const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
