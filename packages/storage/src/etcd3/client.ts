@@ -1,0 +1,52 @@
+/**
+ * The etcd3 client as the backend uses it: no circuit breaker (so BrokenCircuitError never
+ * surfaces), a bounded retry with backoff for transient gRPC errors (rides out an etcd restart),
+ * and no gRPC message size cap on what etcd answers (large lists).
+ */
+import { ExponentialBackoff, handleWhen, noop, retry, type IBackoff } from 'cockatiel';
+import { Etcd3, isRecoverableError, type IKeyValue, type IResponseHeader } from 'etcd3';
+import { isRequestTooLarge } from './errors.js';
+
+export interface EtcdClientOptions {
+  /** Client URLs, e.g. http://127.0.0.1:2379. */
+  endpoints: string | string[];
+  /** How many times a call failing with a transient error is tried in all. */
+  maxAttempts?: number;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 30;
+
+export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
+  const backoff = new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 });
+  return new Etcd3({
+    hosts: opts.endpoints,
+    grpcOptions: {
+      'grpc.max_receive_message_length': -1,
+      'grpc.max_send_message_length': -1,
+    },
+    faultHandling: {
+      host: () => noop,
+      // A request over etcd's size limit is "resource exhausted" to gRPC: final, not transient.
+      global: retry(handleWhen((err) => isRecoverableError(err) && !isRequestTooLarge(err)), { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, backoff }),
+      // etcd3 calls .next() on this itself, so it wants the factory, though its typings say IBackoff.
+      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }) as unknown as IBackoff<unknown>,
+    },
+  });
+}
+
+/** etcd revisions travel as decimal strings; kapi's stay far below 2^53. */
+export function toRevision(value: string | number | undefined): number {
+  return value === undefined || value === '' ? 0 : Number(value);
+}
+
+export function headerRevision(header: IResponseHeader): number {
+  return toRevision(header.revision);
+}
+
+export function keyOf(kv: IKeyValue): string {
+  return kv.key.toString('utf8');
+}
+
+export function modRevision(kv: IKeyValue): number {
+  return toRevision(kv.mod_revision);
+}
