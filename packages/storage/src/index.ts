@@ -9,3 +9,4 @@ export * from './events.js';
 export * from './watch-driver.js';
 export * from './cacher/index.js';
 export * from './sqlite/index.js';
+export * from './etcd3/index.js';

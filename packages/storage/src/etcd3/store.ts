@@ -4,7 +4,7 @@
  */
 import { isStatusError, newTooLargeResourceVersion, newTimeout, type KubeObject } from '@kapi/apimachinery';
 import type { Etcd3, IKeyValue } from 'etcd3';
-import { decodeValue, encodeValue, sameValue } from '../codec.js';
+import { DEFAULT_MAX_VALUE_BYTES, decodeValue, encodeValue, sameValue } from '../codec.js';
 import { keyExists, keyNotFound, unreachable } from '../errors.js';
 import type {
   DeleteOptions,
@@ -42,7 +42,6 @@ export interface Etcd3StorageOptions {
   healthTimeoutMs?: number;
 }
 
-export const DEFAULT_MAX_VALUE_BYTES = 2 * 1024 * 1024;
 const DEFAULT_COMPACTION_INTERVAL_MS = 5 * 60 * 1000;
 const DEFAULT_BOOKMARK_INTERVAL_MS = 60 * 1000;
 

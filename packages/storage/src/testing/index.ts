@@ -3,3 +3,5 @@ export * from './conformance.js';
 export * from './fixtures.js';
 export * from './cacher-target.js';
 export * from './sqlite-target.js';
+export * from './etcd-server.js';
+export * from './etcd3-target.js';

@@ -1,0 +1,3 @@
+import { cacherTarget, describeStorageConformance, etcd3Target } from '@kapi/storage/testing';
+
+describeStorageConformance(cacherTarget(etcd3Target()));
