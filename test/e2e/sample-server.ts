@@ -3,9 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
-const MAIN = resolve(__dirname, '../../cmd/sample-apiserver/dist/main.js');
+/** From test/e2e (jest runs the source) or from test/dist/e2e (the compiled copy the benchmarks import). */
+const REPO_ROOT = resolve(__dirname, basename(resolve(__dirname, '..')) === 'dist' ? '../../..' : '../..');
+const MAIN = join(REPO_ROOT, 'cmd/sample-apiserver/dist/main.js');
 
 export interface SampleServerOptions {
   storageBackend: 'sqlite' | 'etcd3';
