@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 /** The wardle.example.com sample server: `npm start -- --help` lists its flags. */
-import { createApiRouter, createServer, parseServerOptions } from '@kapi/apiserver';
-import { openStorage } from './storage.js';
-import { resolveTLS } from './tls.js';
+import { createApiRouter, createServer, openStorage, parseServerOptions, resolveTLS } from '@kapi/apiserver';
+import { SERVICE_HOSTS } from './tls.js';
 import { installWardle } from './wardle/install.js';
 
 async function main(argv: string[]): Promise<void> {
   const opts = parseServerOptions(argv);
-  const { tls, adminKubeconfig } = resolveTLS(opts);
+  const { tls, adminKubeconfig } = resolveTLS(opts, { extraHosts: SERVICE_HOSTS, name: 'wardle' });
   const backend = openStorage(opts);
   const wardle = await installWardle(backend);
 
@@ -23,7 +22,7 @@ async function main(argv: string[]): Promise<void> {
     readyzChecks: [{ name: 'storage', check: () => backend.healthCheck() }],
     shutdownHooks: [
       async () => {
-        for (const cache of wardle.caches) await cache.close();
+        await wardle.caches.close();
         await backend.close();
       },
     ],

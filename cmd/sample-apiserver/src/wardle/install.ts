@@ -1,6 +1,6 @@
 /** Registers the wardle kinds in a scheme and builds their Stores on one storage backend. */
-import { Scheme, Store, type RestStorage } from '@kapi/apiserver';
-import { Cacher, resourcePrefix, type Storage } from '@kapi/storage';
+import { Scheme, Store, WatchCaches, type RestStorage } from '@kapi/apiserver';
+import type { Storage } from '@kapi/storage';
 import { banFlunder } from './admission.js';
 import { fischerKind } from './fischer.js';
 import { flunderKind } from './flunder.js';
@@ -11,19 +11,14 @@ export interface WardleAPI {
   /** The Stores by "<group>/<plural>". */
   storages: Map<string, RestStorage>;
   /** The watch caches, to close on shutdown. */
-  caches: Cacher[];
+  caches: WatchCaches;
 }
 
 /** Each resource gets a watch cache in front of the shared backend, as kube-apiserver does. */
 export async function installWardle(backend: Storage, opts: { watchCache?: boolean } = {}): Promise<WardleAPI> {
   const scheme = new Scheme().addKind(flunderKind).addKind(fischerKind);
-  const caches: Cacher[] = [];
-  const cached = async (group: string, plural: string): Promise<Storage> => {
-    if (opts.watchCache === false) return backend;
-    const cache = await Cacher.create(backend, { resourcePrefix: resourcePrefix(group, plural) });
-    caches.push(cache);
-    return cache;
-  };
+  const caches = new WatchCaches(backend, opts.watchCache !== false);
+  const cached = (group: string, plural: string): Promise<Storage> => caches.for(group, plural);
 
   const fischers = new Store({ kind: fischerKind, storage: await cached(fischerKind.group, fischerKind.plural) });
   const listFischers = async (): Promise<FischerV1alpha1[]> =>

@@ -9,3 +9,4 @@ export * from './request-tracker.js';
 export * from './authorization.js';
 export * from './responses.js';
 export * from './version.js';
+export * from './standalone-server.js';

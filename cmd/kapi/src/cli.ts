@@ -1,0 +1,135 @@
+/** The `kapi` command line: commander@14 commands for init, create api/version, run local, generate deploy. */
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createApi } from './commands/create-api.js';
+import { createVersion } from './commands/create-version.js';
+import { generateDeploy } from './commands/generate-deploy.js';
+import { initProject } from './commands/init.js';
+import { LOCAL_STORAGES, runLocal, type LocalStorage } from './commands/run-local.js';
+import { findProject, type DeployStorage } from './project/model.js';
+import { stdout, type Output } from './ui.js';
+
+function parseBool(flag: string): (value: string) => boolean {
+  return (value) => {
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    throw new InvalidArgumentError(`${flag} takes true or false`);
+  };
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError('must be a port number (1-65535)');
+  return port;
+}
+
+const projectOption = (): Option => new Option('--project <dir>', 'the project directory (default: the one holding kapi.json, from the current directory up)');
+
+/** The running server of `kapi run local`, stopped by SIGINT/SIGTERM; resolved when it exits. */
+export interface ProgramHooks {
+  /** Called when `kapi run local` has its server up (tests use this instead of signals). */
+  onServer?: (server: { kubeconfig: string; stop(): void }) => void;
+}
+
+export function buildProgram(out: Output = stdout, hooks: ProgramHooks = {}): Command {
+  const program = new Command('kapi')
+    .description('Scaffold, run and deploy a Kubernetes aggregated API server written in TypeScript.')
+    .helpOption('-h, --help', 'Show help.')
+    .showSuggestionAfterError()
+    .addHelpText(
+      'after',
+      `
+Start here:
+  kapi init my-api --domain example.com
+  cd my-api
+  kapi create api --group ship --version v1 --kind Frigate --status-subresource
+  npm install && npm run build && npm test
+  kapi run local`,
+    );
+
+  program
+    .command('init')
+    .description('Create a new project: package.json, tsconfig, jest, server entry point, README, .gitignore and kapi.json.')
+    .argument('<dir>', 'directory of the new project (created when missing)')
+    .requiredOption('--domain <domain>', 'the domain of the project\'s API groups: --group ship becomes ship.<domain>')
+    .option('--name <name>', 'the npm package name (default: the directory name)')
+    .option('--kapi-source <path>', 'depend on the @kapi packages of this kapi checkout through file: links (built with `npx tsc -b`); also env KAPI_SOURCE')
+    .option('--force', 'write into a non-empty directory or an existing project; files you changed are overwritten', false)
+    .action((dir: string, opts: { domain: string; name?: string; kapiSource?: string; force: boolean }) => {
+      initProject(dir, opts, out);
+    });
+
+  const create = program.command('create').description('Add to the project: a kind (api) or a version of a kind (version).');
+  create
+    .command('api')
+    .description('Add a kind: its types, schema, defaulting, validation, strategy, registration and a test.')
+    .requiredOption('--group <group>', 'API group: a short name (ship → ship.<domain>) or a full one')
+    .requiredOption('--version <version>', 'its first version, which is also the hub (storage) version, e.g. v1alpha1')
+    .requiredOption('--kind <Kind>', 'the Kind, UpperCamelCase, e.g. Frigate')
+    .option('--plural <plural>', 'the resource name in URLs (default: the English plural of the kind, lower-cased)')
+    .addOption(new Option('--namespaced [bool]', 'namespaced (true) or cluster scoped (--namespaced=false)').default(true).argParser(parseBool('--namespaced')).preset(true))
+    .option('--status-subresource', 'serve /status: status is written only through it', false)
+    .option('--scale-subresource', 'serve /scale on spec.replicas and status.replicas', false)
+    .option('--force', 'regenerate the files of a kind that exists; files you changed are overwritten', false)
+    .addOption(projectOption())
+    .action((opts: { group: string; version: string; kind: string; plural?: string; namespaced: boolean; statusSubresource: boolean; scaleSubresource: boolean; force: boolean; project?: string }) => {
+      createApi(findProject(opts.project ?? process.cwd()), opts, out);
+    });
+  create
+    .command('version')
+    .description('Add a version to a kind, with conversion functions to and from its hub version and a round-trip test.')
+    .requiredOption('--group <group>', 'API group of the kind')
+    .requiredOption('--version <version>', 'the new version, e.g. v2')
+    .requiredOption('--kind <Kind>', 'the existing Kind')
+    .option('--force', 'regenerate that version\'s files when it exists; files you changed are overwritten', false)
+    .addOption(projectOption())
+    .action((opts: { group: string; version: string; kind: string; force: boolean; project?: string }) => {
+      createVersion(findProject(opts.project ?? process.cwd()), opts, out);
+    });
+
+  const run = program.command('run').description('Run the project.');
+  run
+    .command('local')
+    .description('Build the project and run its server on this machine until Ctrl-C; prints the kubeconfig to use with kubectl.')
+    .addOption(new Option('--storage <backend>', 'sqlite: the embedded store in .kapi/data; etcd3: a local etcd (started here unless --etcd-servers); crd: not available yet').choices(LOCAL_STORAGES).default('sqlite'))
+    .option('--etcd-servers <urls>', 'with --storage etcd3: use these etcd servers instead of starting one')
+    .option('--aggregated', 'register with a local kube-apiserver through APIServices (not available yet)', false)
+    .addOption(new Option('--port <port>', 'the server\'s HTTPS port').default(8443).argParser(parsePort))
+    .option('--no-build', 'skip `npx tsc -b`')
+    .addOption(projectOption())
+    .argument('[server-flags...]', 'more flags for the server after --, e.g. -- --log-level=debug')
+    .action(async (serverArgs: string[], opts: { storage: LocalStorage; etcdServers?: string; aggregated: boolean; port: number; build: boolean; project?: string }) => {
+      const project = findProject(opts.project ?? process.cwd());
+      const server = await runLocal(
+        project,
+        { storage: opts.storage, aggregated: opts.aggregated, port: opts.port, build: opts.build, serverArgs, ...(opts.etcdServers ? { etcdServers: opts.etcdServers } : {}) },
+        out,
+      );
+      const onSignal = (): void => server.stop();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      hooks.onServer?.(server);
+      const code = await server.done;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      out.write(`server stopped (exit ${code})\n`);
+    });
+
+  const generate = program.command('generate').description('Generate files from kapi.json.');
+  generate
+    .command('deploy')
+    .description('Write deploy/: Dockerfile, kustomize base (namespace, service account, RBAC, Deployment, Service, APIServices, serving certificate) and etcd.')
+    .option('--out <dir>', 'output directory, relative to the project (default deploy)')
+    .option('--image <ref>', 'the server\'s container image (default <name>:latest; remembered in kapi.json)')
+    .option('--namespace <ns>', 'the namespace to deploy to (default the project name; remembered in kapi.json)')
+    .addOption(new Option('--storage <backend>', 'etcd3 (with deploy/etcd) or crd (remembered in kapi.json)').choices(['etcd3', 'crd']))
+    .option('--renew-certs', 'make a new serving certificate and CA instead of keeping the ones in base/serving-cert.yaml', false)
+    .option('--force', 'overwrite files you changed', false)
+    .addOption(projectOption())
+    .action((opts: { out?: string; image?: string; namespace?: string; storage?: DeployStorage; renewCerts: boolean; force: boolean; project?: string }) => {
+      const project = findProject(opts.project ?? process.cwd());
+      generateDeploy(project, { ...opts, ...(opts.out ? { out: resolve(process.cwd(), opts.out) } : {}) }, out);
+    });
+
+  return program;
+}

@@ -1,0 +1,85 @@
+/** `kapi create api`: a new kind, with its first (hub) version, registration and tests. */
+import { CliError } from '../errors.js';
+import { findKind, saveModel, type KindModel, type Project } from '../project/model.js';
+import { checkKind, checkPlural, checkVersion, pluralize, resolveGroup } from '../project/names.js';
+import { writeFiles, type GeneratedFile, type Insertion } from '../project/writer.js';
+import { conversionTest } from '../templates/api/conversion-test.js';
+import { groupModule } from '../templates/api/group.js';
+import { kindModule } from '../templates/api/kind.js';
+import { kindTest } from '../templates/api/kind-test.js';
+import { kindNames } from '../templates/api/names.js';
+import { versionModule } from '../templates/api/version.js';
+import { APIS_INDEX_PATH, kindImport, kindRegistration } from '../templates/project/apis-index.js';
+import { reportFile, type Output } from '../ui.js';
+
+export interface CreateApiOptions {
+  group: string;
+  version: string;
+  kind: string;
+  plural?: string;
+  namespaced: boolean;
+  statusSubresource: boolean;
+  scaleSubresource: boolean;
+  force?: boolean;
+}
+
+/** Every file a kind owns, as the model describes it now (so --force regenerates them all the same way). */
+export function kindFiles(kind: KindModel): GeneratedFile[] {
+  const n = kindNames(kind);
+  const files: GeneratedFile[] = [
+    { path: n.groupModule, content: groupModule(kind.group) },
+    { path: n.kindModule, content: kindModule(kind) },
+    { path: n.kindTest, content: kindTest(kind) },
+  ];
+  for (const version of kind.versions) {
+    files.push({ path: n.versionModule(version), content: versionModule(kind, version) });
+    if (version !== kind.hubVersion) files.push({ path: n.versionTest(version), content: conversionTest(kind, version) });
+  }
+  return files;
+}
+
+export function createApi(project: Project, opts: CreateApiOptions, out: Output): KindModel {
+  const { group, short } = resolveGroup(opts.group, project.model.domain);
+  const version = checkVersion(opts.version);
+  const kindName = checkKind(opts.kind);
+  const existing = findKind(project.model, group, kindName);
+  if (existing && !opts.force) {
+    throw new CliError(
+      `${kindName}.${group} already exists (versions ${existing.versions.join(', ')}); nothing was written`,
+      `add a version with \`kapi create version --group ${opts.group} --version <v> --kind ${kindName}\`, or re-run with --force to regenerate its files (edited ones are overwritten)`,
+    );
+  }
+  const plural = checkPlural(opts.plural ?? pluralize(kindName));
+  const clash = project.model.kinds.find((k) => k.group === group && k.plural === plural && k.kind !== kindName);
+  if (clash) throw new CliError(`${plural}.${group} is already the plural of ${clash.kind}`, 'pass another --plural');
+
+  const kind: KindModel = existing
+    ? { ...existing, namespaced: opts.namespaced, statusSubresource: opts.statusSubresource, scaleSubresource: opts.scaleSubresource, plural }
+    : {
+        group,
+        groupDir: short,
+        kind: kindName,
+        plural,
+        namespaced: opts.namespaced,
+        statusSubresource: opts.statusSubresource,
+        scaleSubresource: opts.scaleSubresource,
+        hubVersion: version,
+        versions: [version],
+      };
+  const dirClash = project.model.kinds.find((k) => k.groupDir === kind.groupDir && k.group !== group);
+  if (dirClash) throw new CliError(`src/apis/${short} already holds the group ${dirClash.group}`, `use a group whose first label is not "${short}"`);
+
+  const insertions: Insertion[] = [
+    { path: APIS_INDEX_PATH, marker: 'imports', lines: [kindImport(kind)] },
+    { path: APIS_INDEX_PATH, marker: 'kinds', lines: [kindRegistration(kind)] },
+  ];
+  out.write(`Adding ${kind.kind}.${group} ${version} (${kind.namespaced ? 'namespaced' : 'cluster scoped'}${kind.statusSubresource ? ', status' : ''}${kind.scaleSubresource ? ', scale' : ''})\n`);
+  writeFiles(kindFiles(kind), insertions, { root: project.dir, ledger: project.model.files, force: opts.force ?? false, onWrite: (r) => reportFile(out, r) });
+  project.model.kinds = existing ? project.model.kinds.map((k) => (k === existing ? kind : k)) : [...project.model.kinds, kind];
+  saveModel(project);
+  out.write(`
+Next: edit the types, schema and defaults in ${kindNames(kind).versionModule(kind.hubVersion)},
+then \`npm run build && npm test\` and \`kapi run local\`.
+`);
+  return kind;
+}

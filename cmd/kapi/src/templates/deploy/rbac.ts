@@ -1,0 +1,67 @@
+/**
+ * deploy/base/rbac.yaml: what an aggregated server needs of its host cluster: TokenReview and
+ * SubjectAccessReview (system:auth-delegator), the extension-apiserver-authentication ConfigMap
+ * (extension-apiserver-authentication-reader in kube-system), and with CRD storage its custom resources.
+ */
+import { namespaceOf, type ProjectModel } from '../../project/model.js';
+import { SERVICE_ACCOUNT } from './labels.js';
+
+function subject(model: ProjectModel): string {
+  return `subjects:
+  - kind: ServiceAccount
+    name: ${SERVICE_ACCOUNT}
+    namespace: ${namespaceOf(model)}`;
+}
+
+function crdStorageRules(model: ProjectModel): string {
+  return `---
+# CRD storage: the server keeps its objects as custom resources of this cluster.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: ${model.name}:crd-storage
+rules:
+  - apiGroups: [apiextensions.k8s.io]
+    resources: [customresourcedefinitions]
+    verbs: [get, list, watch, create, update, patch]
+  - apiGroups: [storage.${model.domain}]
+    resources: ['*']
+    verbs: [get, list, watch, create, update, patch, delete, deletecollection]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: ${model.name}:crd-storage
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: ${model.name}:crd-storage
+${subject(model)}
+`;
+}
+
+export function rbacYaml(model: ProjectModel): string {
+  return `# Delegated authentication and authorization: TokenReview and SubjectAccessReview.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: ${model.name}:system:auth-delegator
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: system:auth-delegator
+${subject(model)}
+---
+# Reads kube-system/extension-apiserver-authentication (the front-proxy CA and allowed names).
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: ${model.name}:extension-apiserver-authentication-reader
+  namespace: kube-system
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: extension-apiserver-authentication-reader
+${subject(model)}
+${model.deployStorage === 'crd' ? crdStorageRules(model) : ''}`;
+}

@@ -1,0 +1,48 @@
+/** src/main.ts of a new project: the server's entry point, shaped as cmd/sample-apiserver's. */
+import { namespaceOf, type ProjectModel } from '../../project/model.js';
+
+export function serverMain(model: ProjectModel): string {
+  const ns = namespaceOf(model);
+  return `#!/usr/bin/env node
+/** The ${model.name} aggregated API server: \`node dist/main.js --help\` lists its flags. */
+import { Scheme, createApiRouter, createServer, installStores, openStorage, parseServerOptions, resolveTLS } from '@kapi/apiserver';
+import { addToScheme } from './apis/index.js';
+
+/** The Service kube-apiserver dials for the APIServices (deploy/base/service.yaml): a made serving certificate carries it. */
+const SERVICE_HOSTS = ['api.${ns}.svc', 'api.${ns}.svc.cluster.local'];
+
+async function main(argv: string[]): Promise<void> {
+  const opts = parseServerOptions(argv);
+  const { tls, adminKubeconfig } = resolveTLS(opts, { extraHosts: SERVICE_HOSTS, name: '${model.name}' });
+  const backend = openStorage(opts);
+  const scheme = addToScheme(new Scheme());
+  const stores = await installStores(scheme, backend);
+
+  const server = createServer({
+    bindAddress: opts.bindAddress,
+    port: opts.securePort,
+    tls,
+    maxRequestsInFlight: opts.maxRequestsInFlight,
+    maxMutatingRequestsInFlight: opts.maxMutatingRequestsInFlight,
+    shutdownTimeoutMs: opts.shutdownTimeoutMs,
+    logLevel: opts.logLevel,
+    apiRouter: createApiRouter({ scheme, storages: stores.storages }),
+    readyzChecks: [{ name: 'storage', check: () => backend.healthCheck() }],
+    shutdownHooks: [
+      async () => {
+        await stores.close();
+        await backend.close();
+      },
+    ],
+  });
+  server.handleSignals();
+  await server.start();
+  if (adminKubeconfig) server.logger.info({ kubeconfig: adminKubeconfig }, \`kubectl --kubeconfig \${adminKubeconfig} api-resources\`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
+`;
+}

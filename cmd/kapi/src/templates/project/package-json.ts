@@ -1,0 +1,46 @@
+/** package.json of a new project: the @kapi packages, TypeScript, jest with @swc/jest. */
+import type { ProjectModel } from '../../project/model.js';
+
+/** The @kapi packages a server needs, and where they live in the kapi monorepo. */
+export const KAPI_PACKAGES = [
+  { name: '@kapi/apimachinery', dir: 'packages/apimachinery' },
+  { name: '@kapi/storage', dir: 'packages/storage' },
+  { name: '@kapi/apiserver', dir: 'packages/apiserver' },
+] as const;
+
+export const KAPI_VERSION = '^0.1.0';
+
+export interface PackageJsonOptions {
+  /** Absolute path of a kapi checkout: the dependencies become file: links to its (built) packages. */
+  kapiSource?: string;
+}
+
+export function packageJson(model: ProjectModel, opts: PackageJsonOptions = {}): string {
+  const dependencies = Object.fromEntries(
+    KAPI_PACKAGES.map((p) => [p.name, opts.kapiSource ? `file:${opts.kapiSource.replace(/\/+$/, '')}/${p.dir}` : KAPI_VERSION]),
+  );
+  const pkg = {
+    name: model.name,
+    version: '0.1.0',
+    private: true,
+    description: `${model.name}: a Kubernetes aggregated API server built with kapi`,
+    main: 'dist/main.js',
+    scripts: {
+      build: 'tsc -b',
+      test: 'jest',
+      start: 'tsc -b && node dist/main.js',
+    },
+    engines: { node: '>=20.19' },
+    dependencies,
+    devDependencies: {
+      '@swc/core': '^1.16.22',
+      '@swc/jest': '^0.2.39',
+      '@types/jest': '^30.0.0',
+      '@types/node': '^20.19.43',
+      jest: '^30.5.2',
+      typescript: '5.9',
+    },
+    allowScripts: { 'better-sqlite3': true, '@swc/core': true, '@parcel/watcher': false },
+  };
+  return `${JSON.stringify(pkg, null, 2)}\n`;
+}

@@ -1,0 +1,109 @@
+/**
+ * The pieces every kapi server's entry point needs, shared by cmd/sample-apiserver and the
+ * projects `kapi init` makes: the serving certificate from the flags (or made on first start),
+ * the storage backend the flags name, and a Store per kind of a Scheme, each behind a watch cache.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Cacher, Etcd3Storage, SqliteStorage, resourcePrefix, type Storage } from '@kapi/storage';
+import type { RestStorage } from '../registry/interfaces.js';
+import type { AdmissionPlugin } from '../registry/rest.js';
+import { Store } from '../registry/store.js';
+import type { Scheme } from '../scheme/scheme.js';
+import { ensureStandaloneSecurity } from '../security/standalone.js';
+import type { TLSServingOptions } from './generic-apiserver.js';
+import type { ServerOptions } from './options.js';
+
+export interface ResolvedTLS {
+  tls: TLSServingOptions;
+  /** Written when the server made its own certificates. */
+  adminKubeconfig?: string;
+}
+
+export interface StandaloneTLSOptions {
+  /** More names for a made serving certificate: the Service kube-apiserver dials, e.g. api.wardle.svc. */
+  extraHosts?: string[];
+  /** Name of the cluster, user and context in the admin kubeconfig. */
+  name?: string;
+}
+
+/** The serving certificate and client CA: from --tls-* flags, or made in --cert-dir on first start. */
+export function resolveTLS(opts: ServerOptions, standalone: StandaloneTLSOptions = {}): ResolvedTLS {
+  if (opts.tlsCertFile || opts.tlsPrivateKeyFile) {
+    if (!opts.tlsCertFile || !opts.tlsPrivateKeyFile) throw new Error('--tls-cert-file and --tls-private-key-file go together');
+    return {
+      tls: {
+        cert: readFileSync(opts.tlsCertFile, 'utf8'),
+        key: readFileSync(opts.tlsPrivateKeyFile, 'utf8'),
+        ...(opts.clientCAFile ? { clientCA: readFileSync(opts.clientCAFile, 'utf8') } : {}),
+      },
+    };
+  }
+  const made = ensureStandaloneSecurity({
+    dir: opts.certDir,
+    bindAddress: opts.bindAddress,
+    port: opts.securePort,
+    ...(standalone.extraHosts ? { extraHosts: standalone.extraHosts } : {}),
+    ...(standalone.name ? { name: standalone.name } : {}),
+  });
+  const clientCA = opts.clientCAFile ? [made.clientCA, readFileSync(opts.clientCAFile, 'utf8')] : made.clientCA;
+  return { tls: { cert: made.serving.cert, key: made.serving.key, clientCA }, adminKubeconfig: made.paths.kubeconfig };
+}
+
+/** Opens the storage backend the flags name: the embedded SQLite file (default) or etcd. */
+export function openStorage(opts: Pick<ServerOptions, 'storageBackend' | 'dataDir' | 'etcdServers'>): Storage {
+  switch (opts.storageBackend) {
+    case 'sqlite':
+      return SqliteStorage.open({ path: join(opts.dataDir, 'kapi.db') });
+    case 'etcd3':
+      if (opts.etcdServers.length === 0) throw new Error('--storage-backend=etcd3 needs --etcd-servers');
+      return new Etcd3Storage({ endpoints: opts.etcdServers });
+  }
+}
+
+/** Opens a watch cache per resource in front of one backend, and closes them all on shutdown. */
+export class WatchCaches {
+  private readonly caches: Cacher[] = [];
+
+  constructor(
+    private readonly backend: Storage,
+    private readonly enabled = true,
+  ) {}
+
+  /** The storage a resource's Store should use: a new Cacher, or the backend itself when caching is off. */
+  async for(group: string, plural: string): Promise<Storage> {
+    if (!this.enabled) return this.backend;
+    const cache = await Cacher.create(this.backend, { resourcePrefix: resourcePrefix(group, plural) });
+    this.caches.push(cache);
+    return cache;
+  }
+
+  async close(): Promise<void> {
+    for (const cache of this.caches.splice(0)) await cache.close();
+  }
+}
+
+export interface InstallStoresOptions {
+  /** Put a watch cache in front of each resource (default true, as kube-apiserver). */
+  watchCache?: boolean;
+  /** Admission plugins run on every write of every kind. */
+  admission?: readonly AdmissionPlugin[];
+}
+
+export interface InstalledStores {
+  /** The Stores by "<group>/<plural>", for createApiRouter. */
+  storages: Map<string, RestStorage>;
+  /** Closes the watch caches (the backend stays open). */
+  close(): Promise<void>;
+}
+
+/** Gives every kind registered in `scheme` a generic Store on `backend`, each behind its own watch cache. */
+export async function installStores(scheme: Scheme, backend: Storage, opts: InstallStoresOptions = {}): Promise<InstalledStores> {
+  const caches = new WatchCaches(backend, opts.watchCache !== false);
+  const storages = new Map<string, RestStorage>();
+  for (const kind of scheme.kinds) {
+    const storage = await caches.for(kind.group, kind.plural);
+    storages.set(`${kind.group}/${kind.plural}`, new Store({ kind, storage, ...(opts.admission ? { admission: opts.admission } : {}) }));
+  }
+  return { storages, close: () => caches.close() };
+}
