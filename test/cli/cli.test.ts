@@ -1,0 +1,184 @@
+/**
+ * The kapi CLI as a new user meets it, in a temp directory: init, two kinds, a second version,
+ * npm install against this workspace's packages, build, the project's own tests, `kapi run local`,
+ * then the real kubectl creating, listing, converting and deleting the project's objects.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '@kapi/storage/testing';
+import { Kubectl } from '../e2e/kubectl';
+
+jest.setTimeout(240_000);
+
+const REPO = resolve(__dirname, '../..');
+const KAPI = join(REPO, 'cmd/kapi/dist/main.js');
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a user's shell: no jest variables leaking into the project's own jest. */
+function userEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('JEST_')) delete env[key];
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+function run(command: string, args: readonly string[], cwd: string, timeoutMs = 120_000): Result {
+  const result = spawnSync(command, args, { cwd, env: userEnv(), encoding: 'utf8', timeout: timeoutMs });
+  if (result.error) throw result.error;
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+function ok(command: string, args: readonly string[], cwd: string, timeoutMs?: number): string {
+  const result = run(command, args, cwd, timeoutMs);
+  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+const kapi = (args: readonly string[], cwd: string): Result => run(process.execPath, [KAPI, ...args], cwd);
+const kapiOk = (args: readonly string[], cwd: string): string => ok(process.execPath, [KAPI, ...args], cwd);
+
+describe('kapi, from nothing to kubectl', () => {
+  let work: string;
+  let project: string;
+  let server: ChildProcess | undefined;
+  let kubectl: Kubectl;
+
+  beforeAll(() => {
+    if (!existsSync(KAPI)) throw new Error(`${KAPI} is missing: run \`npx tsc -b\` first`);
+    work = mkdtempSync(join(tmpdir(), 'kapi-cli-'));
+    project = join(work, 'fleet');
+  });
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server?.once('exit', r));
+      server.kill('SIGINT');
+      await exited;
+    }
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('prints complete help', () => {
+    const help = kapiOk(['--help'], REPO);
+    for (const command of ['init', 'create', 'run', 'generate']) expect(help).toContain(command);
+    expect(kapiOk(['create', 'api', '--help'], REPO)).toMatch(/--namespaced \[bool\][\s\S]*--status-subresource[\s\S]*--scale-subresource/);
+    expect(kapiOk(['run', 'local', '--help'], REPO)).toContain('--storage <backend>');
+    expect(kapiOk(['generate', 'deploy', '--help'], REPO)).toContain('--renew-certs');
+  });
+
+  it('scaffolds a project with two kinds and a second version', () => {
+    expect(kapiOk(['init', 'fleet', '--domain', 'example.com', '--kapi-source', REPO], work)).toContain('create    src/main.ts');
+    expect(kapiOk(['create', 'api', '--group', 'ship', '--version', 'v1', '--kind', 'Frigate', '--status-subresource'], project)).toContain('create    src/apis/ship/frigate.ts');
+    kapiOk(['create', 'api', '--group', 'ship', '--version', 'v1', '--kind', 'Harbor', '--namespaced=false'], project);
+    expect(kapiOk(['create', 'version', '--group', 'ship', '--version', 'v2', '--kind', 'Frigate'], project)).toContain('create    src/apis/ship/v2/frigate.ts');
+    const model = JSON.parse(readFileSync(join(project, 'kapi.json'), 'utf8')) as { kinds: { kind: string; versions: string[] }[] };
+    expect(model.kinds.map((k) => [k.kind, k.versions])).toEqual([
+      ['Frigate', ['v1', 'v2']],
+      ['Harbor', ['v1']],
+    ]);
+  });
+
+  it('refuses to re-create a kind without --force and keeps the user\'s edits', () => {
+    const path = join(project, 'src/apis/ship/v1/harbor.ts');
+    const edited = readFileSync(path, 'utf8').replace("name: 'Message'", "name: 'Note'");
+    writeFileSync(path, edited);
+    const again = kapi(['create', 'api', '--group', 'ship', '--version', 'v1', '--kind', 'Harbor', '--namespaced=false'], project);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('Harbor.ship.example.com already exists');
+    expect(again.stderr).toContain('--force');
+    expect(readFileSync(path, 'utf8')).toBe(edited);
+  });
+
+  it('installs against this workspace, builds, and passes its own generated tests', () => {
+    ok('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], project, 180_000);
+    ok('npx', ['tsc', '-b'], project);
+    const tests = run('npx', ['jest', '--ci'], project);
+    expect(`${tests.stdout}${tests.stderr}`).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+    expect(tests.code).toBe(0);
+  });
+
+  it('says what is not available yet', () => {
+    const aggregated = kapi(['run', 'local', '--aggregated', '--no-build'], project);
+    expect(aggregated.code).toBe(1);
+    expect(aggregated.stderr).toContain('not available yet: --aggregated');
+    expect(kapi(['run', 'local', '--storage', 'crd', '--no-build'], project).stderr).toContain('not available yet: --storage crd');
+  });
+
+  it('runs locally, and kubectl creates, lists, converts and deletes its objects', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [KAPI, 'run', 'local', '--port', String(port)], { cwd: project, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    server = child;
+    let output = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const deadline = Date.now() + 90_000;
+    while (!/^kubeconfig: (.+)$/m.test(output)) {
+      if (child.exitCode !== null) throw new Error(`kapi run local exited ${child.exitCode}:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`kapi run local printed no kubeconfig in 90 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const kubeconfig = /^kubeconfig: (.+)$/m.exec(output)?.[1] ?? '';
+    expect(kubeconfig).toBe(join(project, '.kapi', 'admin.kubeconfig'));
+    kubectl = new Kubectl(kubeconfig);
+
+    expect(kubectl.ok(['api-resources', '--api-group=ship.example.com'])).toMatch(/^frigates\s+ship\.example\.com\/v1\s+true\s+Frigate$/m);
+
+    const frigate = `apiVersion: ship.example.com/v1
+kind: Frigate
+metadata:
+  name: endeavour
+  namespace: default
+spec:
+  message: ahoy
+`;
+    expect(kubectl.ok(['create', '-f', '-'], { input: frigate })).toBe('frigate.ship.example.com/endeavour created\n');
+    const v2 = `apiVersion: ship.example.com/v2
+kind: Frigate
+metadata:
+  name: resolution
+  namespace: default
+spec: {}
+`;
+    expect(kubectl.ok(['create', '-f', '-'], { input: v2 })).toBe('frigate.ship.example.com/resolution created\n');
+    const harbor = `apiVersion: ship.example.com/v1
+kind: Harbor
+metadata:
+  name: portsmouth
+`;
+    expect(kubectl.ok(['create', '-f', '-'], { input: harbor })).toBe('harbor.ship.example.com/portsmouth created\n');
+
+    const list = kubectl.ok(['get', 'frigates']);
+    expect(list).toMatch(/^NAME\s+MESSAGE\s+AGE$/m);
+    expect(list).toMatch(/^endeavour\s+ahoy\s+/m);
+    expect(list).toMatch(/^resolution\s+Hello from kapi\s+/m);
+    // The user's edit to the Harbor v1 printer column is what the server serves.
+    expect(kubectl.ok(['get', 'harbors'])).toMatch(/^NAME\s+NOTE\s+AGE\n^portsmouth\s+Hello from kapi\s+/m);
+
+    // Conversion: an object made in v1 read in v2, and one made in v2 read in v1.
+    const inV2 = JSON.parse(kubectl.ok(['get', 'frigates.v2.ship.example.com', 'endeavour', '-o', 'json'])) as { apiVersion: string; spec: { message: string } };
+    expect(inV2.apiVersion).toBe('ship.example.com/v2');
+    expect(inV2.spec.message).toBe('ahoy');
+    const inV1 = JSON.parse(kubectl.ok(['get', 'frigates.v1.ship.example.com', 'resolution', '-o', 'json'])) as { apiVersion: string; spec: { message: string } };
+    expect(inV1.apiVersion).toBe('ship.example.com/v1');
+    expect(inV1.spec.message).toBe('Hello from kapi');
+
+    // Validation from the generated strategy.
+    expect(kubectl.fails(['create', '-f', '-'], { input: frigate.replace('endeavour', 'blank').replace('ahoy', "' '") })).toContain('spec.message: Required value');
+
+    expect(kubectl.ok(['delete', 'frigate', 'endeavour', 'resolution'])).toBe('frigate.ship.example.com "endeavour" deleted\nfrigate.ship.example.com "resolution" deleted\n');
+    expect(kubectl.ok(['delete', 'harbor', 'portsmouth'])).toBe('harbor.ship.example.com "portsmouth" deleted\n');
+    expect(kubectl.run(['get', 'frigates,harbors', '-A']).stderr).toContain('No resources found');
+
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toContain('server stopped (exit 0)');
+  });
+});
