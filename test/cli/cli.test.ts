@@ -44,11 +44,39 @@ function ok(command: string, args: readonly string[], cwd: string, timeoutMs?: n
 const kapi = (args: readonly string[], cwd: string): Result => run(process.execPath, [KAPI, ...args], cwd);
 const kapiOk = (args: readonly string[], cwd: string): string => ok(process.execPath, [KAPI, ...args], cwd);
 
+/** `kapi run local` in the background, as a user leaves it running in a terminal. */
+async function startRunLocal(project: string, args: readonly string[]): Promise<{ child: ChildProcess; kubeconfig: string; output: () => string; stop(): Promise<number | null> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [KAPI, 'run', 'local', '--port', String(port), ...args], { cwd: project, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const deadline = Date.now() + 90_000;
+  while (!/^kubeconfig: (.+)$/m.test(output)) {
+    if (child.exitCode !== null) throw new Error(`kapi run local exited ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`kapi run local printed no kubeconfig in 90 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    child,
+    kubeconfig: /^kubeconfig: (.+)$/m.exec(output)?.[1] ?? '',
+    output: () => output,
+    async stop() {
+      child.kill('SIGINT'); // Ctrl-C
+      const code = await exited;
+      running.delete(child);
+      return code;
+    },
+  };
+}
+
+const running = new Set<ChildProcess>();
+
 describe('kapi, from nothing to kubectl', () => {
   let work: string;
   let project: string;
-  let server: ChildProcess | undefined;
-  let kubectl: Kubectl;
 
   beforeAll(() => {
     if (!existsSync(KAPI)) throw new Error(`${KAPI} is missing: run \`npx tsc -b\` first`);
@@ -57,9 +85,9 @@ describe('kapi, from nothing to kubectl', () => {
   });
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server?.once('exit', r));
-      server.kill('SIGINT');
+    for (const child of running) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
       await exited;
     }
     if (work) rmSync(work, { recursive: true, force: true });
@@ -112,21 +140,10 @@ describe('kapi, from nothing to kubectl', () => {
   });
 
   it('runs locally, and kubectl creates, lists, converts and deletes its objects', async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, [KAPI, 'run', 'local', '--port', String(port)], { cwd: project, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    server = child;
-    let output = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const deadline = Date.now() + 90_000;
-    while (!/^kubeconfig: (.+)$/m.test(output)) {
-      if (child.exitCode !== null) throw new Error(`kapi run local exited ${child.exitCode}:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`kapi run local printed no kubeconfig in 90 s:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const kubeconfig = /^kubeconfig: (.+)$/m.exec(output)?.[1] ?? '';
+    const server = await startRunLocal(project, []);
+    const kubeconfig = server.kubeconfig;
     expect(kubeconfig).toBe(join(project, '.kapi', 'admin.kubeconfig'));
-    kubectl = new Kubectl(kubeconfig);
+    const kubectl = new Kubectl(kubeconfig);
 
     expect(kubectl.ok(['api-resources', '--api-group=ship.example.com'])).toMatch(/^frigates\s+ship\.example\.com\/v1\s+true\s+Frigate$/m);
 
@@ -176,9 +193,16 @@ metadata:
     expect(kubectl.ok(['delete', 'harbor', 'portsmouth'])).toBe('harbor.ship.example.com "portsmouth" deleted\n');
     expect(kubectl.run(['get', 'frigates,harbors', '-A']).stderr).toContain('No resources found');
 
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    expect(output).toContain('server stopped (exit 0)');
+    expect(await server.stop()).toBe(0);
+    expect(server.output()).toContain('server stopped (exit 0)');
+  });
+
+  it('runs on a local etcd with --storage etcd3', async () => {
+    const server = await startRunLocal(project, ['--storage', 'etcd3', '--no-build']);
+    expect(server.output()).toMatch(/etcd: http:\/\/127\.0\.0\.1:\d+/);
+    const kubectl = new Kubectl(server.kubeconfig);
+    kubectl.ok(['create', '-f', '-'], { input: 'apiVersion: ship.example.com/v2\nkind: Frigate\nmetadata:\n  name: on-etcd\n  namespace: default\n' });
+    expect(kubectl.ok(['get', 'frigates', '-o', 'name'])).toBe('frigate.ship.example.com/on-etcd\n');
+    expect(await server.stop()).toBe(0);
   });
 });
