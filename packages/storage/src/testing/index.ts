@@ -5,3 +5,4 @@ export * from './cacher-target.js';
 export * from './sqlite-target.js';
 export * from './etcd-server.js';
 export * from './etcd3-target.js';
+export * from './crd-target.js';
