@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { startCluster, type Cluster } from './cluster.js';
+
+/** The first run on a fresh machine builds kube-apiserver (about 5 minutes on two cores). */
+jest.setTimeout(15 * 60 * 1000);
+
+function kubectl(cluster: Cluster, ...args: string[]): string {
+  return execFileSync('kubectl', ['--kubeconfig', cluster.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 });
+}
+
+/** Pids of live processes whose command line (arguments joined by spaces) contains `needle`. */
+function pidsMentioning(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').includes(needle)) pids.push(Number(entry));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pids;
+}
+
+describe('startCluster: a real kube-apiserver with its own etcd', () => {
+  let cluster: Cluster | undefined;
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('starts, answers kubectl as system:masters, and stops everything it started', async () => {
+    cluster = await startCluster();
+    const c = cluster;
+    expect(c.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(c.frontProxy.caPem).toContain('BEGIN CERTIFICATE');
+    expect(c.frontProxy.clientKeyPem).toContain('PRIVATE KEY');
+
+    expect(kubectl(c, 'get', '--raw', '/readyz').trim()).toBe('ok');
+    expect(kubectl(c, 'get', 'ns', '-o', 'name').split('\n')).toContain('namespace/default');
+    expect(kubectl(c, 'auth', 'can-i', 'create', 'deployments', '-n', 'default').trim()).toBe('yes');
+    expect(kubectl(c, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}').trim()).toBe('admin');
+
+    // The front-proxy settings an aggregated server reads.
+    const auth = JSON.parse(
+      kubectl(c, 'get', 'configmap', '-n', 'kube-system', 'extension-apiserver-authentication', '-o', 'json'),
+    ) as { data: Record<string, string> };
+    expect(JSON.parse(auth.data['requestheader-allowed-names']!)).toEqual(['front-proxy-client']);
+    const lf = (pem: string): string => pem.replace(/\r\n/g, '\n').trim();
+    expect(lf(auth.data['requestheader-client-ca-file']!)).toBe(lf(c.frontProxy.caPem));
+
+    // Restarting kube-apiserver keeps the data in etcd.
+    kubectl(c, 'create', 'namespace', 'kapi-harness');
+    await c.restartApiserver();
+    expect(kubectl(c, 'get', 'ns', 'kapi-harness', '-o', 'name').trim()).toBe('namespace/kapi-harness');
+
+    const { dir, etcdEndpoint } = c;
+    const apiserverFlag = `--secure-port=${new URL(c.server).port}`;
+    const etcdFlag = `--listen-client-urls ${etcdEndpoint}`;
+    expect(pidsMentioning(apiserverFlag)).toHaveLength(1);
+    expect(pidsMentioning(etcdFlag)).toHaveLength(1);
+    await c.stop();
+    cluster = undefined;
+
+    expect(pidsMentioning(apiserverFlag)).toEqual([]);
+    expect(pidsMentioning(etcdFlag)).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('reports a kube-apiserver that does not start with the tail of its log, and cleans up', async () => {
+    const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('kapi-cluster-')));
+    await expect(startCluster({ extraArgs: ['--no-such-flag=1'] })).rejects.toThrow(
+      /did not become ready: it exited[\s\S]*last 40 lines of .*kube-apiserver\.log:[\s\S]*unknown flag: --no-such-flag/,
+    );
+    const after = readdirSync(tmpdir()).filter((name) => name.startsWith('kapi-cluster-') && !before.has(name));
+    expect(after).toEqual([]);
+  });
+});

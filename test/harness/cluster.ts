@@ -1,0 +1,348 @@
+/**
+ * A real kube-apiserver (with its own etcd) for tests and local runs, set up the way an aggregated
+ * API server finds a cluster: admin client certificate, front-proxy CA and client certificate for
+ * the aggregator, service-account keys, RBAC. Everything lives in one temp dir and is stopped by
+ * `stop()`, at the latest when this process exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { createCA, createClientCert, createServingCert } from '@kapi/apiserver';
+import { freePort, startEtcd, type EtcdServer } from '@kapi/storage/testing';
+import { ensureKubeApiserver } from './kube-apiserver-binary.js';
+import { findChildPid, Watchdog } from './watchdog.js';
+
+export interface ClusterOptions {
+  /** kube-apiserver binary; the pinned version (built when missing) otherwise. */
+  binary?: string;
+  /** Use this etcd instead of starting one (it is then neither restarted nor stopped here). */
+  etcdEndpoint?: string;
+  /** Appended to the generated flags (a later flag wins in kube-apiserver). */
+  extraArgs?: string[];
+  /** Bound on the wait for /readyz and the bootstrap objects; default 90 s. */
+  readyTimeoutMs?: number;
+  /** Keep the temp dir (certs, kubeconfig, log) after stop(), for debugging. Default false. */
+  keepDir?: boolean;
+}
+
+export interface FrontProxy {
+  /** The CA kube-apiserver trusts for --requestheader-client-ca-file. */
+  caPem: string;
+  /** The aggregator's client certificate (CN=front-proxy-client), also --proxy-client-cert-file. */
+  clientCertPem: string;
+  clientKeyPem: string;
+}
+
+export interface Cluster {
+  /** https://127.0.0.1:<port> */
+  server: string;
+  /** Path of the admin kubeconfig (CN=admin, O=system:masters). */
+  kubeconfig: string;
+  /** The temp dir holding certs, kubeconfig and kube-apiserver.log. */
+  dir: string;
+  /** The cluster CA: signs the serving certificate and the client certificates (--client-ca-file). */
+  caPem: string;
+  /** The admin client certificate and key (as in the kubeconfig). */
+  admin: { certPem: string; keyPem: string };
+  frontProxy: FrontProxy;
+  /** http://127.0.0.1:<port> */
+  etcdEndpoint: string;
+  /** kube-apiserver's stdout and stderr. */
+  logFile: string;
+  /** Stops kube-apiserver and etcd (SIGTERM, then SIGKILL) and removes the temp dir. */
+  stop(): Promise<void>;
+  /** Stops kube-apiserver and starts it again with the same flags and port; waits for /readyz. */
+  restartApiserver(): Promise<void>;
+}
+
+const DEFAULT_READY_TIMEOUT_MS = 90_000;
+const STOP_GRACE_MS = 10_000;
+const LOG_TAIL_LINES = 40;
+export const SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/24';
+export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc';
+export const FRONT_PROXY_CLIENT_NAME = 'front-proxy-client';
+
+/** kube-apiservers started here and not yet stopped; temp dirs not yet removed; clusters not yet stopped. */
+const running = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+const liveClusters = new Set<Cluster>();
+let hooksInstalled = false;
+
+/** Stops every cluster this process started and has not stopped (a test that failed before its stop()). */
+export async function stopAllClusters(): Promise<void> {
+  await Promise.all([...liveClusters].map((cluster) => cluster.stop()));
+}
+
+function killAllNow(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+/**
+ * In-process cleanup for plain node (the CLI): on exit, and on SIGINT/SIGTERM when nobody else
+ * handles them. Under jest these listeners never run (its `process` is a sandbox copy); there the
+ * afterAll below and each cluster's Watchdog do the job.
+ */
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', killAllNow);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    if (process.listenerCount(signal) > 0) continue;
+    const onSignal = (): void => {
+      killAllNow();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
+// In a jest test file (which loads its own copy of this module), stop what its tests left running.
+if (typeof afterAll === 'function') afterAll(stopAllClusters);
+
+function waitExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  const exited = waitExit(child);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+  running.delete(child);
+}
+
+function tail(file: string, lines = LOG_TAIL_LINES): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+interface TlsClient {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** GET over TLS with a client certificate; resolves to status and body (never rejects on HTTP errors). */
+function get(url: string, tls: TlsClient, timeoutMs = 2_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', ...tls, timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function writePrivate(path: string, content: string): string {
+  writeFileSync(path, content, { mode: 0o600 });
+  return path;
+}
+
+function b64(pem: string): string {
+  return Buffer.from(pem).toString('base64');
+}
+
+/** Starts etcd and kube-apiserver; resolves once /readyz is ok and the bootstrap objects exist. */
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  installHooks();
+  const binary = opts.binary ?? (await ensureKubeApiserver());
+  const readyTimeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  const dir = mkdtempSync(join(tmpdir(), 'kapi-cluster-'));
+  if (!opts.keepDir) tempDirs.add(dir);
+  let etcd: EtcdServer | undefined;
+  let apiserver: ChildProcess | undefined;
+  const file = (name: string): string => join(dir, name);
+  const logFile = file('kube-apiserver.log');
+
+  let etcdPid: number | undefined;
+  const watchdog = new Watchdog(join(dir, '.watchdog'));
+  const ownedPaths = opts.keepDir ? [] : [dir];
+  watchdog.track([], ownedPaths);
+  let cluster: Cluster | undefined;
+
+  const cleanup = async (): Promise<void> => {
+    if (cluster) liveClusters.delete(cluster);
+    if (apiserver) await terminate(apiserver);
+    apiserver = undefined;
+    if (etcd) await etcd.stop();
+    etcd = undefined;
+    watchdog.stop();
+    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
+  };
+
+  try {
+    // Certificates: one cluster CA for serving and client certs, one front-proxy CA.
+    const ca = createCA('kapi-test-ca');
+    const serving = createServingCert(ca, {
+      commonName: 'kube-apiserver',
+      hosts: ['127.0.0.1', 'localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', '10.0.0.1'],
+    });
+    const admin = createClientCert(ca, { commonName: 'admin', organizations: ['system:masters'] });
+    const frontProxyCA = createCA('kapi-test-front-proxy-ca');
+    const proxyClient = createClientCert(frontProxyCA, { commonName: FRONT_PROXY_CLIENT_NAME });
+    const serviceAccount = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    const pairs = { ca, apiserver: serving, admin, 'front-proxy-ca': frontProxyCA, 'front-proxy-client': proxyClient };
+    for (const [name, pair] of Object.entries(pairs)) {
+      writeFileSync(file(`${name}.crt`), pair.cert);
+      writePrivate(file(`${name}.key`), pair.key);
+    }
+    writeFileSync(file('sa.pub'), serviceAccount.publicKey);
+    writePrivate(file('sa.key'), serviceAccount.privateKey);
+
+    let etcdEndpoint = opts.etcdEndpoint;
+    if (!etcdEndpoint) {
+      etcd = await startEtcd();
+      etcdEndpoint = etcd.endpoint;
+      // startEtcd does not give its pid; the watchdog needs it (and removes etcd's data dir too).
+      etcdPid = findChildPid(['--data-dir', etcd.dataDir]);
+      ownedPaths.push(etcd.dataDir);
+      watchdog.track([etcdPid], ownedPaths);
+    }
+
+    const port = await freePort();
+    const server = `https://127.0.0.1:${port}`;
+    const args = [
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${port}`,
+      '--endpoint-reconciler-type=none',
+      `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
+      `--etcd-servers=${etcdEndpoint}`,
+      `--tls-cert-file=${file('apiserver.crt')}`,
+      `--tls-private-key-file=${file('apiserver.key')}`,
+      `--client-ca-file=${file('ca.crt')}`,
+      '--authorization-mode=Node,RBAC',
+      `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
+      `--service-account-key-file=${file('sa.pub')}`,
+      `--service-account-signing-key-file=${file('sa.key')}`,
+      `--proxy-client-cert-file=${file('front-proxy-client.crt')}`,
+      `--proxy-client-key-file=${file('front-proxy-client.key')}`,
+      `--requestheader-client-ca-file=${file('front-proxy-ca.crt')}`,
+      `--requestheader-allowed-names=${FRONT_PROXY_CLIENT_NAME}`,
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      ...(opts.extraArgs ?? []),
+    ];
+
+    const kubeconfig = file('admin.kubeconfig');
+    writePrivate(
+      kubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'kapi-test', cluster: { server, 'certificate-authority-data': b64(ca.cert) } }],
+        users: [{ name: 'admin', user: { 'client-certificate-data': b64(admin.cert), 'client-key-data': b64(admin.key) } }],
+        contexts: [{ name: 'kapi-test', context: { cluster: 'kapi-test', user: 'admin' } }],
+        'current-context': 'kapi-test',
+        preferences: {},
+      }),
+    );
+
+    const tls: TlsClient = { ca: ca.cert, cert: admin.cert, key: admin.key };
+
+    const launch = async (): Promise<void> => {
+      const fd = openSync(logFile, 'a');
+      let child: ChildProcess;
+      try {
+        child = spawn(binary, args, { stdio: ['ignore', fd, fd] });
+      } finally {
+        closeSync(fd);
+      }
+      running.add(child);
+      child.once('exit', () => running.delete(child));
+      apiserver = child;
+      watchdog.track([etcdPid, child.pid], ownedPaths);
+      const started = Date.now();
+      try {
+        await waitReady(server, tls, child, readyTimeoutMs);
+      } catch (err) {
+        await terminate(child);
+        apiserver = undefined;
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new Error(
+          `kube-apiserver (${server}) did not become ready: ${reason} after ${Date.now() - started} ms\n` +
+            `last ${LOG_TAIL_LINES} lines of ${logFile}:\n${tail(logFile)}`,
+        );
+      }
+    };
+
+    await launch();
+
+    cluster = {
+      server,
+      kubeconfig,
+      dir,
+      caPem: ca.cert,
+      admin: { certPem: admin.cert, keyPem: admin.key },
+      frontProxy: { caPem: frontProxyCA.cert, clientCertPem: proxyClient.cert, clientKeyPem: proxyClient.key },
+      etcdEndpoint,
+      logFile,
+      stop: cleanup,
+      async restartApiserver() {
+        if (apiserver) await terminate(apiserver);
+        apiserver = undefined;
+        await launch();
+      },
+    };
+    liveClusters.add(cluster);
+    return cluster;
+  } catch (err) {
+    // The error already carries the log's tail.
+    await cleanup().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Polls /readyz with the admin certificate, then waits for what an aggregated server and the
+ * tests need right away: the default namespace and kube-system/extension-apiserver-authentication.
+ */
+async function waitReady(server: string, tls: TlsClient, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const checks = [
+    { path: '/readyz', ok: (s: number, body: string) => s === 200 && body.trim() === 'ok' },
+    { path: '/api/v1/namespaces/default', ok: (s: number) => s === 200 },
+    { path: '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication', ok: (s: number) => s === 200 },
+  ];
+  let last = 'no answer yet';
+  for (const check of checks) {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`it exited (${child.exitCode ?? child.signalCode})`);
+      }
+      try {
+        const res = await get(server + check.path, tls);
+        if (check.ok(res.status, res.body)) break;
+        last = `GET ${check.path}: ${res.status} ${res.body.slice(0, 500)}`;
+      } catch (err) {
+        last = `GET ${check.path}: ${err instanceof Error ? err.message : String(err)}`;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out (${timeoutMs} ms); last: ${last}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
