@@ -10,3 +10,4 @@ export * from './watch-driver.js';
 export * from './cacher/index.js';
 export * from './sqlite/index.js';
 export * from './etcd3/index.js';
+export * from './crd/index.js';
