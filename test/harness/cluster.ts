@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createCA, createClientCert, createServingCert } from '@kapi/apiserver';
-import { freePort, startEtcd, type EtcdServer } from '@kapi/storage/testing';
+import { freePort, startEtcd, stopProcess, type EtcdServer } from '@kapi/storage/testing';
 import { ensureKubeApiserver } from './kube-apiserver-binary.js';
 import { findChildPid, Watchdog } from './watchdog.js';
 
@@ -107,17 +107,8 @@ function installHooks(): void {
 // In a jest test file (which loads its own copy of this module), stop what its tests left running.
 if (typeof afterAll === 'function') afterAll(stopAllClusters);
 
-function waitExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 async function terminate(child: ChildProcess): Promise<void> {
-  const exited = waitExit(child);
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
+  await stopProcess(child, STOP_GRACE_MS);
   running.delete(child);
 }
 

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcess } from './process.js';
 
 export interface EtcdServerOptions {
   /** Use this data dir (kept on stop); a temp dir is made (and removed on stop) otherwise. */
@@ -68,14 +69,20 @@ const running = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 let exitHookInstalled = false;
 
+function killAllNow(): void {
+  for (const child of running) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  });
+  process.on('exit', killAllNow);
 }
+
+// Jest gives each test file its own `process` whose 'exit' listeners never run: there, stop what the
+// file's tests left running when the file is done.
+if (typeof afterAll === 'function') afterAll(killAllNow);
 
 async function waitHealthy(endpoint: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -95,17 +102,8 @@ async function waitHealthy(endpoint: string, child: ChildProcess, log: () => str
   throw new Error(`etcd at ${endpoint} was not healthy within ${READY_TIMEOUT_MS} ms:\n${log()}`);
 }
 
-function waitExit(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 async function kill(child: ChildProcess): Promise<void> {
-  const exited = waitExit(child);
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
+  await stopProcess(child, STOP_GRACE_MS);
   running.delete(child);
 }
 
