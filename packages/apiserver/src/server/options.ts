@@ -3,6 +3,7 @@
  * (k8s.io/apiserver options: SecureServing, Etcd, ServerRun), parsed with commander.
  */
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
+import { ALWAYS_OPEN_PATHS } from '../security/authn.js';
 
 export type StorageBackend = 'sqlite' | 'etcd3';
 export const STORAGE_BACKENDS: readonly StorageBackend[] = ['sqlite', 'etcd3'];
@@ -25,6 +26,44 @@ export interface ServerOptions {
   maxMutatingRequestsInFlight: number;
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
+  /**
+   * Delegated authentication and authorization against a host cluster (Go's
+   * DelegatingAuthenticationOptions / DelegatingAuthorizationOptions). Set when --kubeconfig,
+   * --authentication-kubeconfig or --authorization-kubeconfig is given; otherwise the server is
+   * standalone (its own client CA, everything authenticated allowed).
+   */
+  delegation?: DelegationOptions;
+}
+
+/** --requestheader-* flags: a front proxy configured here instead of read from the cluster. */
+export interface RequestHeaderOptions {
+  clientCAFile: string;
+  allowedNames: string[];
+  usernameHeaders: string[];
+  uidHeaders: string[];
+  groupHeaders: string[];
+  extraHeaderPrefixes: string[];
+}
+
+export interface DelegationOptions {
+  /** --kubeconfig: the host cluster; undefined (with only the other two given) means in-cluster for the missing ones. */
+  kubeconfig?: string;
+  /** --authentication-kubeconfig (default --kubeconfig): TokenReviews and the extension-apiserver-authentication ConfigMap. */
+  authenticationKubeconfig?: string;
+  /** --authorization-kubeconfig (default --kubeconfig): SubjectAccessReviews. */
+  authorizationKubeconfig?: string;
+  /** --authentication-skip-lookup: do not read kube-system/extension-apiserver-authentication. */
+  authenticationSkipLookup: boolean;
+  /** --authentication-token-webhook-cache-ttl (default 10s). */
+  tokenCacheTTLMs: number;
+  /** --authorization-webhook-cache-authorized-ttl (default 10s). */
+  authorizedCacheTTLMs: number;
+  /** --authorization-webhook-cache-unauthorized-ttl (default 10s). */
+  unauthorizedCacheTTLMs: number;
+  /** --authorization-always-allow-paths (default /healthz, /readyz, /livez). */
+  alwaysAllowPaths: string[];
+  /** Set when --requestheader-client-ca-file is given: then the ConfigMap's front-proxy settings are not used. */
+  requestHeader?: RequestHeaderOptions;
 }
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -70,7 +109,22 @@ interface RawOptions {
   maxMutatingRequestsInflight: number;
   shutdownTimeout: number;
   logLevel: LogLevel;
+  kubeconfig?: string;
+  authenticationKubeconfig?: string;
+  authorizationKubeconfig?: string;
+  authenticationSkipLookup?: boolean;
+  authenticationTokenWebhookCacheTtl: number;
+  authorizationWebhookCacheAuthorizedTtl: number;
+  authorizationWebhookCacheUnauthorizedTtl: number;
+  authorizationAlwaysAllowPaths?: string[];
+  requestheaderClientCaFile?: string;
+  requestheaderAllowedNames?: string[];
+  requestheaderUsernameHeaders?: string[];
+  requestheaderUidHeaders?: string[];
+  requestheaderGroupHeaders?: string[];
+  requestheaderExtraHeadersPrefix?: string[];
 }
+
 
 /** The commander Command for the server's flags (for a CLI to extend or to print help). */
 export function buildServerCommand(name = 'sample-apiserver'): Command {
@@ -89,6 +143,21 @@ export function buildServerCommand(name = 'sample-apiserver'): Command {
     .addOption(new Option('--max-mutating-requests-inflight <n>', 'The maximum number of mutating requests in flight at a given time. When the server exceeds this, it rejects requests. Zero for no limit.').default(200).argParser(parseNonNegativeInt))
     .addOption(new Option('--shutdown-timeout <duration>', 'How long a graceful shutdown may take (draining requests, ending watches, closing storage) before connections are closed.').default(30_000, '30s').argParser(parseDuration))
     .addOption(new Option('--log-level <level>', 'The log level.').choices(LOG_LEVELS).default('info'))
+    // Delegated authentication and authorization (k8s.io/apiserver DelegatingAuthenticationOptions, DelegatingAuthorizationOptions).
+    .addOption(new Option('--kubeconfig <file>', 'kubeconfig file pointing at the \'core\' kubernetes server. Given (or one of the two below), the server authenticates and authorizes every request through that cluster (delegated mode); without, it runs standalone.'))
+    .addOption(new Option('--authentication-kubeconfig <file>', 'kubeconfig file pointing at the \'core\' kubernetes server with enough rights to create tokenreviews.authentication.k8s.io. Default: --kubeconfig.'))
+    .addOption(new Option('--authorization-kubeconfig <file>', 'kubeconfig file pointing at the \'core\' kubernetes server with enough rights to create subjectaccessreviews.authorization.k8s.io. Default: --kubeconfig.'))
+    .addOption(new Option('--authentication-skip-lookup', 'If false, the authentication-kubeconfig will be used to lookup missing authentication configuration from the cluster.'))
+    .addOption(new Option('--authentication-token-webhook-cache-ttl <duration>', 'The duration to cache responses from the webhook token authenticator.').default(10_000, '10s').argParser(parseDuration))
+    .addOption(new Option('--authorization-webhook-cache-authorized-ttl <duration>', "The duration to cache 'authorized' responses from the webhook authorizer.").default(10_000, '10s').argParser(parseDuration))
+    .addOption(new Option('--authorization-webhook-cache-unauthorized-ttl <duration>', "The duration to cache 'unauthorized' responses from the webhook authorizer.").default(10_000, '10s').argParser(parseDuration))
+    .addOption(new Option('--authorization-always-allow-paths <paths>', "A list of HTTP paths to skip during authorization, i.e. these are authorized without contacting the 'core' kubernetes server. Default: /healthz,/readyz,/livez.").argParser(appendList))
+    .addOption(new Option('--requestheader-client-ca-file <file>', 'Root certificate bundle to use to verify client certificates on incoming requests before trusting usernames in headers specified by --requestheader-username-headers. WARNING: generally do not depend on authorization being already done for incoming requests.'))
+    .addOption(new Option('--requestheader-allowed-names <names>', 'List of client certificate common names to allow to provide usernames in headers specified by --requestheader-username-headers. If empty, any client certificate validated by the authorities in --requestheader-client-ca-file is allowed.').argParser(appendList))
+    .addOption(new Option('--requestheader-username-headers <headers>', 'List of request headers to inspect for usernames. X-Remote-User is common. Default: x-remote-user.').argParser(appendList))
+    .addOption(new Option('--requestheader-uid-headers <headers>', 'List of request headers to inspect for UIDs. X-Remote-Uid is suggested.').argParser(appendList))
+    .addOption(new Option('--requestheader-group-headers <headers>', 'List of request headers to inspect for groups. X-Remote-Group is suggested. Default: x-remote-group.').argParser(appendList))
+    .addOption(new Option('--requestheader-extra-headers-prefix <prefixes>', 'List of request header prefixes to inspect. X-Remote-Extra- is suggested. Default: x-remote-extra-.').argParser(appendList))
     .helpOption('-h, --help', 'Show this help.')
     .allowExcessArguments(false)
     .exitOverride();
@@ -124,5 +193,36 @@ export function parseServerOptions(argv: readonly string[], output?: OutputConfi
     maxMutatingRequestsInFlight: raw.maxMutatingRequestsInflight,
     shutdownTimeoutMs: raw.shutdownTimeout,
     logLevel: raw.logLevel,
+    ...delegationOptions(raw),
   };
+}
+
+/** The delegated-mode part of the options: only when a kubeconfig flag is given. */
+function delegationOptions(raw: RawOptions): { delegation?: DelegationOptions } {
+  const kubeconfig = raw.kubeconfig;
+  if (!kubeconfig && !raw.authenticationKubeconfig && !raw.authorizationKubeconfig) return {};
+  const authenticationKubeconfig = raw.authenticationKubeconfig ?? kubeconfig;
+  const authorizationKubeconfig = raw.authorizationKubeconfig ?? kubeconfig;
+  const delegation: DelegationOptions = {
+    ...(kubeconfig ? { kubeconfig } : {}),
+    ...(authenticationKubeconfig ? { authenticationKubeconfig } : {}),
+    ...(authorizationKubeconfig ? { authorizationKubeconfig } : {}),
+    authenticationSkipLookup: raw.authenticationSkipLookup ?? false,
+    tokenCacheTTLMs: raw.authenticationTokenWebhookCacheTtl,
+    authorizedCacheTTLMs: raw.authorizationWebhookCacheAuthorizedTtl,
+    unauthorizedCacheTTLMs: raw.authorizationWebhookCacheUnauthorizedTtl,
+    alwaysAllowPaths: raw.authorizationAlwaysAllowPaths ?? [...ALWAYS_OPEN_PATHS],
+  };
+  if (raw.requestheaderClientCaFile) {
+    // Go's DelegatingAuthenticationOptions defaults for the header names.
+    delegation.requestHeader = {
+      clientCAFile: raw.requestheaderClientCaFile,
+      allowedNames: raw.requestheaderAllowedNames ?? [],
+      usernameHeaders: raw.requestheaderUsernameHeaders ?? ['x-remote-user'],
+      uidHeaders: raw.requestheaderUidHeaders ?? [],
+      groupHeaders: raw.requestheaderGroupHeaders ?? ['x-remote-group'],
+      extraHeaderPrefixes: raw.requestheaderExtraHeadersPrefix ?? ['x-remote-extra-'],
+    };
+  }
+  return { delegation };
 }
