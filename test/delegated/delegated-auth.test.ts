@@ -208,4 +208,18 @@ describe('delegated authentication and authorization against a real kube-apiserv
     const bad = await call(server, FLUNDERS, { headers: { Authorization: `Bearer ${token.slice(0, -4)}abcd` } });
     expect(bad.status).toBe(401);
   });
+
+  it('follows changes of the ConfigMap: a CA added to client-ca-file is trusted without a restart', async () => {
+    const newCA = createCA('added-client-ca');
+    const dave = createClientCert(newCA, { commonName: 'dave' });
+    expect((await call(server, FLUNDERS, { cert: dave })).status).toBe(401);
+
+    const configMap = JSON.parse(kubectl.ok(['get', 'configmap', '-n', 'kube-system', 'extension-apiserver-authentication', '-o', 'json'])) as {
+      data: Record<string, string>;
+    };
+    const bundle = `${configMap.data['client-ca-file']!.trimEnd()}\n${newCA.cert}`;
+    kubectl.ok(['patch', 'configmap', '-n', 'kube-system', 'extension-apiserver-authentication', '--type=merge', '-p', JSON.stringify({ data: { 'client-ca-file': bundle } })]);
+    await eventually('dave authenticated by the added CA', async () => (await call(server, FLUNDERS, { cert: dave })).status === 403, 20_000);
+    expect((await call(server, FLUNDERS, { cert: dave })).json().message).toContain('User "dave" cannot list');
+  });
 });

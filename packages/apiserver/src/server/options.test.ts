@@ -104,3 +104,76 @@ describe('parseServerOptions', () => {
     expect(() => parseDuration('5d')).toThrow();
   });
 });
+
+describe('delegated authentication and authorization flags', () => {
+  it('stays standalone without a kubeconfig flag', () => {
+    expect(parseServerOptions(['--authentication-skip-lookup'], quiet).delegation).toBeUndefined();
+  });
+
+  it('--kubeconfig turns delegation on with Go\'s defaults, for authentication and authorization both', () => {
+    expect(parseServerOptions(['--kubeconfig=/k/admin.kubeconfig'], quiet).delegation).toEqual({
+      kubeconfig: '/k/admin.kubeconfig',
+      authenticationKubeconfig: '/k/admin.kubeconfig',
+      authorizationKubeconfig: '/k/admin.kubeconfig',
+      authenticationSkipLookup: false,
+      tokenCacheTTLMs: 10_000,
+      authorizedCacheTTLMs: 10_000,
+      unauthorizedCacheTTLMs: 10_000,
+      alwaysAllowPaths: ['/healthz', '/livez', '/readyz'],
+    });
+  });
+
+  it('reads every delegation flag', () => {
+    const { delegation } = parseServerOptions(
+      [
+        '--kubeconfig=/k/core',
+        '--authentication-kubeconfig=/k/authn',
+        '--authorization-kubeconfig=/k/authz',
+        '--authentication-skip-lookup',
+        '--authentication-token-webhook-cache-ttl=30s',
+        '--authorization-webhook-cache-authorized-ttl=5m',
+        '--authorization-webhook-cache-unauthorized-ttl=1s',
+        '--authorization-always-allow-paths=/healthz,/metrics',
+        '--requestheader-client-ca-file=/k/front-proxy-ca.crt',
+        '--requestheader-allowed-names=front-proxy-client,aggregator',
+        '--requestheader-username-headers=X-Remote-User',
+        '--requestheader-uid-headers=X-Remote-Uid',
+        '--requestheader-group-headers=X-Remote-Group',
+        '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      ],
+      quiet,
+    );
+    expect(delegation).toEqual({
+      kubeconfig: '/k/core',
+      authenticationKubeconfig: '/k/authn',
+      authorizationKubeconfig: '/k/authz',
+      authenticationSkipLookup: true,
+      tokenCacheTTLMs: 30_000,
+      authorizedCacheTTLMs: 300_000,
+      unauthorizedCacheTTLMs: 1_000,
+      alwaysAllowPaths: ['/healthz', '/metrics'],
+      requestHeader: {
+        clientCAFile: '/k/front-proxy-ca.crt',
+        allowedNames: ['front-proxy-client', 'aggregator'],
+        usernameHeaders: ['X-Remote-User'],
+        uidHeaders: ['X-Remote-Uid'],
+        groupHeaders: ['X-Remote-Group'],
+        extraHeaderPrefixes: ['X-Remote-Extra-'],
+      },
+    });
+  });
+
+  it('gives --requestheader-client-ca-file Go\'s header defaults; one kubeconfig flag alone means in-cluster for the other', () => {
+    const { delegation } = parseServerOptions(['--authorization-kubeconfig=/k/authz', '--requestheader-client-ca-file=/ca'], quiet);
+    expect(delegation?.authenticationKubeconfig).toBeUndefined();
+    expect(delegation?.authorizationKubeconfig).toBe('/k/authz');
+    expect(delegation?.requestHeader).toEqual({
+      clientCAFile: '/ca',
+      allowedNames: [],
+      usernameHeaders: ['x-remote-user'],
+      uidHeaders: [],
+      groupHeaders: ['x-remote-group'],
+      extraHeaderPrefixes: ['x-remote-extra-'],
+    });
+  });
+});
