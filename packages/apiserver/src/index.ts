@@ -5,3 +5,4 @@ export * from './discovery/index.js';
 export * from './openapi/index.js';
 export * from './server/index.js';
 export * from './security/index.js';
+export * from './aggregation/index.js';
