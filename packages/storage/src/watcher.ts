@@ -5,7 +5,8 @@
 import type { KubeObject, Status, WatchEvent } from '@kapi/apimachinery';
 
 export class Watcher<T extends KubeObject = KubeObject> implements AsyncIterable<WatchEvent<T>> {
-  private readonly queue: WatchEvent<T>[] = [];
+  /** Events not yet read from `head` on; read slots are cleared so their objects can be collected. */
+  private readonly queue: Array<WatchEvent<T> | undefined> = [];
   private head = 0;
   private wake: (() => void) | undefined;
   private ended = false;
@@ -71,8 +72,12 @@ export class Watcher<T extends KubeObject = KubeObject> implements AsyncIterable
   async next(): Promise<WatchEvent<T> | undefined> {
     for (;;) {
       if (this.head < this.queue.length) {
-        const event = this.queue[this.head++] as WatchEvent<T>;
-        if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        const event = this.queue[this.head] as WatchEvent<T>;
+        this.queue[this.head++] = undefined;
+        if (this.head === this.queue.length) {
+          this.queue.length = 0;
+          this.head = 0;
+        } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
           this.queue.splice(0, this.head);
           this.head = 0;
         }
