@@ -3,7 +3,7 @@
  * (test/harness): the server runs with --kubeconfig of the cluster and reads its
  * extension-apiserver-authentication ConfigMap, asks TokenReview and SubjectAccessReview.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { createCA, createClientCert } from '@kapi/apiserver';
@@ -192,6 +192,23 @@ describe('delegated authentication and authorization against a real kube-apiserv
   it('lets system:masters in without asking (the cluster admin certificate)', async () => {
     const res = await call(server, FLUNDERS, { cert: { cert: cluster.admin.certPem, key: cluster.admin.keyPem } });
     expect(res.status).toBe(200);
+  });
+
+  it('gets the client certificate of a Go client (kubectl): the TLS layer names no acceptable CA it would filter by', () => {
+    const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
+    const kubeconfig = join(server.dir, 'admin-of-cluster.kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'wardle', cluster: { server: server.url, 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'admin', user: { 'client-certificate-data': b64(cluster.admin.certPem), 'client-key-data': b64(cluster.admin.keyPem) } }],
+        contexts: [{ name: 'wardle', context: { cluster: 'wardle', user: 'admin' } }],
+        'current-context': 'wardle',
+      }),
+    );
+    expect(new Kubectl(kubeconfig).ok(['get', 'flunders', '-n', 'default', '-o', 'name'])).toBeDefined();
   });
 
   it('authenticates a ServiceAccount token with TokenReview; its RBAC decides', async () => {
