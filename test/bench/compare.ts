@@ -1,0 +1,1424 @@
+/**
+ * kapi's sample server side by side with the Go k8s.io/sample-apiserver: `npm run bench` writes
+ * BENCHMARKS.md at the repo root. Not a test.
+ *
+ * One etcd and one kube-apiserver (test/harness startCluster) serve delegated auth to both servers:
+ * each runs with --kubeconfig/--authentication-kubeconfig/--authorization-kubeconfig = the cluster's
+ * admin kubeconfig. The Go server (hack/build-sample-apiserver.sh, same Kubernetes version as the
+ * kube-apiserver) keeps its Flunders in the cluster's etcd; kapi runs twice, on sqlite and on etcd3
+ * (the cluster's etcd). Only one server runs at a time, on the same machine, with the same serving
+ * certificate; each run starts from an empty store (its etcd prefix deleted) and a fresh process.
+ * Servers take turns in rounds (go, kapi-sqlite, kapi-etcd3, then the reverse order, …) so drift
+ * (other jobs on the machine, etcd's growing db) falls on both; ratios are taken within a round and
+ * the median over rounds is reported.
+ *
+ * Requests go straight to each server as kube-apiserver's proxy sends them: TLS client certificate
+ * of the front proxy (cluster.frontProxy) and X-Remote-User: admin, X-Remote-Group: system:masters.
+ * One scenario (get by name) also goes through kube-apiserver: the APIServices of wardle.example.com
+ * are pointed at the server being measured (an ExternalName Service to 127.0.0.1), then measured
+ * with the admin certificate against kube-apiserver.
+ *
+ * Scenarios per run: warm-up (300 creates, not reported); create at 16 and 64 in flight; RSS with
+ * 10k Flunders stored; get by name (16); list of 100 and of 10k (4 in flight); update with conflicts
+ * (8 writers on one object, each GET then PUT with the read resourceVersion); watch fan-out (W
+ * watchers, then writes one after another; latency from the write's response to the last delivery);
+ * get through kube-apiserver. In the last round each server is then filled up to 100k Flunders
+ * (64 in flight, bounded in time) and its RSS read. The raw etcd3 client (create-if-absent txns,
+ * gets and prefix ranges at the same concurrency on the same etcd) runs in every round as the ceiling.
+ *
+ * Optionally the kapi server is then run once more under `node --cpu-prof` for one scenario and the
+ * profile's top self-time functions go into the report.
+ *
+ * Env (defaults in brackets): KAPI_BENCH_CMP_ROUNDS [2], KAPI_BENCH_CMP_SERVERS [go,kapi-sqlite,kapi-etcd3],
+ * KAPI_BENCH_CMP_CREATES [3000 per concurrency], KAPI_BENCH_CMP_GETS [10000], KAPI_BENCH_CMP_LIST_LARGE [10000],
+ * KAPI_BENCH_CMP_SMALL_LISTS [1000], KAPI_BENCH_CMP_LARGE_LISTS [40], KAPI_BENCH_CMP_UPDATE_SECONDS [8],
+ * KAPI_BENCH_CMP_WATCHERS [1000], KAPI_BENCH_CMP_WATCH_WRITES [100], KAPI_BENCH_CMP_PROXY_GETS [3000],
+ * KAPI_BENCH_CMP_MEMORY_OBJECTS [100000; 0 = skip], KAPI_BENCH_CMP_MEMORY_SECONDS [120 per server],
+ * KAPI_BENCH_CMP_PHASE_SECONDS [15, the cap of each scenario], KAPI_BENCH_CMP_PROFILE [create; one of
+ * create, get, list, update, watch, none], KAPI_BENCH_CMP_PROFILE_BACKEND [etcd3], KAPI_BENCH_OUT [BENCHMARKS.md].
+ * A quick run (about 3 min): KAPI_BENCH_CMP_ROUNDS=1 KAPI_BENCH_CMP_CREATES=500 KAPI_BENCH_CMP_LIST_LARGE=1000
+ * KAPI_BENCH_CMP_GETS=1000 KAPI_BENCH_CMP_WATCHERS=50 KAPI_BENCH_CMP_WATCH_WRITES=20 KAPI_BENCH_CMP_MEMORY_OBJECTS=2000
+ * KAPI_BENCH_CMP_SMALL_LISTS=200 KAPI_BENCH_CMP_LARGE_LISTS=10 KAPI_BENCH_CMP_UPDATE_SECONDS=3 KAPI_BENCH_OUT=/tmp/b.md.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request, type RequestOptions } from 'node:https';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import {
+  buildAggregationObjects,
+  createCA,
+  createServingCert,
+  registerAPIServices,
+  waitForAPIServicesAvailable,
+} from '@kapi/apiserver';
+import { createEtcdClient } from '@kapi/storage';
+import { freePort } from '@kapi/storage/testing';
+import { repoRoot, readKubeVersion, startCluster, type Cluster } from '../harness/index.js';
+import { fmt, mib, ms, NOTES_END, NOTES_START, previousNotes } from './lib/format.js';
+import { describeMachine, etcdVersion, loadAverage, procCpuSeconds, procMemory, ProcessRssSampler, tmpFilesystem } from './lib/machine.js';
+import { envInt } from './lib/rows.js';
+import { summarizeLatencies } from './lib/stats.js';
+
+// ---- parameters -------------------------------------------------------------------------------------
+
+const params = {
+  rounds: envInt('KAPI_BENCH_CMP_ROUNDS', 2),
+  creates: envInt('KAPI_BENCH_CMP_CREATES', 3000),
+  gets: envInt('KAPI_BENCH_CMP_GETS', 10_000),
+  listSmall: 100,
+  listLarge: envInt('KAPI_BENCH_CMP_LIST_LARGE', 10_000),
+  smallLists: envInt('KAPI_BENCH_CMP_SMALL_LISTS', 1000),
+  largeLists: envInt('KAPI_BENCH_CMP_LARGE_LISTS', 40),
+  listConcurrency: 4,
+  updateSeconds: envInt('KAPI_BENCH_CMP_UPDATE_SECONDS', 8),
+  updateWriters: 8,
+  watchers: envInt('KAPI_BENCH_CMP_WATCHERS', 1000),
+  watchWrites: envInt('KAPI_BENCH_CMP_WATCH_WRITES', 100),
+  proxyGets: envInt('KAPI_BENCH_CMP_PROXY_GETS', 3000),
+  memoryObjects: process.env.KAPI_BENCH_CMP_MEMORY_OBJECTS === '0' ? 0 : envInt('KAPI_BENCH_CMP_MEMORY_OBJECTS', 100_000),
+  memorySeconds: envInt('KAPI_BENCH_CMP_MEMORY_SECONDS', 120),
+  phaseSeconds: envInt('KAPI_BENCH_CMP_PHASE_SECONDS', 15),
+  profile: process.env.KAPI_BENCH_CMP_PROFILE ?? 'create',
+  profileBackend: (process.env.KAPI_BENCH_CMP_PROFILE_BACKEND ?? 'etcd3') as 'sqlite' | 'etcd3',
+};
+
+const SERVERS = ['go', 'kapi-sqlite', 'kapi-etcd3'] as const;
+type ServerName = (typeof SERVERS)[number];
+const KAPI_SERVERS: ServerName[] = ['kapi-sqlite', 'kapi-etcd3'];
+
+const REPO_ROOT = repoRoot();
+const OUT_FILE = process.env.KAPI_BENCH_OUT ?? join(REPO_ROOT, 'BENCHMARKS.md');
+const KAPI_MAIN = join(REPO_ROOT, 'cmd/sample-apiserver/dist/main.js');
+const BUILD_SCRIPT = join(REPO_ROOT, 'hack', 'build-sample-apiserver.sh');
+/** Bound on the whole run: the cluster and every server are stopped after this. */
+const RUN_TIMEOUT_MS = envInt('KAPI_BENCH_CMP_TIMEOUT_MINUTES', 25) * 60_000;
+const REQUEST_TIMEOUT_S = 30;
+const DELIVERY_TIMEOUT_MS = 15_000;
+const READY_TIMEOUT_MS = 90_000;
+
+const GROUP = 'wardle.example.com';
+const API = `/apis/${GROUP}/v1alpha1`;
+const NS = {
+  warmup: 'bench-warmup',
+  large: 'bench-large',
+  small: 'bench-small',
+  update: 'bench-update',
+  watch: 'bench-watch',
+  memory: 'bench-memory',
+} as const;
+/** Go's sample-apiserver keeps /registry/wardle.example.com/wardle.example.com/…, kapi /registry/wardle.example.com/…: one prefix covers both. */
+const ETCD_PREFIX = `/registry/${GROUP}/`;
+const RAW_PREFIX = '/kapi-bench-raw/';
+const flundersPath = (namespace: string): string => `${API}/namespaces/${namespace}/flunders`;
+const objectName = (prefix: string, i: number): string => `${prefix}-${String(i).padStart(6, '0')}`;
+
+/** A v1alpha1 Flunder as a client would POST it. */
+function flunderBody(namespace: string, name: string, i: number): string {
+  return JSON.stringify({
+    apiVersion: `${GROUP}/v1alpha1`,
+    kind: 'Flunder',
+    metadata: {
+      name,
+      namespace,
+      labels: { app: 'bench', shard: `shard-${i % 16}` },
+      annotations: { 'bench.kapi.dev/index': String(i) },
+    },
+    spec: { reference: `fischer-${i}`, referenceType: 'Fischer' },
+  });
+}
+
+// ---- HTTP targets -----------------------------------------------------------------------------------
+
+/** Where requests go and as whom. */
+interface Target {
+  url: string;
+  host: string;
+  port: number;
+  ca: string;
+  cert: string;
+  key: string;
+  servername: string;
+  /** Sent with every request (the front proxy's X-Remote-* headers). */
+  headers: Record<string, string>;
+}
+
+function target(url: string, tls: { ca: string; cert: string; key: string }, headers: Record<string, string>, servername = 'localhost'): Target {
+  const parsed = new URL(url);
+  return { url, host: parsed.hostname, port: Number(parsed.port), ...tls, servername, headers };
+}
+
+interface Http {
+  send(method: string, path: string, body?: string): Promise<{ status: number; body: string; ms: number }>;
+  stream(path: string, onData: (text: string) => void, onEnd: (why: string) => void): Promise<() => void>;
+  close(): void;
+}
+
+function httpClient(t: Target): Http {
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity, ca: t.ca, cert: t.cert, key: t.key, servername: t.servername });
+  const base = (method: string, path: string, headers: Record<string, string>): RequestOptions => ({
+    host: t.host,
+    port: t.port,
+    method,
+    path,
+    agent,
+    headers: { accept: 'application/json', ...t.headers, ...headers },
+  });
+  return {
+    send(method, path, body) {
+      const started = performance.now();
+      return new Promise((resolvePromise, reject) => {
+        const req = request(base(method, path, body !== undefined ? { 'content-type': 'application/json' } : {}), (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+          res.on('error', reject);
+        });
+        req.setTimeout(REQUEST_TIMEOUT_S * 1000, () => req.destroy(new Error(`${method} ${path} timed out`)));
+        req.on('error', reject);
+        req.end(body);
+      });
+    },
+    stream(path, onData, onEnd) {
+      return new Promise((resolvePromise, reject) => {
+        const req = request(base('GET', path, {}), (res) => {
+          if (res.statusCode !== 200) {
+            let text = '';
+            res.setEncoding('utf8').on('data', (c: string) => (text += c));
+            res.on('end', () => reject(new Error(`watch ${path}: HTTP ${res.statusCode}: ${text.slice(0, 300)}`)));
+            return;
+          }
+          res.setEncoding('utf8');
+          res.on('data', onData);
+          res.on('end', () => onEnd('stream ended'));
+          res.on('error', (err) => onEnd(err.message));
+          resolvePromise(() => req.destroy());
+        });
+        req.on('error', (err) => reject(err));
+        req.end();
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+// ---- results ----------------------------------------------------------------------------------------
+
+/** One measured scenario of one run. */
+interface Measure {
+  /** Successful operations per second. */
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  ok: number;
+  errors: number;
+  /** Highest VmRSS of the server while the scenario ran (bytes). */
+  rssBytes: number;
+  /** Server CPU time over wall time (100 = one core). */
+  cpuPct: number;
+  notes: string[];
+}
+
+interface RunResult {
+  server: ServerName | 'etcd3-raw';
+  round: number;
+  scenarios: Record<string, Measure>;
+  /** VmRSS after start, with 10k stored, with the memory fill stored (bytes). */
+  rss: { start?: number; tenK?: number; full?: number; fullCount?: number; fillRate?: number };
+  error?: string;
+  problems: string[];
+  wallMs: number;
+}
+
+// ---- load generation (autocannon) -------------------------------------------------------------------
+
+interface LoadRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  /** Builds the next request; `undefined` sends the static path. */
+  setup?: (context: Record<string, unknown>) => { path: string; body?: string } | undefined;
+  path?: string;
+  /** Sees each response body (autocannon then buffers bodies: keep to small responses). */
+  onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
+  /** Latencies of this request are recorded (default true). */
+  measured?: boolean;
+}
+
+interface LoadSpec {
+  concurrency: number;
+  /** Requests in all, or a duration. */
+  amount?: number;
+  seconds?: number;
+  capMs: number;
+  requests: LoadRequest[];
+}
+
+interface LoadResult {
+  latencies: number[];
+  firstLatencies: number[];
+  ok: number;
+  errors: number;
+  elapsedMs: number;
+  capped: boolean;
+  bytes: number;
+  statusCounts: Record<string, number>;
+  errorSamples: string[];
+}
+
+async function runLoad(t: Target, spec: LoadSpec): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const firstLatencies: number[] = [];
+  let ok = 0;
+  let bytes = 0;
+  const errorSamples: string[] = [];
+  const noteError = (text: string): void => {
+    if (errorSamples.length < 4 && !errorSamples.includes(text)) errorSamples.push(text);
+  };
+  // onResponse runs synchronously just before autocannon's 'response' event for the same response.
+  let lastMeasured = true;
+  const started = performance.now();
+  let lastResponseAt = started;
+  const requests = spec.requests.map((r) => ({
+    method: r.method,
+    headers: { accept: 'application/json', 'content-type': 'application/json', ...t.headers },
+    ...(r.path ? { path: r.path } : {}),
+    ...(r.setup
+      ? {
+          setupRequest(req: autocannon.Request, context: Record<string, unknown>) {
+            const next = r.setup!(context);
+            if (!next) return undefined;
+            return { ...req, path: next.path, ...(next.body !== undefined ? { body: next.body } : {}) };
+          },
+        }
+      : {}),
+    onResponse(status: number, body: string, context: Record<string, unknown>) {
+      lastMeasured = r.measured !== false;
+      if (status >= 300) noteError(`HTTP ${status}: ${body.slice(0, 160)}`);
+      r.onResponse?.(status, body, context);
+    },
+  }));
+  const needsBodies = spec.requests.some((r) => r.onResponse);
+  if (!needsBodies) for (const r of requests) delete (r as { onResponse?: unknown }).onResponse;
+  const instance = autocannon(
+    {
+      url: t.url,
+      connections: spec.concurrency,
+      ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.seconds ?? 10 }),
+      timeout: REQUEST_TIMEOUT_S,
+      sampleInt: 100,
+      tlsOptions: { ca: t.ca, cert: t.cert, key: t.key },
+      servername: t.servername,
+      requests,
+    } as autocannon.Options,
+    () => undefined,
+  );
+  const connected = new Set<unknown>();
+  instance.on('response', (client: unknown, statusCode: number, resBytes: number, responseTime: number) => {
+    lastResponseAt = performance.now();
+    const measured = needsBodies ? lastMeasured : true;
+    lastMeasured = true;
+    const first = !connected.has(client);
+    if (first) connected.add(client);
+    if (statusCode < 200 || statusCode >= 300) return;
+    ok++;
+    bytes += resBytes;
+    if (!measured) return;
+    if (first) firstLatencies.push(responseTime);
+    else latencies.push(responseTime);
+  });
+  instance.on('reqError', (err: unknown) => noteError(err instanceof Error ? err.message : String(err)));
+  let capped = false;
+  const cap = spec.capMs > 0 ? setTimeout(() => ((capped = true), instance.stop()), spec.capMs) : undefined;
+  const result = await new Promise<autocannon.Result>((resolvePromise) => instance.on('done', resolvePromise));
+  if (cap) clearTimeout(cap);
+  const statusCounts: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = (stat as { count: number }).count;
+  return {
+    latencies,
+    firstLatencies,
+    ok,
+    errors: result.errors + result.non2xx,
+    elapsedMs: lastResponseAt - started,
+    capped,
+    bytes,
+    statusCounts,
+    errorSamples,
+  };
+}
+
+/** Server RSS peak and CPU between takes. */
+class Meter {
+  private readonly sampler: ProcessRssSampler;
+  private at = performance.now();
+  private cpu: number;
+
+  constructor(private readonly pid: number) {
+    this.sampler = new ProcessRssSampler(pid, 50);
+    this.cpu = procCpuSeconds(pid) ?? 0;
+  }
+
+  take(): { rssBytes: number; cpuPct: number } {
+    const now = performance.now();
+    const cpu = procCpuSeconds(this.pid) ?? this.cpu;
+    const result = { rssBytes: this.sampler.take(), cpuPct: ((cpu - this.cpu) / ((now - this.at) / 1000)) * 100 };
+    this.at = now;
+    this.cpu = cpu;
+    return result;
+  }
+
+  stop(): void {
+    this.sampler.stop();
+  }
+}
+
+function measureOf(load: LoadResult, meter: Meter | undefined, notes: string[] = [], okOverride?: number): Measure {
+  const summary = summarizeLatencies(load.latencies);
+  if (load.capped) notes.push(`stopped by the ${params.phaseSeconds} s cap after ${load.ok} requests`);
+  if (load.errors > 0) {
+    const codes = Object.entries(load.statusCounts)
+      .filter(([code]) => !code.startsWith('2'))
+      .map(([code, n]) => `${n} × HTTP ${code}`);
+    notes.push(`errors: ${[...codes, ...load.errorSamples].join('; ')}`);
+  }
+  const ok = okOverride ?? load.ok;
+  return {
+    opsPerSec: (ok / load.elapsedMs) * 1000,
+    p50Ms: summary.p50Ms,
+    p99Ms: summary.p99Ms,
+    ok,
+    errors: load.errors,
+    ...(meter ? meter.take() : { rssBytes: 0, cpuPct: NaN }),
+    notes,
+  };
+}
+
+/** Creates `count` Flunders, unmeasured; throws on errors. */
+async function fill(t: Target, namespace: string, prefix: string, count: number, concurrency = 32, capMs = 0): Promise<LoadResult> {
+  if (count <= 0) return { latencies: [], firstLatencies: [], ok: 0, errors: 0, elapsedMs: 0, capped: false, bytes: 0, statusCounts: {}, errorSamples: [] };
+  let i = 0;
+  const load = await runLoad(t, {
+    concurrency: Math.max(1, Math.min(concurrency, count)),
+    amount: count,
+    capMs,
+    requests: [{ method: 'POST', setup: () => ({ path: flundersPath(namespace), body: flunderBody(namespace, objectName(prefix, i), i++) }) }],
+  });
+  if (load.errors > 0 || (load.ok !== count && !load.capped)) {
+    throw new Error(`filling ${namespace}: ${load.ok} of ${count} created; ${JSON.stringify(load.statusCounts)} ${load.errorSamples.join('; ')}`);
+  }
+  return load;
+}
+
+async function listNames(http: Http, namespace: string): Promise<{ names: string[]; resourceVersion: string; bytes: number }> {
+  const res = await http.send('GET', flundersPath(namespace));
+  if (res.status !== 200) throw new Error(`list ${namespace}: HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+  const list = JSON.parse(res.body) as { metadata?: { resourceVersion?: string }; items?: Array<{ metadata?: { name?: string } }> };
+  return {
+    names: (list.items ?? []).map((item) => item.metadata?.name ?? ''),
+    resourceVersion: list.metadata?.resourceVersion ?? '',
+    bytes: Buffer.byteLength(res.body),
+  };
+}
+
+const sleep = (msec: number): Promise<void> => new Promise((r) => setTimeout(r, msec));
+
+// ---- scenarios ---------------------------------------------------------------------------------------
+
+async function scenarioCreate(t: Target, meter: Meter, concurrency: number): Promise<{ measure: Measure; created: number }> {
+  const prefix = `c${concurrency}`;
+  let i = 0;
+  const load = await runLoad(t, {
+    concurrency,
+    amount: params.creates,
+    capMs: params.phaseSeconds * 1000,
+    requests: [{ method: 'POST', setup: () => ({ path: flundersPath(NS.large), body: flunderBody(NS.large, objectName(prefix, i), i++) }) }],
+  });
+  return { measure: measureOf(load, meter), created: load.ok };
+}
+
+async function scenarioGet(t: Target, meter: Meter | undefined, names: string[], amount: number, namespace = NS.large): Promise<Measure> {
+  const load = await runLoad(t, {
+    concurrency: 16,
+    amount,
+    capMs: params.phaseSeconds * 1000,
+    requests: [
+      {
+        method: 'GET',
+        setup: () => ({ path: `${flundersPath(namespace)}/${names[Math.floor(Math.random() * names.length)]}` }),
+      },
+    ],
+  });
+  return measureOf(load, meter);
+}
+
+async function scenarioList(t: Target, meter: Meter, namespace: string, amount: number, bytes: number): Promise<Measure> {
+  const load = await runLoad(t, {
+    concurrency: params.listConcurrency,
+    amount,
+    capMs: params.phaseSeconds * 1000,
+    requests: [{ method: 'GET', path: flundersPath(namespace) }],
+  });
+  const notes = [`${fmt(bytes / 1024, 0)} KiB per list`];
+  const avg = load.ok > 0 ? load.bytes / load.ok : 0;
+  if (load.ok > 0 && Math.abs(avg - bytes) > bytes * 0.1) notes.push(`responses averaged ${fmt(avg, 0)} B, the checked list was ${fmt(bytes, 0)} B`);
+  return measureOf(load, meter, notes);
+}
+
+/** 8 writers on one object: GET, then PUT with the read resourceVersion; 409s counted. */
+async function scenarioUpdate(t: Target, http: Http, meter: Meter): Promise<Measure> {
+  const name = 'contended';
+  const created = await http.send('POST', flundersPath(NS.update), flunderBody(NS.update, name, 0));
+  if (created.status !== 201) throw new Error(`update: create ${name}: HTTP ${created.status}: ${created.body.slice(0, 200)}`);
+  meter.take();
+  const path = `${flundersPath(NS.update)}/${name}`;
+  let updated = 0;
+  let conflicts = 0;
+  let other = 0;
+  let n = 0;
+  const load = await runLoad(t, {
+    concurrency: params.updateWriters,
+    seconds: params.updateSeconds,
+    capMs: 0,
+    requests: [
+      {
+        method: 'GET',
+        path,
+        measured: false,
+        onResponse(status, body, context) {
+          if (status === 200) context.object = body;
+        },
+      },
+      {
+        method: 'PUT',
+        setup(context) {
+          if (typeof context.object !== 'string') return undefined;
+          const object = JSON.parse(context.object) as { spec?: Record<string, unknown> };
+          object.spec = { ...(object.spec ?? {}), reference: `writer-${n++}` };
+          return { path, body: JSON.stringify(object) };
+        },
+        onResponse(status) {
+          if (status === 200) updated++;
+          else if (status === 409) conflicts++;
+          else other++;
+        },
+      },
+    ],
+  });
+  // 409s are part of the scenario: not errors; latencies are the PUTs' (2xx only).
+  const notes = [`${params.updateWriters} writers, ${params.updateSeconds} s: ${updated} updates, ${conflicts} conflicts (409)${other ? `, ${other} other non-2xx` : ''}`];
+  const measure = measureOf({ ...load, errors: load.errors - conflicts, statusCounts: Object.fromEntries(Object.entries(load.statusCounts).filter(([c]) => c !== '409')) }, meter, notes, updated);
+  (measure as Measure & { conflicts?: number }).conflicts = conflicts;
+  return measure;
+}
+
+interface WatchEvent {
+  type?: string;
+  object?: { metadata?: { name?: string; resourceVersion?: string } };
+}
+
+/** W watchers from the namespace's list RV, then writes one after another; latency from the write's response to the last delivery. */
+async function scenarioWatch(http: Http, meter: Meter, problems: string[]): Promise<Measure> {
+  const { watchers, watchWrites } = params;
+  const notes: string[] = [];
+  const { resourceVersion } = await listNames(http, NS.watch);
+  const path = `${flundersPath(NS.watch)}?watch=true&resourceVersion=${resourceVersion}&timeoutSeconds=900`;
+  const pending = new Map<string, { seen: number; lastAt: number; done: () => void }>();
+  let wrong = 0;
+  const wrongSamples: string[] = [];
+  let ended = 0;
+  const stops: Array<() => void> = [];
+  let stopping = false;
+  const openOne = async (w: number): Promise<void> => {
+    let buffer = '';
+    let expectIndex = 0;
+    const stop = await http.stream(
+      path,
+      (text) => {
+        buffer += text;
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (!line.trim()) continue;
+          const at = performance.now();
+          const event = JSON.parse(line) as WatchEvent;
+          if (event.type === 'BOOKMARK') continue;
+          const name = event.object?.metadata?.name ?? '';
+          if (event.type !== 'ADDED' || name !== objectName('w', expectIndex)) {
+            wrong++;
+            if (wrongSamples.length < 3) wrongSamples.push(`watcher ${w}: ${event.type} ${name}, expected ADDED ${objectName('w', expectIndex)}`);
+          }
+          expectIndex++;
+          const entry = pending.get(name);
+          if (entry) {
+            entry.lastAt = Math.max(entry.lastAt, at);
+            if (++entry.seen === watchers) entry.done();
+          }
+        }
+      },
+      () => {
+        if (!stopping) ended++;
+      },
+    );
+    stops.push(stop);
+  };
+  const openStarted = performance.now();
+  for (let from = 0; from < watchers; from += 25) {
+    await Promise.all(Array.from({ length: Math.min(25, watchers - from) }, (_, k) => openOne(from + k)));
+  }
+  const openMs = performance.now() - openStarted;
+  await sleep(1000);
+  meter.take();
+  const latencies: number[] = [];
+  const writeLatencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  let capped = false;
+  for (let i = 0; i < watchWrites; i++) {
+    if (performance.now() - started > params.phaseSeconds * 1000 * 2) {
+      capped = true;
+      break;
+    }
+    const name = objectName('w', i);
+    let done!: () => void;
+    const delivered = new Promise<void>((r) => (done = r));
+    const entry = { seen: 0, lastAt: 0, done };
+    pending.set(name, entry);
+    const res = await http.send('POST', flundersPath(NS.watch), flunderBody(NS.watch, name, i));
+    const ackAt = performance.now();
+    if (res.status !== 201) {
+      errors++;
+      notes.push(`create ${name}: HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+      break;
+    }
+    writeLatencies.push(res.ms);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([delivered.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), DELIVERY_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+    pending.delete(name);
+    if (timedOut) {
+      errors++;
+      const problem = `watch fan-out: ${name} reached ${entry.seen} of ${watchers} watchers in ${DELIVERY_TIMEOUT_MS / 1000} s`;
+      problems.push(problem);
+      notes.push(problem);
+      break;
+    }
+    latencies.push(Math.max(0, entry.lastAt - ackAt));
+  }
+  const elapsedMs = performance.now() - started;
+  stopping = true;
+  for (const stop of stops) stop();
+  if (capped) notes.push(`stopped by the ${params.phaseSeconds * 2} s cap after ${latencies.length} writes`);
+  if (wrong > 0) {
+    errors += wrong;
+    problems.push(`watch fan-out: ${wrong} unexpected events (${wrongSamples.join('; ')})`);
+  }
+  if (ended > 0) {
+    errors += ended;
+    problems.push(`watch fan-out: ${ended} watch streams ended early`);
+  }
+  const writes = summarizeLatencies(writeLatencies);
+  notes.push(
+    `${watchers} watchers opened in ${fmt(openMs / 1000, 1)} s; ${fmt((latencies.length * watchers * 1000) / elapsedMs, 0)} events delivered/s; ` +
+      `the writes took p50 ${ms(writes.p50Ms)} ms, p99 ${ms(writes.p99Ms)} ms`,
+  );
+  const summary = summarizeLatencies(latencies);
+  return {
+    opsPerSec: (latencies.length / elapsedMs) * 1000,
+    p50Ms: summary.p50Ms,
+    p99Ms: summary.p99Ms,
+    ok: latencies.length,
+    errors,
+    ...meter.take(),
+    notes,
+  };
+}
+
+// ---- servers -----------------------------------------------------------------------------------------
+
+interface Env {
+  cluster: Cluster;
+  goBinary: string;
+  dir: string;
+  servingCertFile: string;
+  servingKeyFile: string;
+  servingCaPem: string;
+  frontProxyCaFile: string;
+  /** kapi's sample server has --kubeconfig (delegated authn/authz); false: it gets --client-ca-file=<front-proxy CA>. */
+  kapiDelegated: boolean;
+  direct: (port: number) => Target;
+  proxied: Target;
+}
+
+interface RunningServer {
+  name: ServerName;
+  port: number;
+  pid: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+async function waitExit(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function startServer(env: Env, name: ServerName, opts: { cpuProfDir?: string } = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(env.dir, `${name}-`));
+  const logFile = join(dir, 'server.log');
+  const kubeconfig = env.cluster.kubeconfig;
+  const common = [
+    `--secure-port=${port}`,
+    '--bind-address=127.0.0.1',
+    `--tls-cert-file=${env.servingCertFile}`,
+    `--tls-private-key-file=${env.servingKeyFile}`,
+  ];
+  const delegated = [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`];
+  let command: string;
+  let args: string[];
+  if (name === 'go') {
+    command = env.goBinary;
+    args = [...common, ...delegated, `--etcd-servers=${env.cluster.etcdEndpoint}`];
+  } else {
+    const backend = name === 'kapi-sqlite' ? 'sqlite' : 'etcd3';
+    command = process.execPath;
+    args = [
+      ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
+      KAPI_MAIN,
+      ...common,
+      ...(env.kapiDelegated ? delegated : [`--client-ca-file=${env.frontProxyCaFile}`]),
+      `--storage-backend=${backend}`,
+      `--data-dir=${join(dir, 'data')}`,
+      `--cert-dir=${dir}`,
+      ...(backend === 'etcd3' ? [`--etcd-servers=${env.cluster.etcdEndpoint}`] : []),
+    ];
+  }
+  const fd = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, { cwd: dir, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  children.add(child);
+  const stop = async (): Promise<void> => {
+    await waitExit(child, 15_000);
+    children.delete(child);
+  };
+  // Ready: /readyz, then a list in a namespace (the Go server's NamespaceLifecycle needs its informer synced).
+  const http = httpClient(env.direct(port));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer';
+  try {
+    for (const path of ['/readyz', flundersPath(NS.warmup)]) {
+      for (;;) {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}`);
+        try {
+          const res = await http.send('GET', path);
+          if (res.status === 200) break;
+          last = `GET ${path}: HTTP ${res.status} ${res.body.slice(0, 300)}`;
+        } catch (err) {
+          last = `GET ${path}: ${err instanceof Error ? err.message : String(err)}`;
+        }
+        if (Date.now() > deadline) throw new Error(`${name} not ready in ${READY_TIMEOUT_MS / 1000} s; last: ${last}\n${tail(logFile)}`);
+        await sleep(200);
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    http.close();
+  }
+  return { name, port, pid: child.pid!, logFile, stop };
+}
+
+/** Points wardle.example.com's APIServices at this port and waits until kube-apiserver calls them Available. */
+async function registerWith(env: Env, port: number): Promise<void> {
+  const objects = buildAggregationObjects({
+    served: [{ group: GROUP, versions: ['v1beta1', 'v1alpha1'] }],
+    caBundlePem: env.servingCaPem,
+    port,
+    externalName: '127.0.0.1',
+    identity: false,
+  });
+  await registerAPIServices(env.cluster.kubeconfig, objects);
+  await waitForAPIServicesAvailable(env.cluster.kubeconfig, objects, { timeoutMs: 60_000, intervalMs: 250 });
+}
+
+/** Deletes every Flunder and Fischer any server stored in the cluster's etcd. */
+async function wipeEtcd(etcd: ReturnType<typeof createEtcdClient>): Promise<void> {
+  await etcd.delete().prefix(ETCD_PREFIX).exec();
+  await etcd.delete().prefix(RAW_PREFIX).exec();
+}
+
+/** One run of every scenario against a fresh server. */
+async function benchServer(env: Env, name: ServerName, round: number, withMemory: boolean): Promise<RunResult> {
+  const started = performance.now();
+  const result: RunResult = { server: name, round, scenarios: {}, rss: {}, problems: [], wallMs: 0 };
+  let server: RunningServer | undefined;
+  let meter: Meter | undefined;
+  let http: Http | undefined;
+  const log = (scenario: string, m: Measure): void => {
+    result.scenarios[scenario] = m;
+    console.log(
+      `   ${scenario.padEnd(16)} ${fmt(m.opsPerSec, 0).padStart(7)} ops/s  p50 ${ms(m.p50Ms)} ms  p99 ${ms(m.p99Ms)} ms  errors ${m.errors}  rss ${mib(m.rssBytes)} MiB  cpu ${fmt(m.cpuPct, 0)}%${m.notes.length ? `  (${m.notes.join('; ')})` : ''}`,
+    );
+  };
+  try {
+    server = await startServer(env, name);
+    const t = env.direct(server.port);
+    http = httpClient(t);
+    result.rss.start = procMemory(server.pid, 'VmRSS');
+    meter = new Meter(server.pid);
+
+    await fill(t, NS.warmup, 'warm', 300, 16);
+    await listNames(http, NS.warmup);
+    meter.take();
+
+    let created = 0;
+    for (const c of [16, 64]) {
+      const { measure, created: n } = await scenarioCreate(t, meter, c);
+      created += n;
+      log(`create c${c}`, measure);
+    }
+    await fill(t, NS.large, 'fill', params.listLarge - created, 64);
+    await fill(t, NS.small, 'small', params.listSmall, 16);
+    const large = await listNames(http, NS.large);
+    const small = await listNames(http, NS.small);
+    if (large.names.length !== Math.max(params.listLarge, created)) result.problems.push(`list ${NS.large}: ${large.names.length} items after ${Math.max(params.listLarge, created)} creates`);
+    await sleep(2000);
+    result.rss.tenK = procMemory(server.pid, 'VmRSS');
+    meter.take();
+
+    log('get', await scenarioGet(t, meter, large.names, params.gets));
+    log('list 100', await scenarioList(t, meter, NS.small, params.smallLists, small.bytes));
+    log(`list ${params.listLarge >= 1000 ? `${params.listLarge / 1000}k` : params.listLarge}`, await scenarioList(t, meter, NS.large, params.largeLists, large.bytes));
+    log('update 8 writers', await scenarioUpdate(t, http, meter));
+    log('watch fan-out', await scenarioWatch(http, meter, result.problems));
+
+    // Through kube-apiserver: this server owns wardle.example.com for the moment.
+    await registerWith(env, server.port);
+    await fill(env.proxied, NS.warmup, 'proxywarm', 50, 4);
+    meter.take();
+    log('get via kube-apiserver', await scenarioGet(env.proxied, meter, large.names, params.proxyGets));
+
+    if (withMemory && params.memoryObjects > 0) {
+      const stored = large.names.length + small.names.length + 300 + 50 + 1 + params.watchWrites;
+      const want = Math.max(0, params.memoryObjects - stored);
+      const fillStarted = performance.now();
+      const load = await fill(t, NS.memory, 'm', want, 64, params.memorySeconds * 1000);
+      result.rss.fillRate = load.ok / ((performance.now() - fillStarted) / 1000);
+      await sleep(3000);
+      result.rss.full = procMemory(server.pid, 'VmRSS');
+      result.rss.fullCount = stored + load.ok;
+      console.log(`   memory: ${result.rss.fullCount} Flunders stored (${fmt(result.rss.fillRate, 0)}/s at 64 in flight), RSS ${mib(result.rss.full)} MiB`);
+    }
+    if (/"level":(50|60)/.test(readFileSync(server.logFile, 'utf8'))) {
+      const lines = readFileSync(server.logFile, 'utf8').split('\n').filter((l) => /"level":(50|60)/.test(l));
+      result.problems.push(`${name} logged ${lines.length} errors, the first: ${lines[0]?.slice(0, 400)}`);
+    }
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+    console.log(`   FAILED: ${result.error}`);
+  } finally {
+    meter?.stop();
+    http?.close();
+    await server?.stop();
+  }
+  result.wallMs = performance.now() - started;
+  return result;
+}
+
+// ---- the raw etcd3 ceiling -----------------------------------------------------------------------------
+
+async function pool(concurrency: number, count: number, capMs: number, op: (i: number) => Promise<void>): Promise<{ latencies: number[]; elapsedMs: number; ok: number; errors: string[] }> {
+  const latencies: number[] = [];
+  const errors: string[] = [];
+  let next = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const i = next++;
+      if (i >= count || (capMs > 0 && performance.now() - started > capMs)) return;
+      const at = performance.now();
+      try {
+        await op(i);
+        latencies.push(performance.now() - at);
+      } catch (err) {
+        if (errors.length < 3) errors.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { latencies, elapsedMs: performance.now() - started, ok: latencies.length, errors };
+}
+
+function poolMeasure(r: Awaited<ReturnType<typeof pool>>, notes: string[] = []): Measure {
+  const s = summarizeLatencies(r.latencies);
+  if (r.errors.length) notes.push(`errors: ${r.errors.join('; ')}`);
+  return { opsPerSec: (r.ok / r.elapsedMs) * 1000, p50Ms: s.p50Ms, p99Ms: s.p99Ms, ok: r.ok, errors: r.errors.length, rssBytes: 0, cpuPct: NaN, notes };
+}
+
+/** What the servers do underneath, from this process straight to etcd: create-if-absent txns, gets, prefix ranges. */
+async function benchEtcdRaw(endpoint: string, round: number): Promise<RunResult> {
+  const started = performance.now();
+  const etcd = createEtcdClient({ endpoints: endpoint });
+  const result: RunResult = { server: 'etcd3-raw', round, scenarios: {}, rss: {}, problems: [], wallMs: 0 };
+  const log = (scenario: string, m: Measure): void => {
+    result.scenarios[scenario] = m;
+    console.log(`   ${scenario.padEnd(16)} ${fmt(m.opsPerSec, 0).padStart(7)} ops/s  p50 ${ms(m.p50Ms)} ms  p99 ${ms(m.p99Ms)} ms${m.notes.length ? `  (${m.notes.join('; ')})` : ''}`);
+  };
+  // A stored Flunder as kapi writes it is about this size (JSON with uid, timestamps, managedFields).
+  const value = JSON.stringify({
+    apiVersion: `${GROUP}/v1beta1`,
+    kind: 'Flunder',
+    metadata: {
+      name: 'x'.repeat(13),
+      namespace: NS.large,
+      uid: '3f0c8f4e-8b58-4c55-9d0b-0d3c9e1e2f11',
+      creationTimestamp: '2026-11-25T09:00:00Z',
+      labels: { app: 'bench', shard: 'shard-1' },
+      annotations: { 'bench.kapi.dev/index': '1' },
+      managedFields: [{ manager: 'autocannon', operation: 'Update', apiVersion: `${GROUP}/v1alpha1`, time: '2026-11-25T09:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {}, 'f:shard': {} } }, 'f:spec': { '.': {}, 'f:reference': {} } } }],
+    },
+    spec: { fischerReference: 'fischer-1' },
+    status: {},
+  });
+  try {
+    const capMs = params.phaseSeconds * 1000;
+    let created = 0;
+    for (const c of [16, 64]) {
+      const r = await pool(c, params.creates, capMs, async (i) => {
+        const key = `${RAW_PREFIX}large/c${c}-${i}`;
+        const res = await etcd.if(key, 'Mod', '==', 0).then(etcd.put(key).value(value)).commit();
+        if (!res.succeeded) throw new Error(`${key} exists`);
+      });
+      created += r.ok;
+      log(`create c${c}`, poolMeasure(r, [`create-if-absent txn of ${value.length} B`]));
+    }
+    await pool(64, params.listLarge - created, 0, async (i) => {
+      await etcd.put(`${RAW_PREFIX}large/fill-${i}`).value(value).exec();
+    });
+    await pool(16, params.listSmall, 0, async (i) => {
+      await etcd.put(`${RAW_PREFIX}small/${i}`).value(value).exec();
+    });
+    const keys = await etcd.getAll().prefix(`${RAW_PREFIX}large/`).keys();
+    log(
+      'get',
+      poolMeasure(await pool(16, params.gets, capMs, async () => void (await etcd.get(keys[Math.floor(Math.random() * keys.length)]!).buffer()))),
+    );
+    log('list 100', poolMeasure(await pool(params.listConcurrency, params.smallLists, capMs, async () => void (await etcd.getAll().prefix(`${RAW_PREFIX}small/`).exec()))));
+    log(
+      `list ${params.listLarge >= 1000 ? `${params.listLarge / 1000}k` : params.listLarge}`,
+      poolMeasure(await pool(params.listConcurrency, params.largeLists, capMs, async () => void (await etcd.getAll().prefix(`${RAW_PREFIX}large/`).exec()))),
+    );
+    let rv = 0;
+    let conflicts = 0;
+    const ru = await pool(params.updateWriters, Number.MAX_SAFE_INTEGER, params.updateSeconds * 1000, async () => {
+      const got = await etcd.get(`${RAW_PREFIX}contended`).exec();
+      const mod = got.kvs[0]?.mod_revision ?? '0';
+      const res = await etcd.if(`${RAW_PREFIX}contended`, 'Mod', '==', mod).then(etcd.put(`${RAW_PREFIX}contended`).value(`${value}${rv++}`)).commit();
+      if (!res.succeeded) conflicts++;
+    });
+    const updates = ru.ok - conflicts;
+    const um = poolMeasure(ru, [`get + txn on the read mod_revision: ${updates} updates, ${conflicts} conflicts`]);
+    um.ok = updates;
+    um.opsPerSec = (updates / ru.elapsedMs) * 1000;
+    log('update 8 writers', um);
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+    console.log(`   FAILED: ${result.error}`);
+  } finally {
+    await etcd.delete().prefix(RAW_PREFIX).exec().catch(() => undefined);
+    etcd.close();
+  }
+  result.wallMs = performance.now() - started;
+  return result;
+}
+
+// ---- profiling ---------------------------------------------------------------------------------------
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface ProfileSummary {
+  scenario: string;
+  backend: string;
+  totalMs: number;
+  top: Array<{ fn: string; where: string; selfMs: number; pct: number }>;
+  byArea: Array<{ area: string; selfMs: number; pct: number }>;
+}
+
+/** Where a function lives: a package, node's internals, kapi's own code, or the VM. */
+function areaOf(url: string, fn: string): string {
+  if (!url) return fn.startsWith('(') ? fn : '(native / VM)';
+  // node:internal/crypto/x509 → node:internal/crypto; node:_tls_wrap stays.
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/').slice(0, url.startsWith('node:internal/') ? 2 : 1).join('/')}`;
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  }
+  const m = /\/(packages|cmd)\/([^/]+)\//.exec(url);
+  if (m) return `kapi ${m[1] === 'cmd' ? 'cmd/' : '@kapi/'}${m[2]}`;
+  return url;
+}
+
+export function summarizeCpuProfile(file: string, scenario: string, backend: string, top = 15): ProfileSummary {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, profile.timeDeltas[i] ?? 0)));
+  let total = 0;
+  const fns = new Map<string, { fn: string; where: string; us: number }>();
+  const areas = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id);
+    if (!node) continue;
+    total += us;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const fn = functionName || '(anonymous)';
+    const shortUrl = url.startsWith('file://') ? relative(REPO_ROOT, url.slice(7)) : url;
+    const where = url ? `${shortUrl}:${lineNumber + 1}` : '';
+    const key = `${fn}@${where}`;
+    const entry = fns.get(key) ?? { fn, where, us: 0 };
+    entry.us += us;
+    fns.set(key, entry);
+    const area = areaOf(url.startsWith('file://') ? url.slice(7) : url, fn);
+    areas.set(area, (areas.get(area) ?? 0) + us);
+  }
+  const pct = (us: number): number => (us / total) * 100;
+  return {
+    scenario,
+    backend,
+    totalMs: total / 1000,
+    top: [...fns.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((e) => ({ fn: e.fn, where: e.where, selfMs: e.us / 1000, pct: pct(e.us) })),
+    byArea: [...areas.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([area, us]) => ({ area, selfMs: us / 1000, pct: pct(us) })),
+  };
+}
+
+/** Runs the kapi server once more under --cpu-prof for one scenario and summarizes the profile. */
+async function profileKapi(env: Env, etcd: ReturnType<typeof createEtcdClient>): Promise<ProfileSummary | string> {
+  const scenario = params.profile;
+  const name: ServerName = params.profileBackend === 'sqlite' ? 'kapi-sqlite' : 'kapi-etcd3';
+  const profDir = mkdtempSync(join(env.dir, 'cpuprof-'));
+  await wipeEtcd(etcd);
+  let server: RunningServer | undefined;
+  let http: Http | undefined;
+  try {
+    // Setup first, unprofiled work included: the profile covers the process's whole life, so the
+    // setup is kept small and the scenario long.
+    server = await startServer(env, name, { cpuProfDir: profDir });
+    const t = env.direct(server.port);
+    http = httpClient(t);
+    const meter = new Meter(server.pid);
+    await fill(t, NS.warmup, 'warm', 300, 16);
+    switch (scenario) {
+      case 'create':
+        await scenarioCreate(t, meter, 16);
+        await scenarioCreate(t, meter, 64);
+        break;
+      case 'get': {
+        await fill(t, NS.large, 'fill', 1000, 64);
+        const { names } = await listNames(http, NS.large);
+        await scenarioGet(t, meter, names, params.gets);
+        break;
+      }
+      case 'list': {
+        await fill(t, NS.large, 'fill', params.listLarge, 64);
+        await scenarioList(t, meter, NS.large, params.largeLists, 0);
+        break;
+      }
+      case 'update':
+        await scenarioUpdate(t, http, meter);
+        break;
+      case 'watch':
+        await scenarioWatch(http, meter, []);
+        break;
+      default:
+        throw new Error(`KAPI_BENCH_CMP_PROFILE=${scenario}: not a scenario (create, get, list, update, watch, none)`);
+    }
+    meter.stop();
+  } finally {
+    http?.close();
+    await server?.stop();
+  }
+  const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return `no .cpuprofile written in ${profDir} (the server did not exit cleanly?)`;
+  const file = join(profDir, files[0]!);
+  const keep = join(tmpdir(), `kapi-bench-${name}-${scenario}.cpuprofile`);
+  writeFileSync(keep, readFileSync(file));
+  console.log(`   profile kept at ${keep}`);
+  return summarizeCpuProfile(file, scenario, name);
+}
+
+// ---- report ------------------------------------------------------------------------------------------
+
+const median = (xs: number[]): number => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface Goal {
+  /** kapi ops/s ≥ x × Go's. */
+  opsVsGo?: number;
+  /** kapi p99 ≤ Go's. */
+  p99VsGo?: boolean;
+  /** kapi ops/s ≥ x × raw etcd3's. */
+  opsVsEtcd?: number;
+}
+
+const TARGETS: Record<string, Goal> = {
+  'create c16': { opsVsGo: 1.0, p99VsGo: true, opsVsEtcd: 0.7 },
+  'create c64': { opsVsGo: 1.0, p99VsGo: true, opsVsEtcd: 0.7 },
+  get: { opsVsGo: 1.5 },
+  'list 100': { opsVsGo: 1.5 },
+  'list 10k': { opsVsGo: 1.5 },
+  'watch fan-out': { p99VsGo: true },
+};
+
+/** Median over rounds of a per-round ratio a/b. */
+function ratio(runs: RunResult[], a: string, b: string, scenario: string, field: 'opsPerSec' | 'p99Ms'): number {
+  const values: number[] = [];
+  for (let r = 0; r < params.rounds; r++) {
+    const x = runs.find((x) => x.server === a && x.round === r)?.scenarios[scenario]?.[field];
+    const y = runs.find((x) => x.server === b && x.round === r)?.scenarios[scenario]?.[field];
+    if (x !== undefined && y !== undefined && y > 0) values.push(x / y);
+  }
+  return median(values);
+}
+
+function renderReport(
+  runs: RunResult[],
+  servers: ServerName[],
+  env: Env | undefined,
+  meta: { startedAt: Date; loadBefore: string; loadAfter: string; wallMs: number; profile?: ProfileSummary | string; kubeVersion: string; error?: string },
+): { text: string; verdicts: string[] } {
+  const lines: string[] = [];
+  const verdicts: string[] = [];
+  const scenarios: string[] = [];
+  for (const r of runs) for (const s of Object.keys(r.scenarios)) if (!scenarios.includes(s)) scenarios.push(s);
+  const agg = (server: string, scenario: string, field: keyof Measure): number =>
+    median(runs.filter((r) => r.server === server).map((r) => r.scenarios[scenario]?.[field] as number).filter((v) => v !== undefined));
+
+  lines.push('# kapi vs the Go sample-apiserver');
+  lines.push('');
+  lines.push('Written by `npm run bench` (test/bench/compare.ts); the notes at the end are written by hand and kept across runs.');
+  lines.push('One run on a shared 2-core development machine, with the load generator, etcd and kube-apiserver on the same');
+  lines.push('CPUs as the server under test: read the ratios (taken within a round, servers alternating) rather than the');
+  lines.push('absolute numbers.');
+  lines.push('');
+  lines.push(`- date: ${meta.startedAt.toISOString()}; whole run ${fmt(meta.wallMs / 60_000, 1)} min`);
+  lines.push(`- machine: ${describeMachine()}`);
+  lines.push(`- load average (1/5/15 min) before: ${meta.loadBefore}, after: ${meta.loadAfter}`);
+  lines.push(`- node ${process.version}, etcd ${etcdVersion()}, kube-apiserver and k8s.io/sample-apiserver ${meta.kubeVersion}; temp files: ${tmpFilesystem()}`);
+  lines.push(
+    `- servers (one at a time, fresh process, empty store): **go** = k8s.io/sample-apiserver (etcd: the cluster's), ` +
+      `**kapi-sqlite** / **kapi-etcd3** = cmd/sample-apiserver with --storage-backend=sqlite / etcd3 (the cluster's etcd); ` +
+      `default flags otherwise (watch cache on, default in-flight limits, kapi's per-request info log to a file)`,
+  );
+  lines.push(
+    `- auth: ${env?.kapiDelegated === false ? '**kapi without delegated auth** (its --kubeconfig had not landed: --client-ca-file=<front-proxy CA>, x509 only); the Go server ' : 'both '}` +
+      'with --kubeconfig/--authentication-kubeconfig/--authorization-kubeconfig = the cluster admin kubeconfig; requests carry the front-proxy ' +
+      'client certificate and X-Remote-User: admin, X-Remote-Group: system:masters (system:masters is authorized without a SubjectAccessReview by both)',
+  );
+  lines.push(
+    `- rounds: ${params.rounds}, servers in the order ${servers.join(', ')} and then reversed; each round also runs the raw etcd3 client. ` +
+      `Values are medians over rounds; ratios are medians of the per-round ratios.`,
+  );
+  lines.push(
+    `- load: autocannon, keep-alive HTTPS, one request in flight per connection, in the benchmark process; 300 creates of warm-up per server run; ` +
+      `create = ${params.creates} POSTs of a v1alpha1 Flunder per concurrency; get = ${params.gets} GETs of random names among ${fmt(params.listLarge, 0)}, 16 in flight; ` +
+      `list = ${params.smallLists} lists of 100 and ${params.largeLists} of ${fmt(params.listLarge, 0)} (JSON, no resourceVersion), 4 in flight; ` +
+      `update = ${params.updateWriters} writers × (GET, PUT with the read resourceVersion) for ${params.updateSeconds} s on one object; ` +
+      `watch fan-out = ${params.watchers} watchers, then ${params.watchWrites} creates one after another; ` +
+      `get via kube-apiserver = ${params.proxyGets} GETs through the aggregator (admin certificate to kube-apiserver); each scenario capped at ${params.phaseSeconds} s`,
+  );
+  lines.push(
+    '- p50/p99: per request (autocannon), each connection\'s first request (TLS handshake) left out; update: the PUTs, 409s included; ' +
+      'watch fan-out: from the create\'s response to the event at the last watcher. RSS: the server\'s VmRSS, peak sampled every 50 ms during the scenario.',
+  );
+  if (meta.error) lines.push(`- **the run failed**: ${meta.error}`);
+  lines.push('');
+  lines.push('## Results');
+  lines.push('');
+  lines.push('| scenario | server | ops/s | p50 ms | p99 ms | RSS MiB | CPU % | ops/s ÷ Go | p99 ÷ Go | ops/s ÷ etcd3 raw | target |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  const footnotes: string[] = [];
+  const who = [...servers.filter((s) => s === 'go'), ...servers.filter((s) => s !== 'go'), 'etcd3-raw'];
+  for (const scenario of scenarios) {
+    for (const server of who) {
+      const these = runs.filter((r) => r.server === server && r.scenarios[scenario]);
+      if (these.length === 0) continue;
+      const ops = agg(server, scenario, 'opsPerSec');
+      const p50 = agg(server, scenario, 'p50Ms');
+      const p99 = agg(server, scenario, 'p99Ms');
+      const rss = agg(server, scenario, 'rssBytes');
+      const cpu = agg(server, scenario, 'cpuPct');
+      const isKapi = server.startsWith('kapi');
+      const hasGo = runs.some((r) => r.server === 'go' && r.scenarios[scenario]);
+      const hasRaw = runs.some((r) => r.server === 'etcd3-raw' && r.scenarios[scenario]);
+      const opsGo = isKapi && hasGo ? ratio(runs, server, 'go', scenario, 'opsPerSec') : NaN;
+      const p99Go = isKapi && hasGo ? ratio(runs, server, 'go', scenario, 'p99Ms') : NaN;
+      const opsRaw = server !== 'etcd3-raw' && hasRaw ? ratio(runs, server, 'etcd3-raw', scenario, 'opsPerSec') : NaN;
+      let verdict = '';
+      const t = TARGETS[scenario];
+      if (isKapi && t) {
+        const parts: string[] = [];
+        if (t.opsVsGo !== undefined) parts.push(`${opsGo >= t.opsVsGo ? 'met' : 'MISSED'} ops ≥ ${t.opsVsGo}× Go`);
+        if (t.p99VsGo) parts.push(`${p99Go <= 1 ? 'met' : 'MISSED'} p99 ≤ Go`);
+        if (t.opsVsEtcd !== undefined) parts.push(`${opsRaw >= t.opsVsEtcd ? 'met' : 'MISSED'} ops ≥ ${t.opsVsEtcd}× etcd3`);
+        verdict = parts.join('; ');
+        verdicts.push(`${server} ${scenario}: ${verdict}`);
+      }
+      const notes = [...new Set(these.flatMap((r) => r.scenarios[scenario]!.notes.map((n) => `round ${r.round + 1}: ${n}`)))];
+      let label = scenario;
+      if (notes.length > 0) {
+        footnotes.push(`${server}, ${scenario}: ${notes.join('; ')}`);
+        label += ` [${footnotes.length}]`;
+      }
+      const errors = these.reduce((n, r) => n + r.scenarios[scenario]!.errors, 0);
+      lines.push(
+        `| ${label} | ${server}${errors ? ` (${errors} errors)` : ''} | ${fmt(ops, 0)} | ${ms(p50)} | ${ms(p99)} | ${mib(rss)} | ${fmt(cpu, 0)} | ${fmt(opsGo, 2)} | ${fmt(p99Go, 2)} | ${fmt(opsRaw, 2)} | ${verdict} |`,
+      );
+    }
+  }
+  lines.push('');
+  lines.push('### Memory');
+  lines.push('');
+  lines.push('| server | RSS after start MiB | RSS with 10k Flunders MiB | Flunders stored at the end | RSS then MiB | MiB per 10k Flunders | RSS at Go\'s count ÷ Go | fill rate /s (64 in flight) | target |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  const goRun = runs.find((r) => r.server === 'go' && r.rss.full);
+  const slopeOf = (r: RunResult | undefined): number => (r?.rss.full && r.rss.start && r.rss.fullCount ? (r.rss.full - r.rss.start) / r.rss.fullCount : NaN);
+  for (const server of servers) {
+    const these = runs.filter((r) => r.server === server);
+    const full = these.find((r) => r.rss.full);
+    let x = NaN;
+    let extrapolated = false;
+    if (full?.rss.full && goRun?.rss.full && goRun.rss.fullCount && full.rss.fullCount) {
+      // The same count when both got there; otherwise this server's RSS line (start + slope × n) at Go's count.
+      extrapolated = full.rss.fullCount < goRun.rss.fullCount * 0.95;
+      const atGoCount = extrapolated ? full.rss.start! + slopeOf(full) * goRun.rss.fullCount : full.rss.full;
+      x = atGoCount / goRun.rss.full;
+    }
+    let verdict = '';
+    if (server.startsWith('kapi') && Number.isFinite(x)) {
+      verdict = `${x <= 1 ? 'met' : 'MISSED'} RSS ≤ Go${extrapolated ? ` (extrapolated from ${fmt(full!.rss.fullCount!, 0)} to ${fmt(goRun!.rss.fullCount!, 0)})` : ''}`;
+      verdicts.push(`${server} memory with ${fmt(goRun!.rss.fullCount!, 0)} Flunders: ${verdict}`);
+    }
+    lines.push(
+      `| ${server} | ${mib(median(these.map((r) => r.rss.start ?? NaN)))} | ${mib(median(these.map((r) => r.rss.tenK ?? NaN)))} | ${full?.rss.fullCount ? fmt(full.rss.fullCount, 0) : '—'} | ${mib(full?.rss.full)} | ${fmt((slopeOf(full) * 10_000) / 1024 / 1024, 0)} | ${fmt(x, 2)} | ${fmt(full?.rss.fillRate ?? NaN, 0)} | ${verdict} |`,
+    );
+  }
+  lines.push('');
+  lines.push(`RSS = VmRSS of the server process 2–3 s after the last write; "with 10k" is after the creates and the fill of the list namespace (about ${fmt(params.listLarge + 400, 0)} Flunders), every round.`);
+  lines.push(`The fill to ${fmt(params.memoryObjects, 0)} runs in the last round only, capped at ${params.memorySeconds} s per server.`);
+  if (footnotes.length) {
+    lines.push('');
+    footnotes.forEach((n, i) => lines.push(`${i + 1}. ${n}`));
+  }
+  const failures = runs.filter((r) => r.error || r.problems.length);
+  lines.push('');
+  lines.push('### Failures and problems');
+  lines.push('');
+  if (failures.length === 0) lines.push('None.');
+  for (const r of failures) {
+    if (r.error) lines.push(`- ${r.server}, round ${r.round + 1}: failed: ${r.error.replace(/\n/g, ' ').slice(0, 800)}`);
+    for (const p of r.problems) lines.push(`- ${r.server}, round ${r.round + 1}: ${p.replace(/\n/g, ' ').slice(0, 800)}`);
+  }
+  lines.push('');
+  lines.push('### Targets');
+  lines.push('');
+  if (verdicts.length === 0) lines.push('(no verdicts: a server failed)');
+  for (const v of verdicts) lines.push(`- ${v}`);
+  if (meta.profile) {
+    lines.push('');
+    lines.push('## Profile of the kapi server');
+    lines.push('');
+    if (typeof meta.profile === 'string') lines.push(`(failed: ${meta.profile})`);
+    else {
+      const p = meta.profile;
+      lines.push(
+        `\`node --cpu-prof\` on ${p.backend} for the whole process life: start, 300 warm-up creates, then the **${p.scenario}** scenario ` +
+          `(\`KAPI_BENCH_CMP_PROFILE=${p.scenario}\`). ${fmt(p.totalMs / 1000, 1)} s of samples (idle included).`,
+      );
+      lines.push('');
+      lines.push('| self time by area | ms | % |');
+      lines.push('|---|---:|---:|');
+      for (const a of p.byArea) lines.push(`| ${a.area} | ${fmt(a.selfMs, 0)} | ${fmt(a.pct, 1)} |`);
+      lines.push('');
+      lines.push('| top self-time functions | where | ms | % |');
+      lines.push('|---|---|---:|---:|');
+      for (const f of p.top) lines.push(`| \`${f.fn}\` | ${f.where.replace(/\|/g, '\\|')} | ${fmt(f.selfMs, 0)} | ${fmt(f.pct, 1)} |`);
+    }
+  }
+  lines.push('');
+  lines.push('## What limits kapi');
+  lines.push('');
+  lines.push(NOTES_START);
+  lines.push(previousNotes(OUT_FILE) || '(not written yet)');
+  lines.push(NOTES_END);
+  lines.push('');
+  return { text: lines.join('\n'), verdicts };
+}
+
+// ---- main --------------------------------------------------------------------------------------------
+
+function ensureGoSampleApiserver(): string {
+  const out = execFileSync('bash', [BUILD_SCRIPT], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 20 * 60_000 });
+  const path = out.trim().split('\n').pop()!.trim();
+  if (!existsSync(path)) throw new Error(`${BUILD_SCRIPT} reported ${path}, which does not exist`);
+  return path;
+}
+
+function kapiHasDelegatedAuth(): boolean {
+  // --help exits non-zero (commander): read its stdout either way.
+  const help = spawnSync(process.execPath, [KAPI_MAIN, '--help'], { encoding: 'utf8' });
+  return `${help.stdout}`.includes('--authentication-kubeconfig');
+}
+
+/** POST to kube-apiserver with the admin certificate; 409 (exists) is fine. */
+async function kubeCreate(cluster: Cluster, path: string, body: object): Promise<void> {
+  const http = httpClient(target(cluster.server, { ca: cluster.caPem, cert: cluster.admin.certPem, key: cluster.admin.keyPem }, {}));
+  try {
+    const res = await http.send('POST', path, JSON.stringify(body));
+    if (res.status !== 201 && res.status !== 409) throw new Error(`POST ${path}: HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+  } finally {
+    http.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const loadBefore = loadAverage();
+  const only = process.env.KAPI_BENCH_CMP_SERVERS?.split(',').map((s) => s.trim()).filter(Boolean);
+  const servers = SERVERS.filter((s) => !only || only.includes(s));
+  console.log(`compare bench: ${JSON.stringify(params)}; servers: ${servers.join(', ')}`);
+  const kubeVersion = readKubeVersion().kubeVersion;
+  const goBinary = ensureGoSampleApiserver();
+  if (!existsSync(KAPI_MAIN)) throw new Error(`${KAPI_MAIN} is missing: run tsc -b first`);
+  const kapiDelegated = kapiHasDelegatedAuth();
+  if (!kapiDelegated) console.log('NOTE: the kapi sample server has no --authentication-kubeconfig yet: it runs with --client-ca-file=<front-proxy CA> instead');
+
+  const watchdog = setTimeout(() => {
+    console.error(`the whole run took over ${RUN_TIMEOUT_MS / 60_000} min: giving up`);
+    process.exit(2);
+  }, RUN_TIMEOUT_MS);
+  watchdog.unref();
+
+  const cluster = await startCluster();
+  const dir = mkdtempSync(join(tmpdir(), 'kapi-bench-compare-'));
+  const runs: RunResult[] = [];
+  let env: Env | undefined;
+  let profile: ProfileSummary | string | undefined;
+  let error: string | undefined;
+  const etcd = createEtcdClient({ endpoints: cluster.etcdEndpoint });
+  try {
+    console.log(`cluster ${cluster.server}, etcd ${cluster.etcdEndpoint}`);
+    for (const ns of Object.values(NS)) await kubeCreate(cluster, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const ca = createCA('kapi-bench-serving-ca');
+    const serving = createServingCert(ca, { commonName: 'api', hosts: ['127.0.0.1', 'localhost', 'api.wardle.svc', 'api.wardle.svc.cluster.local'] });
+    const servingCertFile = join(dir, 'serving.crt');
+    const servingKeyFile = join(dir, 'serving.key');
+    writeFileSync(servingCertFile, serving.cert);
+    writeFileSync(servingKeyFile, serving.key, { mode: 0o600 });
+    const frontProxyCaFile = join(dir, 'front-proxy-ca.crt');
+    writeFileSync(frontProxyCaFile, cluster.frontProxy.caPem);
+    const frontProxyTls = { ca: ca.cert, cert: cluster.frontProxy.clientCertPem, key: cluster.frontProxy.clientKeyPem };
+    const remote = { 'x-remote-user': 'admin', 'x-remote-group': 'system:masters' };
+    env = {
+      cluster,
+      goBinary,
+      dir,
+      servingCertFile,
+      servingKeyFile,
+      servingCaPem: ca.cert,
+      frontProxyCaFile,
+      kapiDelegated,
+      direct: (port) => target(`https://127.0.0.1:${port}`, frontProxyTls, remote),
+      proxied: target(cluster.server, { ca: cluster.caPem, cert: cluster.admin.certPem, key: cluster.admin.keyPem }, {}),
+    };
+
+    for (let round = 0; round < params.rounds; round++) {
+      const order = round % 2 === 0 ? servers : [...servers].reverse();
+      const last = round === params.rounds - 1;
+      console.log(`== round ${round + 1} of ${params.rounds}: ${order.join(', ')}`);
+      console.log('-- etcd3 raw');
+      await wipeEtcd(etcd);
+      runs.push(await benchEtcdRaw(cluster.etcdEndpoint, round));
+      for (const name of order) {
+        console.log(`-- ${name}`);
+        await wipeEtcd(etcd);
+        runs.push(await benchServer(env, name, round, last));
+      }
+    }
+    if (params.profile !== 'none' && servers.some((s) => s.startsWith('kapi'))) {
+      console.log(`-- profile: kapi-${params.profileBackend}, ${params.profile}`);
+      try {
+        profile = await profileKapi(env, etcd);
+      } catch (err) {
+        profile = err instanceof Error ? err.message : String(err);
+      }
+    }
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+    console.error(err);
+  } finally {
+    await wipeEtcd(etcd).catch(() => undefined);
+    etcd.close();
+    await cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const { text, verdicts } = renderReport(runs, servers, env, {
+    startedAt,
+    loadBefore,
+    loadAfter: loadAverage(),
+    wallMs: performance.now() - t0,
+    kubeVersion,
+    ...(profile ? { profile } : {}),
+    ...(error ? { error } : {}),
+  });
+  mkdirSync(dirname(OUT_FILE), { recursive: true });
+  writeFileSync(OUT_FILE, text);
+  for (const v of verdicts) console.log(`   ${v}`);
+  console.log(`wrote ${OUT_FILE}`);
+  if (error || runs.some((r) => r.error)) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
