@@ -18,7 +18,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCA, createClientCert } from '@kapi/apiserver';
+import { createCA, createClientCert, registerAPIServices, waitForAPIServicesAvailable } from '@kapi/apiserver';
 import { Kubectl } from '../e2e/kubectl.js';
 import { httpsRequest, startAggregated, WARDLE, type Aggregated, type HttpsResult } from './aggregated.js';
 
@@ -99,6 +99,20 @@ describe('registration', () => {
       );
     }
     expect(kubectl.ok(['get', 'service', 'api', '-n', 'wardle', '-o', 'jsonpath={.spec.type} {.spec.externalName}'])).toBe('ExternalName localhost');
+  });
+
+  it('registers again over existing objects (replace), and they stay Available', async () => {
+    const result = await registerAPIServices(env.cluster.kubeconfig, env.objects);
+    expect(result.applied.map((a) => `${a.kind} ${a.action}`)).toEqual([
+      'Namespace kept',
+      'ClusterRoleBinding replaced',
+      'RoleBinding replaced',
+      'Service replaced',
+      'APIService replaced',
+      'APIService replaced',
+    ]);
+    const conditions = await waitForAPIServicesAvailable(env.cluster.kubeconfig, env.objects, { timeoutMs: 30_000 });
+    expect(Object.keys(conditions).sort()).toEqual(['v1alpha1.wardle.example.com', 'v1beta1.wardle.example.com']);
   });
 });
 
