@@ -68,7 +68,10 @@ export interface ExtensionAuthenticationConfigOptions {
   client: KubeRestClient;
   /** Re-read the ConfigMap this often besides watching it; default 15 s. */
   resyncIntervalMs?: number;
-  /** /readyz fails once the host cluster has not answered for this long; default 60 s. */
+  /**
+   * /readyz fails once every read of the ConfigMap has failed for this long (a read that fails is
+   * tried again every second, so a single lost request does not count); default 2 s.
+   */
   unreachableAfterMs?: number;
   /** Follow changes with a watch (default true); otherwise only the resync reads. */
   watch?: boolean;
@@ -86,7 +89,9 @@ export class ExtensionAuthenticationConfig {
   private resolveReady!: () => void;
   private isReady = false;
   private data: ExtensionAuthentication = {};
-  private lastContact = 0;
+  /** When the reads that have failed since the last success began; undefined while reads succeed. */
+  private failingSince: number | undefined;
+  private quickRetryTimer: NodeJS.Timeout | undefined;
   private lastError: Error | undefined;
   private resourceVersion: string | undefined;
   private readonly listeners = new Set<(current: ExtensionAuthentication) => void>();
@@ -101,7 +106,7 @@ export class ExtensionAuthenticationConfig {
 
   constructor(private readonly opts: ExtensionAuthenticationConfigOptions) {
     this.resyncIntervalMs = opts.resyncIntervalMs ?? 15_000;
-    this.unreachableAfterMs = opts.unreachableAfterMs ?? 60_000;
+    this.unreachableAfterMs = opts.unreachableAfterMs ?? 2_000;
     this.now = opts.now ?? Date.now;
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
   }
@@ -142,6 +147,7 @@ export class ExtensionAuthenticationConfig {
 
   /** Reads the ConfigMap once (a missing one counts as empty). */
   async sync(): Promise<void> {
+    const started = this.now();
     let configMap: ConfigMap | undefined;
     try {
       configMap = await this.opts.client.get<ConfigMap>(`${CONFIGMAP_PATH}/${EXTENSION_AUTHENTICATION_NAME}`);
@@ -151,23 +157,26 @@ export class ExtensionAuthenticationConfig {
         configMap = { data: {} };
       } else {
         this.lastError = err instanceof Error ? err : new Error(String(err));
+        this.failingSince ??= started;
         this.opts.logger?.warn({ err: this.lastError.message }, `reading ${EXTENSION_AUTHENTICATION_NAMESPACE}/${EXTENSION_AUTHENTICATION_NAME} failed`);
+        this.retrySoon();
         throw this.lastError;
       }
     }
     this.apply(configMap);
   }
 
-  /** A /readyz check: fails until the first read, and while the host cluster has not answered for unreachableAfterMs. */
+  /** A /readyz check: fails until the first read, and once the reads have failed for unreachableAfterMs. */
   readyzCheck(name = 'extension-apiserver-authentication'): HealthCheck {
     return {
       name,
       check: () => {
         const why = this.lastError ? `: ${this.lastError.message}` : '';
         if (!this.isReady) throw new Error(`configmap ${EXTENSION_AUTHENTICATION_NAMESPACE}/${EXTENSION_AUTHENTICATION_NAME} not read yet${why}`);
-        const silentMs = this.now() - this.lastContact;
-        if (silentMs > this.unreachableAfterMs) {
-          throw new Error(`the host cluster has not answered for ${Math.round(silentMs / 1000)}s${why}`);
+        if (this.failingSince === undefined) return;
+        const failingMs = this.now() - this.failingSince;
+        if (failingMs >= this.unreachableAfterMs) {
+          throw new Error(`the host cluster has not answered for ${Math.round(failingMs / 1000)}s${why}`);
         }
       },
     };
@@ -177,12 +186,24 @@ export class ExtensionAuthenticationConfig {
     this.stopped = true;
     clearInterval(this.resyncTimer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.quickRetryTimer);
     this.abortWatch?.abort();
     this.abortWatch = undefined;
   }
 
+  /** After a failed read: read again in a second (once), until a read succeeds. */
+  private retrySoon(): void {
+    // Before the first success start() retries (and then starts the watch).
+    if (this.stopped || this.quickRetryTimer || !this.isReady) return;
+    this.quickRetryTimer = setTimeout(() => {
+      this.quickRetryTimer = undefined;
+      this.sync().catch(() => undefined);
+    }, WATCH_RETRY_MS);
+    this.quickRetryTimer.unref();
+  }
+
   private apply(configMap: ConfigMap): void {
-    this.lastContact = this.now();
+    this.failingSince = undefined;
     this.lastError = undefined;
     if (configMap.metadata?.resourceVersion) this.resourceVersion = configMap.metadata.resourceVersion;
     let parsed: ExtensionAuthentication;
@@ -231,7 +252,6 @@ export class ExtensionAuthenticationConfig {
       (type: string, object: ConfigMap) => {
         if (type === 'ADDED' || type === 'MODIFIED') this.apply(object);
         else if (type === 'BOOKMARK') {
-          this.lastContact = this.now();
           if (object.metadata?.resourceVersion) this.resourceVersion = object.metadata.resourceVersion;
         } else if (type === 'DELETED') this.apply({ data: {} });
       },
