@@ -84,13 +84,18 @@ export class KubeRestClient {
   }
 
   /** GET a path; resolves to the parsed body. */
-  get<T>(path: string): Promise<T> {
-    return this.send<T>('GET', path);
+  async get<T>(path: string): Promise<T> {
+    return JSON.parse(await this.send('GET', path)) as T;
+  }
+
+  /** GET a path that answers plain text (e.g. /readyz); resolves to the body. */
+  getText(path: string): Promise<string> {
+    return this.send('GET', path);
   }
 
   /** POST a JSON body (e.g. a TokenReview); resolves to the parsed answer. */
-  post<T>(path: string, body: object): Promise<T> {
-    return this.send<T>('POST', path, JSON.stringify(body));
+  async post<T>(path: string, body: object): Promise<T> {
+    return JSON.parse(await this.send('POST', path, JSON.stringify(body))) as T;
   }
 
   close(): void {
@@ -98,7 +103,7 @@ export class KubeRestClient {
     this.agent = undefined;
   }
 
-  private async send<T>(method: string, path: string, payload?: string): Promise<T> {
+  private async send(method: string, path: string, payload?: string): Promise<string> {
     const opts: https.RequestOptions = {};
     // Credentials per request (tokens may be refreshed); the connection pool is ours.
     await this.kubeConfig.applyToHTTPSOptions(opts);
@@ -144,7 +149,7 @@ export class KubeRestClient {
       }
       throw new KubeApiError(status, `${method} ${path}: ${status} ${message}`);
     }
-    return JSON.parse(text) as T;
+    return text;
   }
 }
 

@@ -51,10 +51,14 @@ export async function delegatedSecurity(opts: DelegatedSecurityOptions): Promise
   const { delegation } = opts;
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', name: 'delegated-auth' }, pino.destination({ dest: 1, sync: true }));
   const authnClient = new KubeRestClient(await loadKubeConfig(delegation.authenticationKubeconfig));
-  const authzClient = new KubeRestClient(await loadKubeConfig(delegation.authorizationKubeconfig));
+  const authzKubeConfig = await loadKubeConfig(delegation.authorizationKubeconfig);
+  const authzClient = new KubeRestClient(authzKubeConfig);
+  // Its own short-timeout pool, so a probe never waits behind (or holds up) review calls.
+  const probeClient = new KubeRestClient(authzKubeConfig, { timeoutMs: HOST_PROBE_TIMEOUT_MS });
   const stopClients = (): void => {
     authnClient.close();
     authzClient.close();
+    probeClient.close();
   };
 
   const staticRequestHeader: RequestHeaderConfig | undefined = delegation.requestHeader && {
@@ -112,11 +116,43 @@ export async function delegatedSecurity(opts: DelegatedSecurityOptions): Promise
   return {
     authenticator,
     authorizer,
-    readyzChecks: followed ? [followed.readyzCheck()] : [],
+    readyzChecks: [...(followed ? [followed.readyzCheck()] : []), hostReachableCheck(probeClient)],
     ...(followed ? { extensionAuthentication: followed } : {}),
     stop() {
       followed?.stop();
       stopClients();
+    },
+  };
+}
+
+const HOST_PROBE_TIMEOUT_MS = 1000;
+const HOST_PROBE_CACHE_MS = 500;
+
+/**
+ * Ready only while the host cluster answers its own /readyz: every request's SubjectAccessReview
+ * goes there, so while kube-apiserver is down or restarting this server can serve nothing but the
+ * health paths. The answer is kept briefly so that frequent probes cost one call.
+ */
+export function hostReachableCheck(client: KubeRestClient): HealthCheck {
+  let last: { at: number; error: Error | undefined } | undefined;
+  let pending: Promise<Error | undefined> | undefined;
+  const probe = async (): Promise<Error | undefined> => {
+    try {
+      await client.getText('/readyz');
+      return undefined;
+    } catch (err) {
+      return new Error(`the host cluster is not ready: ${(err as Error).message}`);
+    }
+  };
+  return {
+    name: 'delegated-host-cluster',
+    async check() {
+      if (!last || Date.now() - last.at > HOST_PROBE_CACHE_MS) {
+        pending ??= probe().finally(() => (pending = undefined));
+        const error = await pending;
+        last = { at: Date.now(), error };
+      }
+      if (last.error) throw last.error;
     },
   };
 }
