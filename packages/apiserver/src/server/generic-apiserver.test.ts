@@ -76,6 +76,15 @@ function captureLogs(): { lines: Array<Record<string, unknown>>; logger: pino.Lo
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls until `condition` holds, failing after `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
 /** A test API: a blocking GET, a throwing handler, a watch that never ends by itself. */
 function testRouter(gate: { release: () => void; wait: Promise<void> }): express.Router {
   const router = express.Router();
@@ -253,7 +262,8 @@ describe('GenericAPIServer', () => {
     try {
       const blocked = call(server, '/apis/test.example.com/v1/namespaces/default/blocks', alice);
       const blockedWrite = call(server, '/apis/test.example.com/v1/namespaces/default/blocks', alice, { method: 'POST' });
-      await sleep(100);
+      // Both have arrived once they hold their seats (TLS handshakes take a while on a loaded machine).
+      await until(() => server.limiter.inFlight.readOnly === 1 && server.limiter.inFlight.mutating === 1);
       expect(server.limiter.inFlight).toEqual({ readOnly: 1, mutating: 1 });
 
       const rejected = await call(server, '/apis/test.example.com/v1/namespaces/default/blocks', alice);
