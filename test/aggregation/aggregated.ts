@@ -29,7 +29,7 @@ export const SERVICE_NAME = 'api';
 export const SERVICE_NAMESPACE = 'wardle';
 
 export interface AggregatedOptions {
-  storageBackend?: 'sqlite' | 'etcd3';
+  storageBackend?: 'sqlite' | 'etcd3' | 'crd';
   /** The sample server's --data-dir (sqlite); a temp dir otherwise. */
   dataDir?: string;
   /** Where kube-apiserver's ExternalName Service points; default 'localhost'. */

@@ -10,7 +10,7 @@ const REPO_ROOT = resolve(__dirname, basename(resolve(__dirname, '..')) === 'dis
 const MAIN = join(REPO_ROOT, 'cmd/sample-apiserver/dist/main.js');
 
 export interface SampleServerOptions {
-  storageBackend: 'sqlite' | 'etcd3';
+  storageBackend: 'sqlite' | 'etcd3' | 'crd';
   etcdServers?: string;
   extraArgs?: string[];
 }

@@ -7,6 +7,7 @@
  */
 import { createApiRouter, createServer, delegatedSecurity, openStorage, parseServerOptions, resolveTLS, type DelegatedSecurity } from '@kapi/apiserver';
 import { SERVICE_HOSTS } from './tls.js';
+import { fischerKind, flunderKind } from './wardle/index.js';
 import { installWardle } from './wardle/install.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -17,7 +18,7 @@ async function main(argv: string[]): Promise<void> {
   if (opts.delegation) {
     security = await delegatedSecurity({ delegation: opts.delegation, ...(opts.clientCAFile ? { clientCAFile: opts.clientCAFile } : {}), logLevel: opts.logLevel });
   }
-  const backend = openStorage(opts);
+  const backend = await openStorage(opts, [flunderKind, fischerKind]);
   const wardle = await installWardle(backend);
 
   const server = createServer({

@@ -56,7 +56,7 @@ describe('buildAggregationObjects', () => {
       spec: {
         group: 'test.example.com',
         version: 'v1beta1',
-        groupPriorityMinimum: 1000,
+        groupPriorityMinimum: 2000,
         versionPriority: 15,
         service: { namespace: 'wardle', name: 'api', port: 34567 },
         caBundle: Buffer.from(ca.cert).toString('base64'),

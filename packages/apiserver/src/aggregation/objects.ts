@@ -105,7 +105,7 @@ export interface AggregationOptions {
   selector?: Record<string, string>;
   /** Pod port for a ClusterIP Service. Default 'https'. */
   targetPort?: number | string;
-  /** APIService spec.groupPriorityMinimum (1..20000). Default 1000. */
+  /** APIService spec.groupPriorityMinimum (1..20000). Default 2000 (see DEFAULT_GROUP_PRIORITY_MINIMUM). */
   groupPriorityMinimum?: number;
   /** versionPriority of the preferred version (1..1000); each later one gets 5 less, at least 1. Default 15. */
   versionPriority?: number;
@@ -121,7 +121,12 @@ export interface AggregationOptions {
 
 export const DEFAULT_SERVICE_NAME = 'api';
 export const DEFAULT_NAMESPACE = 'wardle';
-export const DEFAULT_GROUP_PRIORITY_MINIMUM = 1000;
+/**
+ * Above the 1000 kube-apiserver gives every CRD group: with the crd storage backend a storage CRD
+ * (flunders.storage.wardle.example.com) shares the plural of the served resource, and kubectl
+ * resolves a bare `flunders` to the group that discovery lists first — ours must be first.
+ */
+export const DEFAULT_GROUP_PRIORITY_MINIMUM = 2000;
 export const DEFAULT_VERSION_PRIORITY = 15;
 export const DEFAULT_SERVICE_ACCOUNT = 'apiserver';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';

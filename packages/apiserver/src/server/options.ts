@@ -5,8 +5,8 @@
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { ALWAYS_OPEN_PATHS } from '../security/authn.js';
 
-export type StorageBackend = 'sqlite' | 'etcd3';
-export const STORAGE_BACKENDS: readonly StorageBackend[] = ['sqlite', 'etcd3'];
+export type StorageBackend = 'sqlite' | 'etcd3' | 'crd';
+export const STORAGE_BACKENDS: readonly StorageBackend[] = ['sqlite', 'etcd3', 'crd'];
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -178,6 +178,11 @@ export function parseServerOptions(argv: readonly string[], output?: OutputConfi
   const etcdServers = raw.etcdServers ?? [];
   if (raw.storageBackend === 'etcd3' && etcdServers.length === 0) {
     command.error('error: --etcd-servers must be set with --storage-backend=etcd3', { code: 'kapi.invalidOptions' });
+  }
+  if (raw.storageBackend === 'crd' && !raw.kubeconfig) {
+    command.error('error: --kubeconfig (the host cluster that keeps the custom resources) must be set with --storage-backend=crd', {
+      code: 'kapi.invalidOptions',
+    });
   }
   return {
     securePort: raw.securePort,

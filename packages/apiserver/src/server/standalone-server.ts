@@ -5,10 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cacher, Etcd3Storage, SqliteStorage, resourcePrefix, type Storage } from '@kapi/storage';
+import { Cacher, CrdStorage, Etcd3Storage, SqliteStorage, resourcePrefix, type SchemaNode, type Storage } from '@kapi/storage';
 import type { RestStorage } from '../registry/interfaces.js';
 import type { AdmissionPlugin } from '../registry/rest.js';
 import { Store } from '../registry/store.js';
+import type { JSONSchemaProps, KindDefinition } from '../scheme/kind.js';
 import type { Scheme } from '../scheme/scheme.js';
 import { ensureStandaloneSecurity } from '../security/standalone.js';
 import type { TLSServingOptions } from './generic-apiserver.js';
@@ -51,14 +52,33 @@ export function resolveTLS(opts: ServerOptions, standalone: StandaloneTLSOptions
 }
 
 /** Opens the storage backend the flags name: the embedded SQLite file (default) or etcd. */
-export function openStorage(opts: Pick<ServerOptions, 'storageBackend' | 'dataDir' | 'etcdServers'>): Storage {
+/**
+ * Opens the backend the flags name. For `crd`, the custom resource definitions of `kinds` are made
+ * (or updated) on the host cluster from their hub schemas before anything is served.
+ */
+export async function openStorage(
+  opts: Pick<ServerOptions, 'storageBackend' | 'dataDir' | 'etcdServers' | 'delegation'>,
+  kinds: readonly KindDefinition[] = [],
+): Promise<Storage> {
   switch (opts.storageBackend) {
     case 'sqlite':
       return SqliteStorage.open({ path: join(opts.dataDir, 'kapi.db') });
     case 'etcd3':
       if (opts.etcdServers.length === 0) throw new Error('--storage-backend=etcd3 needs --etcd-servers');
       return new Etcd3Storage({ endpoints: opts.etcdServers });
+    case 'crd':
+      if (!opts.delegation?.kubeconfig) throw new Error('--storage-backend=crd needs --kubeconfig');
+      return CrdStorage.create({
+        kubeconfig: opts.delegation.kubeconfig,
+        resources: kinds.map((kind) => ({ group: kind.group, resource: kind.plural, kind: kind.kind, schema: hubSchema(kind) })),
+      });
   }
+}
+
+/** The hub version's schema; a JSONSchemaProps is a SchemaNode, but has no index signature to say so. */
+function hubSchema(kind: KindDefinition): SchemaNode | undefined {
+  const schema: JSONSchemaProps | undefined = kind.versions.find((v) => v.name === kind.hubVersion)?.schema;
+  return schema as SchemaNode | undefined;
 }
 
 /** Opens a watch cache per resource in front of one backend, and closes them all on shutdown. */

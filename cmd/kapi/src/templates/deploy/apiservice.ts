@@ -20,7 +20,7 @@ metadata:
 spec:
   group: ${group}
   version: ${version}
-  groupPriorityMinimum: 1000
+  groupPriorityMinimum: 2000
   versionPriority: ${versionPriority(index)}
   service:
     name: ${SERVICE_NAME}

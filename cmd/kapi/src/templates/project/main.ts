@@ -14,8 +14,8 @@ const SERVICE_HOSTS = ['api.${ns}.svc', 'api.${ns}.svc.cluster.local'];
 async function main(argv: string[]): Promise<void> {
   const opts = parseServerOptions(argv);
   const { tls, adminKubeconfig } = resolveTLS(opts, { extraHosts: SERVICE_HOSTS, name: '${model.name}' });
-  const backend = openStorage(opts);
   const scheme = addToScheme(new Scheme());
+  const backend = await openStorage(opts, scheme.kinds);
   const stores = await installStores(scheme, backend);
 
   const server = createServer({

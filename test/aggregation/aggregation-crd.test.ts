@@ -1,0 +1,3 @@
+import { describeAggregation } from './suite.js';
+
+describeAggregation('crd');
