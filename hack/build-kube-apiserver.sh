@@ -13,53 +13,14 @@
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=kube-version.env
-source "${HACK_DIR}/kube-version.env"
+SCRIPT_NAME=build-kube-apiserver
+# shellcheck source=lib/go-binary.sh
+source "${HACK_DIR}/lib/go-binary.sh"
 
-# The staging modules are v0.<minor>.<patch> of KUBE_VERSION; check the pinned value agrees.
-derived_staging="v0.${KUBE_VERSION#v1.}"
-if [[ "${KUBE_STAGING_VERSION}" != "${derived_staging}" ]]; then
-  echo "kube-version.env: KUBE_STAGING_VERSION=${KUBE_STAGING_VERSION} does not match KUBE_VERSION=${KUBE_VERSION} (expected ${derived_staging})" >&2
-  exit 1
-fi
-
-CACHE_DIR="${KAPI_CACHE:-${HOME}/.cache/kapi}"
-BIN_DIR="${CACHE_DIR}/bin"
 BIN="${BIN_DIR}/kube-apiserver-${KUBE_VERSION}"
 GO_DIRECTIVE="1.26.0"
+reuse_or_lock "${BIN}"
 
-log() { echo "[build-kube-apiserver] $*" >&2; }
-
-start=${SECONDS}
-report_time() {
-  local took=$((SECONDS - start))
-  log "took $((took / 60))m$((took % 60))s"
-}
-
-if [[ -x "${BIN}" ]]; then
-  log "reusing ${BIN}"
-  report_time
-  echo "${BIN}"
-  exit 0
-fi
-
-mkdir -p "${BIN_DIR}"
-# One build at a time (parallel test workers on a fresh machine): wait for another, then reuse it.
-if command -v flock >/dev/null; then
-  exec 9>"${BIN_DIR}/.kube-apiserver-${KUBE_VERSION}.lock"
-  if ! flock -n 9; then
-    log "another build of ${KUBE_VERSION} is running; waiting for it"
-    flock 9
-  fi
-  if [[ -x "${BIN}" ]]; then
-    log "reusing ${BIN} (built meanwhile)"
-    report_time
-    echo "${BIN}"
-    exit 0
-  fi
-fi
-
-command -v go >/dev/null || { log "go is not on PATH"; exit 1; }
 log "building kube-apiserver ${KUBE_VERSION} with $(go version)"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/kapi-kube-apiserver-build.XXXXXX")"
@@ -98,17 +59,9 @@ cd "${WORK}"
 log "go get k8s.io/kubernetes/cmd/kube-apiserver@${KUBE_VERSION}"
 go get "k8s.io/kubernetes/cmd/kube-apiserver@${KUBE_VERSION}" >&2
 
-minor="${KUBE_VERSION#v1.}"
-minor="${minor%%.*}"
-ldflags="-s -w"
-ldflags+=" -X k8s.io/component-base/version.gitVersion=${KUBE_VERSION}"
-ldflags+=" -X k8s.io/component-base/version.gitMajor=1"
-ldflags+=" -X k8s.io/component-base/version.gitMinor=${minor}"
-ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
-
 log "go build k8s.io/kubernetes/cmd/kube-apiserver (several minutes when the build cache is cold)"
 # Build to a temp name and rename, so an interrupted build never leaves a binary that looks done.
-go build -trimpath -ldflags "${ldflags}" -o "${BIN}.tmp.$$" k8s.io/kubernetes/cmd/kube-apiserver
+go build -trimpath -ldflags "$(version_ldflags)" -o "${BIN}.tmp.$$" k8s.io/kubernetes/cmd/kube-apiserver
 mv -f "${BIN}.tmp.$$" "${BIN}"
 
 log "built $("${BIN}" --version) at ${BIN}"
