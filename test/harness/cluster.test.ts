@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { startCluster, type Cluster } from './cluster.js';
+import { startCluster, type Cluster } from './index.js';
 
 /** The first run on a fresh machine builds kube-apiserver (about 5 minutes on two cores). */
 jest.setTimeout(15 * 60 * 1000);

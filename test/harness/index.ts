@@ -1,2 +1,2 @@
-export * from './cluster.js';
-export * from './kube-apiserver-binary.js';
+// The cluster harness lives in packages/devcluster (the CLI ships it); the suites import it from here.
+export * from '@kapi/devcluster';

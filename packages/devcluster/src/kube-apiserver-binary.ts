@@ -1,9 +1,15 @@
 /**
  * The kube-apiserver binary for tests and local runs: built from k8s.io/kubernetes at the version
  * pinned in hack/kube-version.env by hack/build-kube-apiserver.sh, cached outside the repo.
+ *
+ * The recipe stays in the kapi checkout's hack/ (one place, shared with the other hack/build-*.sh
+ * scripts); it is found from where this package is installed: the nearest directory above it that
+ * holds hack/kube-version.env. That is the repository for the workspace and for a project made with
+ * `kapi init --kapi-source` (its `file:` links resolve to the checkout). Anywhere else (no checkout
+ * above), env KAPI_KUBE_APISERVER names the binary to use.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -19,13 +25,22 @@ const BUILD_SCRIPT = join('hack', 'build-kube-apiserver.sh');
 /** A cold build takes about 5 minutes on two cores; this bounds a hung one. */
 const BUILD_TIMEOUT_MS = 30 * 60 * 1000;
 
-/** The repository root: the nearest directory above this file that holds hack/kube-version.env. */
+/** Env var naming a kube-apiserver binary to use instead of the pinned build. */
+export const KUBE_APISERVER_ENV = 'KAPI_KUBE_APISERVER';
+
+/** The kapi checkout: the nearest directory above this file (symlinks resolved) that holds hack/kube-version.env. */
 export function repoRoot(): string {
-  let dir = __dirname;
+  const start = realpathSync(__dirname);
+  let dir = start;
   for (;;) {
     if (existsSync(join(dir, VERSION_FILE))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no ${VERSION_FILE} in any directory above ${__dirname}`);
+    if (parent === dir) {
+      throw new Error(
+        `no ${VERSION_FILE} in any directory above ${start}: @kapi/devcluster builds kube-apiserver with the kapi checkout's ${BUILD_SCRIPT}. ` +
+          `Install it from a kapi checkout (kapi init --kapi-source), or set ${KUBE_APISERVER_ENV} to a kube-apiserver binary.`,
+      );
+    }
     dir = parent;
   }
 }
@@ -63,10 +78,16 @@ function isExecutable(path: string): boolean {
 }
 
 /**
- * The path of the pinned kube-apiserver, built first when it is missing (a fresh CI machine):
- * runs hack/build-kube-apiserver.sh, whose progress goes to this process's stderr.
+ * The path of the kube-apiserver to run: $KAPI_KUBE_APISERVER when set; otherwise the pinned one,
+ * built first when it is missing (a fresh CI machine) by hack/build-kube-apiserver.sh, whose
+ * progress goes to this process's stderr.
  */
 export async function ensureKubeApiserver(): Promise<string> {
+  const given = process.env[KUBE_APISERVER_ENV];
+  if (given) {
+    if (!isExecutable(given)) throw new Error(`${KUBE_APISERVER_ENV}=${given} is not an executable file`);
+    return resolve(given);
+  }
   const root = repoRoot();
   const expected = kubeApiserverPath(readKubeVersion(root));
   if (isExecutable(expected)) return expected;
