@@ -7,8 +7,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { connect } from 'node:net';
 import { freePort } from '@kapi/storage/testing';
 import { Kubectl } from '../e2e/kubectl';
+import { startCluster } from '../harness/index.js';
 
 jest.setTimeout(240_000);
 
@@ -45,7 +47,11 @@ const kapi = (args: readonly string[], cwd: string): Result => run(process.execP
 const kapiOk = (args: readonly string[], cwd: string): string => ok(process.execPath, [KAPI, ...args], cwd);
 
 /** `kapi run local` in the background, as a user leaves it running in a terminal. */
-async function startRunLocal(project: string, args: readonly string[]): Promise<{ child: ChildProcess; kubeconfig: string; output: () => string; stop(): Promise<number | null> }> {
+async function startRunLocal(
+  project: string,
+  args: readonly string[],
+  readyMs = 90_000,
+): Promise<{ child: ChildProcess; port: number; kubeconfig: string; output: () => string; stop(): Promise<number | null> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [KAPI, 'run', 'local', '--port', String(port), ...args], { cwd: project, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
@@ -53,14 +59,15 @@ async function startRunLocal(project: string, args: readonly string[]): Promise<
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + readyMs;
   while (!/^kubeconfig: (.+)$/m.test(output)) {
     if (child.exitCode !== null) throw new Error(`kapi run local exited ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`kapi run local printed no kubeconfig in 90 s:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`kapi run local printed no kubeconfig in ${readyMs / 1000} s:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
     child,
+    port,
     kubeconfig: /^kubeconfig: (.+)$/m.exec(output)?.[1] ?? '',
     output: () => output,
     async stop() {
@@ -73,6 +80,21 @@ async function startRunLocal(project: string, args: readonly string[]): Promise<
 }
 
 const running = new Set<ChildProcess>();
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((r) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      r(true);
+    });
+    socket.once('error', () => r(false));
+  });
+}
+
+/** `kapi run local --aggregated` starts kube-apiserver too: built once (cached), then ~8 s. */
+const AGGREGATED_READY_MS = 180_000;
 
 describe('kapi, from nothing to kubectl', () => {
   let work: string;
@@ -130,13 +152,6 @@ describe('kapi, from nothing to kubectl', () => {
     const tests = run('npx', ['jest', '--ci'], project);
     expect(`${tests.stdout}${tests.stderr}`).toMatch(/Tests:\s+\d+ passed, \d+ total/);
     expect(tests.code).toBe(0);
-  });
-
-  it('says what is not available yet', () => {
-    const aggregated = kapi(['run', 'local', '--aggregated', '--no-build'], project);
-    expect(aggregated.code).toBe(1);
-    expect(aggregated.stderr).toContain('not available yet: --aggregated');
-    expect(kapi(['run', 'local', '--storage', 'crd', '--no-build'], project).stderr).toContain('not available yet: --storage crd');
   });
 
   it('runs locally, and kubectl creates, lists, converts and deletes its objects', async () => {
@@ -204,5 +219,75 @@ metadata:
     kubectl.ok(['create', '-f', '-'], { input: 'apiVersion: ship.example.com/v2\nkind: Frigate\nmetadata:\n  name: on-etcd\n  namespace: default\n' });
     expect(kubectl.ok(['get', 'frigates', '-o', 'name'])).toBe('frigate.ship.example.com/on-etcd\n');
     expect(await server.stop()).toBe(0);
+  });
+
+  it('runs aggregated: registered with a local kube-apiserver, kubectl goes through it, Ctrl-C stops everything', async () => {
+    const server = await startRunLocal(project, ['--aggregated', '--no-build'], AGGREGATED_READY_MS);
+    expect(server.kubeconfig).toBe(join(project, '.kapi', 'cluster.kubeconfig'));
+    expect(server.output()).toContain('APIServices v1.ship.example.com, v2.ship.example.com: Available');
+    const apiserverPort = Number(/kube-apiserver: https:\/\/127\.0\.0\.1:(\d+)/.exec(server.output())?.[1]);
+    const kubectl = new Kubectl(server.kubeconfig);
+
+    // kubectl talks to kube-apiserver as the cluster's admin, not to the server's own port.
+    expect(kubectl.ok(['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'])).toBe(`https://127.0.0.1:${apiserverPort}`);
+    expect(kubectl.ok(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'])).toBe('admin');
+    const available = '-o=jsonpath={.status.conditions[?(@.type=="Available")].status}';
+    expect(kubectl.ok(['get', 'apiservice', 'v1.ship.example.com', available])).toBe('True');
+    expect(kubectl.ok(['get', 'service', '-n', 'fleet', 'api', '-o', 'jsonpath={.spec.externalName}:{.spec.ports[0].port}'])).toBe(`localhost:${server.port}`);
+    expect(kubectl.ok(['api-resources', '--api-group=ship.example.com'])).toMatch(/^frigates\s+ship\.example\.com\/v1\s+true\s+Frigate$/m);
+
+    const frigate = 'apiVersion: ship.example.com/v1\nkind: Frigate\nmetadata:\n  name: through-the-aggregator\n  namespace: default\nspec:\n  message: relayed\n';
+    expect(kubectl.ok(['create', '-f', '-'], { input: frigate })).toBe('frigate.ship.example.com/through-the-aggregator created\n');
+    expect(kubectl.ok(['get', 'frigates'])).toMatch(/^through-the-aggregator\s+relayed\s+/m);
+    const inV2 = JSON.parse(kubectl.ok(['get', 'frigates.v2.ship.example.com', 'through-the-aggregator', '-o', 'json'])) as { apiVersion: string; spec: { message: string } };
+    expect([inV2.apiVersion, inV2.spec.message]).toEqual(['ship.example.com/v2', 'relayed']);
+    expect(kubectl.ok(['delete', 'frigate', 'through-the-aggregator'])).toBe('frigate.ship.example.com "through-the-aggregator" deleted\n');
+
+    expect(await server.stop()).toBe(0); // Ctrl-C
+    expect(server.output()).toContain('server stopped (exit 0)');
+    expect(await portOpen(apiserverPort)).toBe(false);
+    expect(await portOpen(server.port)).toBe(false);
+    expect(existsSync(server.kubeconfig)).toBe(false);
+  });
+
+  it('keeps the objects as custom resources of a local cluster with --storage crd (aggregated)', async () => {
+    const server = await startRunLocal(project, ['--storage', 'crd', '--no-build'], AGGREGATED_READY_MS);
+    expect(server.output()).toContain('as --aggregated');
+    const kubectl = new Kubectl(server.kubeconfig);
+    kubectl.ok(['create', '-f', '-'], { input: 'apiVersion: ship.example.com/v2\nkind: Frigate\nmetadata:\n  name: in-crd\n  namespace: default\n' });
+    expect(kubectl.ok(['get', 'frigates', '-o', 'name'])).toBe('frigate.ship.example.com/in-crd\n');
+    expect(kubectl.ok(['get', 'crd', '-o', 'name'])).toMatch(/frigates\./);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('generate deploy: kubectl apply --dry-run=server -k passes on kube-apiserver, and applied, the APIServices are accepted', async () => {
+    expect(kapiOk(['generate', 'deploy'], project)).toContain('create    base/apiservice.yaml');
+    const cluster = await startCluster();
+    try {
+      const kubectl = new Kubectl(cluster.kubeconfig);
+      const cases = [
+        { dir: join(project, 'deploy'), namespace: 'fleet', apiServices: ['v1.ship.example.com', 'v2.ship.example.com'] },
+        { dir: join(REPO, 'deploy'), namespace: 'wardle', apiServices: ['v1beta1.wardle.example.com', 'v1alpha1.wardle.example.com'] },
+      ];
+      for (const { dir, namespace, apiServices } of cases) {
+        // A server-side dry run creates nothing, the Namespace neither: its namespaced objects need it to exist.
+        kubectl.ok(['create', 'namespace', namespace]);
+        const dryRun = kubectl.ok(['apply', '--dry-run=server', '-k', dir]);
+        for (const name of apiServices) expect(dryRun).toContain(`apiservice.apiregistration.k8s.io/${name} created (server dry run)`);
+        expect(dryRun).toContain('deployment.apps/apiserver created (server dry run)');
+        expect(kubectl.run(['get', 'apiservice', apiServices[0]!]).code).not.toBe(0);
+
+        kubectl.ok(['apply', '-k', dir]);
+        // Accepted: they exist as written. No pod runs here (no controller-manager, no image), so they never become Available.
+        for (const name of apiServices) {
+          const apiService = JSON.parse(kubectl.ok(['get', 'apiservice', name, '-o', 'json'])) as { spec: { service: unknown; caBundle: string } };
+          expect(apiService.spec.service).toEqual({ namespace, name: 'api', port: 443 });
+          expect(Buffer.from(apiService.spec.caBundle, 'base64').toString()).toContain('BEGIN CERTIFICATE');
+        }
+        expect(kubectl.ok(['get', 'deployment', '-n', namespace, 'apiserver', '-o', 'name'])).toBe('deployment.apps/apiserver\n');
+      }
+    } finally {
+      await cluster.stop();
+    }
   });
 });

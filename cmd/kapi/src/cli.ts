@@ -5,7 +5,7 @@ import { createApi } from './commands/create-api.js';
 import { createVersion } from './commands/create-version.js';
 import { generateDeploy } from './commands/generate-deploy.js';
 import { initProject } from './commands/init.js';
-import { LOCAL_STORAGES, runLocal, type LocalStorage } from './commands/run-local.js';
+import { LOCAL_STORAGES, runLocal, type LocalStorage, type RunningServer } from './commands/run-local.js';
 import { findProject, type DeployStorage } from './project/model.js';
 import { stdout, type Output } from './ui.js';
 
@@ -91,28 +91,54 @@ Start here:
   run
     .command('local')
     .description('Build the project and run its server on this machine until Ctrl-C; prints the kubeconfig to use with kubectl.')
-    .addOption(new Option('--storage <backend>', 'sqlite: the embedded store in .kapi/data; etcd3: a local etcd (started here unless --etcd-servers); crd: not available yet').choices(LOCAL_STORAGES).default('sqlite'))
+    .addOption(
+      new Option(
+        '--storage <backend>',
+        'sqlite: the embedded store in .kapi/data; etcd3: a local etcd (started here, or the local cluster\'s with --aggregated, unless --etcd-servers); crd: custom resources of the local cluster (implies --aggregated)',
+      )
+        .choices(LOCAL_STORAGES)
+        .default('sqlite'),
+    )
     .option('--etcd-servers <urls>', 'with --storage etcd3: use these etcd servers instead of starting one')
-    .option('--aggregated', 'register with a local kube-apiserver through APIServices (not available yet)', false)
+    .option('--aggregated', 'start a local kube-apiserver (and its etcd), run the server delegated to it and register its APIServices; prints the cluster\'s kubeconfig (.kapi/cluster.kubeconfig)', false)
     .addOption(new Option('--port <port>', 'the server\'s HTTPS port').default(8443).argParser(parsePort))
     .option('--no-build', 'skip `npx tsc -b`')
     .addOption(projectOption())
     .argument('[server-flags...]', 'more flags for the server after --, e.g. -- --log-level=debug')
     .action(async (serverArgs: string[], opts: { storage: LocalStorage; etcdServers?: string; aggregated: boolean; port: number; build: boolean; project?: string }) => {
       const project = findProject(opts.project ?? process.cwd());
-      const server = await runLocal(
-        project,
-        { storage: opts.storage, aggregated: opts.aggregated, port: opts.port, build: opts.build, serverArgs, ...(opts.etcdServers ? { etcdServers: opts.etcdServers } : {}) },
-        out,
-      );
-      const onSignal = (): void => server.stop();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      hooks.onServer?.(server);
-      const code = await server.done;
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      out.write(`server stopped (exit ${code})\n`);
+      // Installed before anything starts (the local cluster then leaves the signals to us): Ctrl-C
+      // while starting stops what was started; once up, it stops the server, then the rest.
+      const interrupted = new AbortController();
+      let server: RunningServer | undefined;
+      const onSignal = (): void => {
+        interrupted.abort();
+        server?.stop();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        server = await runLocal(
+          project,
+          {
+            storage: opts.storage,
+            aggregated: opts.aggregated,
+            port: opts.port,
+            build: opts.build,
+            serverArgs,
+            signal: interrupted.signal,
+            ...(opts.etcdServers ? { etcdServers: opts.etcdServers } : {}),
+          },
+          out,
+        );
+        if (interrupted.signal.aborted) server.stop();
+        hooks.onServer?.(server);
+        const code = await server.done;
+        out.write(`server stopped (exit ${code})\n`);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     });
 
   const generate = program.command('generate').description('Generate files from kapi.json.');

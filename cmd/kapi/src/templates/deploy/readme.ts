@@ -40,7 +40,11 @@ or set another image with \`kapi generate deploy --image <ref>\`.
   trusts it through each APIService's caBundle. \`kapi generate deploy --renew-certs\` makes new ones.
   Use your own PKI (cert-manager, …) for production.
 - The Dockerfile has not been built in kapi's CI: that machine has no container engine. The
-  manifests are checked there with \`kubectl apply --dry-run=server -k\` against a real kube-apiserver.${model.workspace ? '' : `
+  manifests are checked there with \`kubectl apply --dry-run=server -k\` against a real kube-apiserver,
+  then applied for real: the APIServices are accepted (they stay not Available there, as no pod runs).
+- A server-side dry run creates nothing, the Namespace neither, so the namespaced objects fail with
+  \`namespaces "${ns}" not found\` unless it exists: \`kubectl create namespace ${ns}\` first, then
+  \`kubectl apply --dry-run=server -k deploy/\`.${model.workspace ? '' : `
 - A project made with \`kapi init --kapi-source\` depends on the kapi packages through \`file:\` links that
   point outside the project, which a Docker build context cannot see: depend on published
   @kapi versions before building the image.`}
