@@ -9,7 +9,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { newUnauthorized } from '@kapi/apimachinery';
 import type { UserInfo } from '../registry/rest.js';
-import { parseCertificateBundle, subjectValues, verifyClientCertificate } from './x509-verify.js';
+import { parseCertificateBundle, subjectValues, verifySocketPeer } from './x509-verify.js';
 
 export type { UserInfo };
 
@@ -41,8 +41,8 @@ export class X509Authenticator implements Authenticator {
   authenticate(req: IncomingMessage): UserInfo | undefined {
     const socket = req.socket as Partial<TLSSocket>;
     if (typeof socket.getPeerCertificate !== 'function') return undefined;
-    const peer = socket.getPeerCertificate(true);
-    if (!verifyClientCertificate(peer, this.roots)) return undefined;
+    const { peer, leaf } = verifySocketPeer(socket as TLSSocket, this.roots);
+    if (!leaf) return undefined;
     const [username] = subjectValues(peer, 'CN');
     if (!username) return undefined;
     return { username, groups: subjectValues(peer, 'O') };

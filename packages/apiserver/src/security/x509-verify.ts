@@ -5,7 +5,7 @@
  * `socket.authorized` would mix every CA given to the TLS server into one answer.
  */
 import { X509Certificate } from 'node:crypto';
-import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
+import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from 'node:tls';
 
 const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
 const ANY_EXT_KEY_USAGE_OID = '2.5.29.37.0';
@@ -67,6 +67,60 @@ export function verifyClientCertificate(
     current = next;
   }
   return undefined;
+}
+
+/** A verdict for one set of roots, reusable while no certificate involved changes validity. */
+interface CachedVerdict {
+  leaf: X509Certificate | undefined;
+  /** Reusable for `computedAt <= now < until`. */
+  computedAt: number;
+  until: number;
+}
+
+interface SocketVerification {
+  peer: DetailedPeerCertificate;
+  /** Keyed by the roots array: a new CA bundle (a new array) verifies again. */
+  verdicts: WeakMap<readonly X509Certificate[], CachedVerdict>;
+}
+
+const socketVerifications = new WeakMap<object, SocketVerification>();
+
+/** When the first certificate of `certs` changes from valid to invalid or back, after `now`. */
+function nextValidityChange(certs: readonly X509Certificate[], now: number): number {
+  let next = Number.POSITIVE_INFINITY;
+  for (const cert of certs) {
+    const from = Date.parse(cert.validFrom);
+    const to = Date.parse(cert.validTo);
+    if (from > now) next = Math.min(next, from);
+    else if (to >= now) next = Math.min(next, to + 1);
+  }
+  return next;
+}
+
+/**
+ * The peer certificate of a TLS socket and whether it verifies against `roots`, computed once per
+ * socket and roots (the TLS handshake fixes the peer's chain for the connection's life; kapi's
+ * server refuses renegotiation) and reused by every request on a keep-alive connection until a
+ * certificate of the chain or of `roots` expires or becomes valid. Roots are compared by identity:
+ * callers keep one array per CA bundle and build a new one when the bundle changes.
+ */
+export function verifySocketPeer(
+  socket: Pick<TLSSocket, 'getPeerCertificate'>,
+  roots: readonly X509Certificate[],
+  now = Date.now(),
+): { peer: DetailedPeerCertificate; leaf: X509Certificate | undefined } {
+  let entry = socketVerifications.get(socket);
+  if (!entry) {
+    entry = { peer: socket.getPeerCertificate(true), verdicts: new WeakMap() };
+    socketVerifications.set(socket, entry);
+  }
+  const cached = entry.verdicts.get(roots);
+  if (cached && cached.computedAt <= now && now < cached.until) return { peer: entry.peer, leaf: cached.leaf };
+  const peer = entry.peer;
+  const leaf = verifyClientCertificate(peer, roots, now);
+  const involved = peer && peer.raw && peer.raw.length > 0 ? presentedChain(peer) : [];
+  entry.verdicts.set(roots, { leaf, computedAt: now, until: nextValidityChange([...involved, ...roots], now) });
+  return { peer, leaf };
 }
 
 /** Subject attribute values from Node's parsed peer certificate (multi-valued ones are arrays). */

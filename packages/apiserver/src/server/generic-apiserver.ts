@@ -10,6 +10,7 @@
 import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import pino, { type Logger } from 'pino';
 import { X509Authenticator, authenticationFilter, type Authenticator, ALWAYS_OPEN_PATHS } from '../security/authn.js';
@@ -103,8 +104,9 @@ export class GenericAPIServer {
     this.bindAddress = options.bindAddress ?? '127.0.0.1';
     this.port = options.port ?? 8443;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
-    // Synchronous stdout: the last lines before process.exit (signal shutdown) are not lost.
-    this.logger = options.logger ?? pino({ level: options.logLevel ?? 'info' }, pino.destination({ dest: 1, sync: true }));
+    // Buffered asynchronous stdout (one line per request would otherwise be a write(2) each): pino
+    // flushes it synchronously on process exit; start() and shutdown() flush their lines at once.
+    this.logger = options.logger ?? pino({ level: options.logLevel ?? 'info' }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
     this.metrics = new ApiServerMetrics({ collectDefaultMetrics: options.collectDefaultMetrics ?? true });
     this.limiter = new MaxInFlightLimiter({
       maxRequestsInFlight: options.maxRequestsInFlight ?? DEFAULT_MAX_REQUESTS_IN_FLIGHT,
@@ -119,6 +121,9 @@ export class GenericAPIServer {
     this.app = this.buildApp();
     this.httpsServer = createHttpsServer(this.tlsOptions(), this.app);
     this.httpsServer.on('tlsClientError', (err) => this.logger.debug({ err: err.message }, 'TLS handshake failed'));
+    // The peer's certificate is verified once per connection (security/x509-verify.ts verifySocketPeer),
+    // so it must not change under a connection: no TLS 1.2 renegotiation (Go's server has none either).
+    this.httpsServer.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
   }
 
   private tlsOptions(): HttpsServerOptions {
@@ -234,6 +239,7 @@ export class GenericAPIServer {
         this.httpsServer.on('error', (err) => this.logger.error({ err }, 'server error'));
         const address = this.address;
         this.logger.info({ address: address.address, port: address.port }, `serving securely on ${hostPort(address.address, address.port)}`);
+        this.flushLog();
         resolve(address);
       });
     });
@@ -280,6 +286,16 @@ export class GenericAPIServer {
       }
     }
     this.logger.info({ durationMs: Date.now() - started }, 'shutdown complete');
+    this.flushLog();
+  }
+
+  /** Writes out what the logger buffered (a no-op for synchronous destinations). */
+  private flushLog(): void {
+    try {
+      this.logger.flush();
+    } catch {
+      // a destination that can not flush now writes on its own
+    }
   }
 
   /**
@@ -291,11 +307,13 @@ export class GenericAPIServer {
     const onSignal = (signal: NodeJS.Signals): void => {
       if (received) {
         this.logger.warn({ signal }, 'second signal: exiting now');
+        this.flushLog();
         exit(1);
         return;
       }
       received = true;
       this.logger.info({ signal }, 'received signal, shutting down');
+      this.flushLog();
       this.shutdown().then(
         () => exit(0),
         (err: unknown) => {

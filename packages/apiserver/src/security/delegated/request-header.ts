@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { X509Authenticator, type Authenticator, type UserInfo } from '../authn.js';
-import { parseCertificateBundle, subjectValues, verifyClientCertificate } from '../x509-verify.js';
+import { parseCertificateBundle, subjectValues, verifySocketPeer } from '../x509-verify.js';
 import type { RequestHeaderConfig } from './extension-config.js';
 
 /** The header lists of a RequestHeaderConfig (names compared case-insensitively). */
@@ -97,8 +97,8 @@ export class RequestHeaderAuthenticator implements Authenticator {
   private verifiedProxy(req: IncomingMessage, config: RequestHeaderConfig): boolean {
     const socket = req.socket as Partial<TLSSocket>;
     if (typeof socket.getPeerCertificate !== 'function') return false;
-    const peer = socket.getPeerCertificate(true);
-    if (!verifyClientCertificate(peer, this.rootsFor(config.clientCA))) return false;
+    const { peer, leaf } = verifySocketPeer(socket as TLSSocket, this.rootsFor(config.clientCA));
+    if (!leaf) return false;
     if (config.allowedNames.length === 0) return true;
     const [cn] = subjectValues(peer, 'CN');
     return cn !== undefined && config.allowedNames.includes(cn);
