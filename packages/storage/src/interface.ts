@@ -71,6 +71,15 @@ export interface DeleteOptions<T extends KubeObject = KubeObject> {
   validateDeletion?: (current: T) => void | Promise<void>;
 }
 
+export interface PrefixState {
+  /** Keys under the prefix (or 0/1 for one key). */
+  count: number;
+  /** The highest mod revision among them; 0 when there are none. */
+  maxRevision: number;
+  /** The store revision the answer was read at. */
+  revision: number;
+}
+
 export interface Storage {
   /** A short name for logs and benchmarks ("etcd3", "sqlite", "cacher(sqlite)"). */
   readonly name: string;
@@ -102,6 +111,15 @@ export interface Storage {
 
   /** The latest revision of the whole store. */
   currentRevision(): Promise<number>;
+
+  /**
+   * Optional: how many keys lie under `keyPrefix` (recursive) or at the key, and the highest
+   * revision any of them was last written at, read at the store's current revision (one round
+   * trip, no values). A cache holding the same number of keys, complete up to at least
+   * `maxRevision`, holds exactly what the store holds there now: every live key's last write is
+   * in the cache, and a key the store deleted since would make the counts differ.
+   */
+  prefixState?(keyPrefix: string, recursive: boolean): Promise<PrefixState>;
 
   /** Probes the backend (for /readyz). */
   healthCheck(): Promise<void>;

@@ -1,7 +1,7 @@
 import { decodeContinue, encodeContinue, newInternalError, type KubeObject, type Status, type WatchEvent } from '@kapi/apimachinery';
 import { EXPIRED_WATCH_MESSAGE, expired, keyExists, keyNotFound, tooOldResourceVersion } from '../errors.js';
 import type { KeyChange } from '../events.js';
-import type { GetOptions, ListOptions, ListResult, Storage, UpdateFunction, WatchOptions } from '../interface.js';
+import type { GetOptions, ListOptions, ListResult, PrefixState, Storage, UpdateFunction, WatchOptions } from '../interface.js';
 import { SelectionPredicate } from '../predicate.js';
 import { runWatch, type ChangeSink } from '../watch-driver.js';
 import type { Watcher } from '../watcher.js';
@@ -118,6 +118,14 @@ class FakeStorage implements Storage {
   async healthCheck(): Promise<void> {}
 
   async close(): Promise<void> {}
+
+  /** What Storage.prefixState answers (tests install it on backends that offer it). */
+  async stateUnder(key: string, recursive: boolean): Promise<PrefixState> {
+    const revisions = [...this.data.entries()]
+      .filter(([k]) => (recursive ? k.startsWith(key) : k === key))
+      .map(([, obj]) => Number(obj.metadata.resourceVersion));
+    return { count: revisions.length, maxRevision: Math.max(0, ...revisions), revision: this.revision };
+  }
 
   /** A write somewhere else in the store: the revision moves, nothing under our prefix changes. */
   writeElsewhere(): void {
@@ -302,6 +310,48 @@ describe('Cacher', () => {
       await until(() => cacher.cachedRevision === 4);
       expect((await cacher.list(PREFIX, { predicate: everything, recursive: true })).resourceVersion).toBe(4);
       expect(backend.calls.list).toBe(lists + 2);
+    });
+
+    describe('with a backend that tells the state of a prefix (etcd3)', () => {
+      beforeEach(() => {
+        (backend as Storage).prefixState = (key, recursive) => backend.stateUnder(key, recursive);
+      });
+
+      it('serves a consistent list from memory though writes elsewhere moved the backend on', async () => {
+        backend.writeElsewhere();
+        backend.writeElsewhere();
+        const lists = backend.calls.list;
+        const all = await cacher.list(PREFIX, { predicate: everything, recursive: true });
+        expect(all.items.map((o) => o.metadata.name)).toEqual(['a', 'b', 'c']);
+        expect(all.resourceVersion).toBe(3);
+        const ns1 = await cacher.list(`${PREFIX}ns1/`, { predicate: everything, recursive: true });
+        expect(ns1.items.map((o) => o.metadata.name)).toEqual(['a', 'b']);
+        const one = await cacher.list(keyOf('ns2', 'c'), { predicate: everything, recursive: false });
+        expect(one.items.map((o) => o.metadata.name)).toEqual(['c']);
+        expect(backend.calls.list).toBe(lists);
+      });
+
+      it('includes a write under the prefix once the cache has it', async () => {
+        await backend.create(keyOf('ns1', 'd'), flunder('ns1', 'd'));
+        backend.writeElsewhere();
+        const ns1 = await cacher.list(`${PREFIX}ns1/`, { predicate: everything, recursive: true });
+        expect(ns1.items.map((o) => o.metadata.name)).toEqual(['a', 'b', 'd']);
+      });
+
+      it('asks the backend when a change under the prefix does not reach the cache in time', async () => {
+        backend.silentlySet(keyOf('ns1', 'z'), flunder('ns1', 'z'));
+        backend.silentlySet(keyOf('ns1', 'a'), undefined);
+        backend.writeElsewhere();
+        const lists = backend.calls.list;
+        const ns1 = await cacher.list(`${PREFIX}ns1/`, { predicate: everything, recursive: true });
+        expect(ns1.items.map((o) => o.metadata.name)).toEqual(['b', 'z']);
+        expect(backend.calls.list).toBe(lists + 1);
+        // A delete alone (the newest write there is old) shows as a different count.
+        backend.silentlySet(keyOf('ns2', 'c'), undefined);
+        backend.writeElsewhere();
+        expect((await cacher.list(`${PREFIX}ns2/`, { predicate: everything, recursive: true })).items).toEqual([]);
+        expect(backend.calls.list).toBe(lists + 2);
+      });
     });
 
     it('answers 504 for a resourceVersion nobody has reached', async () => {

@@ -162,10 +162,12 @@ export class Cacher implements Storage {
     if (!this.serves(key) || opts.predicate.continue || opts.resourceVersionMatch === 'Exact') {
       return this.backend.list<T>(keyPrefix, opts);
     }
-    const source =
-      opts.resourceVersion === undefined || opts.resourceVersion === ''
-        ? await this.catchUpConsistent()
-        : await this.catchUp(parseResourceVersion(opts.resourceVersion));
+    const consistent = opts.resourceVersion === undefined || opts.resourceVersion === '';
+    if (consistent && this.backend.prefixState) {
+      const confirmed = await this.confirmedList(key, recursive, opts);
+      return (confirmed ?? (await this.backend.list<T>(keyPrefix, opts))) as ListResult<T>;
+    }
+    const source = consistent ? await this.catchUpConsistent() : await this.catchUp(parseResourceVersion(opts.resourceVersion));
     if (source === 'backend' || !this.serves(key)) return this.backend.list<T>(keyPrefix, opts);
     return (recursive ? this.listFromCache(key, opts) : this.listOneFromCache(key, opts)) as ListResult<T>;
   }
@@ -263,6 +265,37 @@ export class Cacher implements Storage {
     const latest = await this.backend.currentRevision();
     if (latest <= this.revision) return 'cache';
     return (await this.waiters.wait(latest, this.opts.catchUpWaitMs)) ? 'cache' : 'backend';
+  }
+
+  /**
+   * A consistent list from memory when the backend confirms the cache holds what it holds under
+   * the listed prefix now (Storage.prefixState: same key count, cache complete up to the newest
+   * write there), without waiting for the cache to reach the backend's revision, which writes to
+   * other keys keep ahead (on a shared etcd: leases, events). Waits up to catchUpWaitMs for
+   * changes the backend has and the upstream watch has not delivered yet; undefined when they do
+   * not arrive in time (the caller lists from the backend). Decided and listed in one synchronous
+   * step, so no change applied in between can make the answer older than the confirmation.
+   */
+  private async confirmedList(key: string, recursive: boolean, opts: ListOptions): Promise<ListResult | undefined> {
+    if (!this.serves(key)) return undefined;
+    let state;
+    try {
+      state = await this.backend.prefixState!(key, recursive);
+    } catch {
+      return undefined;
+    }
+    const cachedCount = (): number => (recursive ? this.store.countUnder(key) : this.store.get(key) === undefined ? 0 : 1);
+    const confirmed = (): boolean =>
+      this.revision >= state.revision || (this.revision >= state.maxRevision && cachedCount() === state.count);
+    const deadline = Date.now() + this.opts.catchUpWaitMs;
+    while (!confirmed()) {
+      const left = deadline - Date.now();
+      if (left <= 0 || !this.serves(key)) return undefined;
+      // The next change the cache applies (or the revision the newest write there carries).
+      await this.waiters.wait(Math.max(this.revision + 1, state.maxRevision), left);
+    }
+    if (!this.serves(key)) return undefined;
+    return recursive ? this.listFromCache(key, opts) : this.listOneFromCache(key, opts);
   }
 
   private listFromCache(prefix: string, opts: ListOptions): ListResult {

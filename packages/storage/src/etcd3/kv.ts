@@ -65,3 +65,21 @@ export function putIfModRevision(kv: KVClient, key: string, value: Buffer, modRe
 export function deleteIfModRevision(kv: KVClient, key: string, modRevision: number): Promise<GuardedWriteResult> {
   return guarded(kv, key, modRevision, { request_delete_range: { key: bytes(key) } });
 }
+
+/**
+ * The number of keys in `[start, end)` (or at `start`) and the highest mod_revision among them:
+ * one range sorted by mod_revision, newest first, limit 1, keys only (etcd's count is the whole
+ * range's).
+ */
+export async function newestInRange(kv: KVClient, start: string, end: string | undefined): Promise<{ count: number; maxRevision: number; revision: number }> {
+  const res = await kv.range({
+    key: bytes(start),
+    ...(end !== undefined ? { range_end: bytes(end) } : {}),
+    limit: 1,
+    sort_order: 'Descend',
+    sort_target: 'Mod',
+    keys_only: true,
+  });
+  const newest = res.kvs?.[0];
+  return { count: toRevision(res.count), maxRevision: newest ? toRevision(newest.mod_revision) : 0, revision: headerRevision(res.header) };
+}

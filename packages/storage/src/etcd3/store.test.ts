@@ -132,6 +132,24 @@ describe('Etcd3Storage writes', () => {
 });
 
 describe('Etcd3Storage reads', () => {
+  it('tells the key count and newest mod_revision under a prefix (prefixState)', async () => {
+    const p = freshPrefix();
+    expect(await storage.prefixState(p, true)).toEqual({ count: 0, maxRevision: 0, revision: expect.any(Number) });
+    const a = await storage.create(`${p}a`, counter('a'));
+    const b = await storage.create(`${p}b`, counter('b'));
+    await storage.guaranteedUpdate<Counter>(`${p}a`, (cur) => ({ ...cur!, spec: { count: 1 } }));
+    const a2 = await storage.get<Counter>(`${p}a`);
+    await storage.create(`${freshPrefix()}elsewhere`, counter('elsewhere'));
+    const state = await storage.prefixState(p, true);
+    expect(state.count).toBe(2);
+    expect(state.maxRevision).toBe(rv(a2!));
+    expect(state.revision).toBeGreaterThan(state.maxRevision);
+    expect(await storage.prefixState(`${p}b`, false)).toMatchObject({ count: 1, maxRevision: rv(b) });
+    await storage.delete(`${p}b`);
+    expect(await storage.prefixState(p, true)).toMatchObject({ count: 1, maxRevision: rv(a2!) });
+    expect(rv(a)).toBeLessThan(rv(a2!));
+  });
+
   it('honours get resourceVersion: 504 for a revision from the future', async () => {
     const p = freshPrefix();
     const a = await storage.create(`${p}a`, counter('a'));

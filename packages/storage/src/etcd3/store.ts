@@ -11,19 +11,20 @@ import type {
   GetOptions,
   ListOptions,
   ListResult,
+  PrefixState,
   Storage,
   UpdateFunction,
   UpdateOptions,
   WatchOptions,
 } from '../interface.js';
-import { DEFAULT_KEY_ROOT, normalizePrefix } from '../keys.js';
+import { DEFAULT_KEY_ROOT, normalizePrefix, prefixRangeEnd } from '../keys.js';
 import { checkPreconditions, parseResourceVersion } from '../revision.js';
 import { runWatch } from '../watch-driver.js';
 import type { Watcher } from '../watcher.js';
 import { createEtcdClient, modRevision } from './client.js';
 import { Compactor, compactAt } from './compactor.js';
 import { writeError } from './errors.js';
-import { deleteIfModRevision, putIfModRevision, range, rangePrefix } from './kv.js';
+import { deleteIfModRevision, newestInRange, putIfModRevision, range, rangePrefix } from './kv.js';
 import { listFromEtcd } from './list.js';
 import { EtcdWatchSource } from './watch-source.js';
 
@@ -165,6 +166,11 @@ export class Etcd3Storage implements Storage {
     // A count-only range of one key is the cheapest read that carries the store revision.
     const res = await call(DEFAULT_KEY_ROOT, () => range(this.client.kv, DEFAULT_KEY_ROOT, undefined, { countOnly: true }));
     return res.revision;
+  }
+
+  prefixState(keyPrefix: string, recursive: boolean): Promise<PrefixState> {
+    const key = normalizePrefix(keyPrefix, recursive);
+    return call(key, () => newestInRange(this.client.kv, key, recursive ? prefixRangeEnd(key) : undefined));
   }
 
   async healthCheck(): Promise<void> {
