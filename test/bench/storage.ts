@@ -5,11 +5,17 @@
  * backend with and without the watch cache, and through the raw `etcd3` client as the ceiling.
  * Each row runs in a fresh child process (this script forked with `--row <name>`) so its peak
  * RSS is its own; every etcd row gets a fresh etcd (startEtcd, temp data dir, 127.0.0.1 only).
+ * The crd rows share one real kube-apiserver with its own etcd (test/harness startCluster, the
+ * pinned binary from ~/.cache/kapi/bin), started before the first crd row and stopped after the
+ * last; each crd row stores into a storage group (so a CRD) of its own.
  * The parent collects the rows' JSON results and writes test/bench/results/storage.md.
  *
  * Sizes (env): KAPI_BENCH_OBJECTS (10000), KAPI_BENCH_WATCHERS (500), KAPI_BENCH_CONCURRENCY (16),
  * KAPI_BENCH_LIST_CONCURRENCY (1), KAPI_BENCH_LISTS (100), KAPI_BENCH_WATCH_WRITES (500),
  * KAPI_BENCH_PHASE_SECONDS (20, the time cap of each get/list/watch phase),
+ * KAPI_BENCH_CRD_OBJECTS (2000: N for the crd rows, whose every call is an HTTPS request to kube-apiserver),
+ * KAPI_BENCH_CRD_WATCHERS (48: W for the crd row without a cache, where each watcher is a host watch
+ * holding one of the CrdStorage agent's 64 sockets; more would leave no socket for the creates),
  * KAPI_BENCH_ROWS (comma-separated subset of the rows), KAPI_BENCH_OUT (the Markdown file).
  */
 import { randomUUID } from 'node:crypto';
@@ -18,11 +24,21 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { KubeObject } from '@kapi/apimachinery';
-import { Cacher, Etcd3Storage, SelectionPredicate, SqliteStorage, type Storage } from '@kapi/storage';
+import { Cacher, CrdStorage, Etcd3Storage, SelectionPredicate, SqliteStorage, type Storage } from '@kapi/storage';
 import { startEtcd, type EtcdServer } from '@kapi/storage/testing';
 import { Etcd3 } from 'etcd3';
+import { readKubeVersion, startCluster, type Cluster } from '../harness/index.js';
 import { fmt, mib, ms, NOTES_END, NOTES_START, previousNotes } from './lib/format.js';
-import { describeMachine, etcdVersion, findPid, loadAverage, ProcessRssSampler, procMemory, tmpFilesystem } from './lib/machine.js';
+import {
+  describeMachine,
+  etcdVersion,
+  findPid,
+  loadAverage,
+  procCpuSeconds,
+  ProcessRssSampler,
+  procMemory,
+  tmpFilesystem,
+} from './lib/machine.js';
 import { envInt, forkRow, rowMain } from './lib/rows.js';
 import { summarizeLatencies } from './lib/stats.js';
 
@@ -36,10 +52,22 @@ const params = {
   lists: envInt('KAPI_BENCH_LISTS', 100),
   watchWrites: envInt('KAPI_BENCH_WATCH_WRITES', 500),
   phaseSeconds: envInt('KAPI_BENCH_PHASE_SECONDS', 20),
+  crdObjects: envInt('KAPI_BENCH_CRD_OBJECTS', 2000),
+  crdWatchers: envInt('KAPI_BENCH_CRD_WATCHERS', 48),
 };
 
-const ROWS = ['sqlite', 'cacher(sqlite)', 'etcd3', 'cacher(etcd3)', 'raw etcd3 client'] as const;
+const ROWS = ['sqlite', 'cacher(sqlite)', 'etcd3', 'cacher(etcd3)', 'raw etcd3 client', 'crd', 'cacher(crd)'] as const;
 type RowName = (typeof ROWS)[number];
+
+const isCrdRow = (row: RowName): boolean => row === 'crd' || row === 'cacher(crd)';
+/** N for a row: the crd rows' every call is an HTTPS request to kube-apiserver, so they get fewer objects. */
+const objectsFor = (row: RowName): number => (isCrdRow(row) ? params.crdObjects : params.objects);
+/**
+ * W for a row. Without a cache every crd watcher is a host watch, which holds one of the 64 sockets of
+ * CrdStorage's HTTPS agent for as long as it runs: the 65th would wait for a socket forever, and so
+ * would every request after it.
+ */
+const watchersFor = (row: RowName): number => (row === 'crd' ? Math.min(params.crdWatchers, params.watchers) : params.watchers);
 
 const NAMESPACE = 'bench';
 const PREFIX = '/registry/wardle.example.com/flunders/';
@@ -91,11 +119,17 @@ interface OpResult {
 
 interface RowResult {
   row: RowName;
+  /** N of this row (params.objects, or params.crdObjects for the crd rows). */
+  objects: number;
   ops: OpResult[];
   /** The kernel's peak RSS of the whole child process (getrusage maxrss). */
   maxRssBytes: number;
-  /** etcd's own peak RSS (VmHWM) for the etcd rows. */
+  /** etcd's own peak RSS (VmHWM) for the etcd and crd rows. */
   etcdPeakRssBytes?: number;
+  /** The host kube-apiserver's peak RSS (VmHWM) during a crd row. */
+  apiserverPeakRssBytes?: number;
+  /** CPU seconds the host's kube-apiserver and etcd used during a crd row. */
+  hostCpu?: { apiserver?: number; etcd?: number };
   wallMs: number;
   error?: string;
 }
@@ -117,6 +151,8 @@ interface Target {
 class StorageTarget implements Target {
   private readonly predicate = SelectionPredicate.everything();
   private readonly stops: Array<() => void> = [];
+  /** The highest resourceVersion a create returned. */
+  lastWrittenRevision = 0;
 
   constructor(
     private readonly storage: Storage,
@@ -124,7 +160,8 @@ class StorageTarget implements Target {
   ) {}
 
   async create(name: string, i: number): Promise<void> {
-    await this.storage.create(keyOf(name), flunder(name, i));
+    const created = await this.storage.create(keyOf(name), flunder(name, i));
+    this.lastWrittenRevision = Math.max(this.lastWrittenRevision, Number(created.metadata.resourceVersion));
   }
 
   async get(name: string): Promise<void> {
@@ -288,8 +325,14 @@ function randomIndexes(count: number, range: number): Uint32Array {
   return out;
 }
 
-async function measure(target: Target, rss: ProcessRssSampler, afterCreate: () => Promise<void>): Promise<OpResult[]> {
-  const { objects, concurrency, phaseSeconds } = params;
+async function measure(
+  target: Target,
+  objects: number,
+  watchers: number,
+  rss: ProcessRssSampler,
+  afterCreate: () => Promise<void>,
+): Promise<OpResult[]> {
+  const { concurrency, phaseSeconds } = params;
   const capMs = phaseSeconds * 1000;
   const ops: OpResult[] = [];
   rss.take();
@@ -312,13 +355,13 @@ async function measure(target: Target, rss: ProcessRssSampler, afterCreate: () =
   });
   ops.push(summarize('list', listed.latencies, listed.elapsedMs, rss, cappedNote(listed.capped, listed.latencies.length, params.lists)));
 
-  ops.push(await measureWatch(target, rss));
+  ops.push(await measureWatch(target, objects, watchers, rss));
   return ops;
 }
 
 /** W watchers on the prefix, then K creates one after another; latency = write acknowledged → delivered at the last watcher. */
-async function measureWatch(target: Target, rss: ProcessRssSampler): Promise<OpResult> {
-  const { watchers, watchWrites, phaseSeconds } = params;
+async function measureWatch(target: Target, objects: number, watchers: number, rss: ProcessRssSampler): Promise<OpResult> {
+  const { watchWrites, phaseSeconds } = params;
   const pending = new Map<string, { seen: number; lastAt: number; done: () => void }>();
   const onAdded = (name: string): void => {
     const entry = pending.get(name);
@@ -348,7 +391,7 @@ async function measureWatch(target: Target, rss: ProcessRssSampler): Promise<OpR
     pending.set(name, entry);
     await yieldToEventLoop();
     const writeAt = performance.now();
-    await target.create(name, params.objects + i);
+    await target.create(name, objects + i);
     const ackAt = performance.now();
     writeLatencies.push(ackAt - writeAt);
     let timer: NodeJS.Timeout | undefined;
@@ -377,11 +420,15 @@ async function measureWatch(target: Target, rss: ProcessRssSampler): Promise<OpR
 
 // ---- a row, in its child process ------------------------------------------------------------------
 
-async function waitCacheSynced(cacher: Cacher, backend: Storage): Promise<void> {
-  const revision = await backend.currentRevision();
+/**
+ * Waits until the cache has seen the last create. (Not the backend's current revision: a crd host's
+ * revision is its etcd's, which also moves with writes outside the cached prefix, e.g. kube-apiserver's
+ * own leases, and the cache only learns of those from the host's occasional bookmarks.)
+ */
+async function waitCacheSynced(cacher: Cacher, revision: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (cacher.cachedRevision < revision) {
-    if (Date.now() > deadline) throw new Error(`cacher stuck at ${cacher.cachedRevision}, backend at ${revision}`);
+    if (Date.now() > deadline) throw new Error(`cacher stuck at ${cacher.cachedRevision}, last create at ${revision}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -398,6 +445,13 @@ async function openTarget(row: RowName): Promise<{ target: Target; afterCreate: 
     // synchronous FULL (the default): an fsync per commit, as etcd does.
     backend = SqliteStorage.open({ path: join(dir, 'kapi.db'), compactionIntervalMs: 0 });
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else if (isCrdRow(row)) {
+    // The CRD is made (and waited for) here, not on the first create.
+    backend = await CrdStorage.create({
+      kubeconfig: process.env.KAPI_BENCH_KUBECONFIG ?? '',
+      storageGroup: process.env.KAPI_BENCH_CRD_GROUP ?? '',
+      resources: [{ group: 'wardle.example.com', resource: 'flunders', kind: 'Flunder' }],
+    });
   } else {
     backend = new Etcd3Storage({ endpoints: endpoint, compactionIntervalMs: 0 });
   }
@@ -409,7 +463,7 @@ async function openTarget(row: RowName): Promise<{ target: Target; afterCreate: 
     await backend.close();
     await cleanup();
   });
-  return { target, afterCreate: () => waitCacheSynced(cacher, backend) };
+  return { target, afterCreate: () => waitCacheSynced(cacher, target.lastWrittenRevision) };
 }
 
 async function runRow(row: RowName): Promise<RowResult> {
@@ -419,13 +473,14 @@ async function runRow(row: RowName): Promise<RowResult> {
   const { target, afterCreate } = await openTarget(row);
   let ops: OpResult[];
   try {
-    ops = await measure(target, rss, afterCreate);
+    ops = await measure(target, objectsFor(row), watchersFor(row), rss, afterCreate);
   } finally {
     await target.close();
     rss.stop();
   }
   return {
     row,
+    objects: objectsFor(row),
     ops,
     // maxRSS is in kilobytes.
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -442,7 +497,46 @@ function etcdPeakRss(server: EtcdServer): number | undefined {
 }
 
 function runChild(row: RowName, env: NodeJS.ProcessEnv): Promise<RowResult> {
-  return forkRow<RowResult>(__filename, row, env, ROW_TIMEOUT_MS, (error, wallMs) => ({ row, ops: [], maxRssBytes: 0, wallMs, error }));
+  return forkRow<RowResult>(__filename, row, env, ROW_TIMEOUT_MS, (error, wallMs) => ({
+    row,
+    objects: objectsFor(row),
+    ops: [],
+    maxRssBytes: 0,
+    wallMs,
+    error,
+  }));
+}
+
+/** The crd rows' host: one kube-apiserver and its etcd, with their pids for memory and CPU. */
+interface CrdHost {
+  cluster: Cluster;
+  apiserverPid: number | undefined;
+  etcdPid: number | undefined;
+}
+
+async function startCrdHost(): Promise<CrdHost> {
+  const started = performance.now();
+  // kube-apiserver's default flags (its watch cache on), as a real host cluster runs.
+  const cluster = await startCluster();
+  console.log(`   host cluster ${cluster.server} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return {
+    cluster,
+    // Found by a flag only this cluster has (this machine runs other engineers' clusters too).
+    apiserverPid: findPid(`--tls-cert-file=${join(cluster.dir, 'apiserver.crt')}`),
+    etcdPid: findPid('--listen-client-urls', cluster.etcdEndpoint),
+  };
+}
+
+const cpuOf = (pid: number | undefined): number | undefined => (pid === undefined ? undefined : procCpuSeconds(pid));
+
+/** Resets a process's peak RSS (VmHWM) to its current RSS, so the next row's peak is its own. */
+function resetPeakRss(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // not allowed here: the peak then covers the host's whole life so far
+  }
 }
 
 async function runParent(): Promise<void> {
@@ -452,7 +546,21 @@ async function runParent(): Promise<void> {
   const loadBefore = loadAverage();
   console.log(`storage bench: ${JSON.stringify(params)}; rows: ${rows.join(', ')}`);
   const results: RowResult[] = [];
-  for (const row of rows) {
+  const lastCrdRow = rows.filter(isCrdRow).at(-1);
+  let host: CrdHost | undefined;
+  try {
+    for (const row of rows) {
+      await runOneRow(row);
+      if (row === lastCrdRow) {
+        await host?.cluster.stop();
+        host = undefined;
+      }
+    }
+  } finally {
+    await host?.cluster.stop();
+  }
+
+  async function runOneRow(row: RowName): Promise<void> {
     const env: NodeJS.ProcessEnv = { ...process.env };
     let server: EtcdServer | undefined;
     if (row.includes('etcd3')) {
@@ -461,11 +569,32 @@ async function runParent(): Promise<void> {
       env.KAPI_BENCH_ETCD_ENDPOINT = server.endpoint;
     }
     console.log(`-- ${row}`);
+    let cpuBefore: { apiserver?: number; etcd?: number } = {};
+    if (isCrdRow(row)) {
+      // One host for the crd rows; each row gets a storage group, so a CRD and a host watch cache, of its own.
+      host ??= await startCrdHost();
+      env.KAPI_BENCH_KUBECONFIG = host.cluster.kubeconfig;
+      env.KAPI_BENCH_CRD_GROUP = `${row.replace(/[()]/g, ' ').trim().replace(/\s+/g, '-')}.bench.kapi.dev`;
+      resetPeakRss(host.apiserverPid);
+      resetPeakRss(host.etcdPid);
+      cpuBefore = { apiserver: cpuOf(host.apiserverPid), etcd: cpuOf(host.etcdPid) };
+    }
     try {
       const result = await runChild(row, env);
       if (server) {
         const peak = etcdPeakRss(server);
         if (peak !== undefined) result.etcdPeakRssBytes = peak;
+      }
+      if (host && isCrdRow(row)) {
+        const etcdPeak = host.etcdPid === undefined ? undefined : procMemory(host.etcdPid, 'VmHWM');
+        const apiserverPeak = host.apiserverPid === undefined ? undefined : procMemory(host.apiserverPid, 'VmHWM');
+        if (etcdPeak !== undefined) result.etcdPeakRssBytes = etcdPeak;
+        if (apiserverPeak !== undefined) result.apiserverPeakRssBytes = apiserverPeak;
+        const apiserverCpu = cpuOf(host.apiserverPid);
+        const etcdCpu = cpuOf(host.etcdPid);
+        result.hostCpu = {};
+        if (apiserverCpu !== undefined && cpuBefore.apiserver !== undefined) result.hostCpu.apiserver = apiserverCpu - cpuBefore.apiserver;
+        if (etcdCpu !== undefined && cpuBefore.etcd !== undefined) result.hostCpu.etcd = etcdCpu - cpuBefore.etcd;
       }
       results.push(result);
       for (const op of result.ops) {
@@ -478,6 +607,7 @@ async function runParent(): Promise<void> {
       await server?.stop();
     }
   }
+
   const report = renderReport(results, startedAt, loadBefore, loadAverage());
   mkdirSync(dirname(OUT_FILE), { recursive: true });
   writeFileSync(OUT_FILE, report);
@@ -505,9 +635,18 @@ function renderReport(results: RowResult[], startedAt: Date, loadBefore: string,
       `list = whole prefix, ${params.listConcurrency} in flight, up to ${params.lists} lists or ${params.phaseSeconds} s; ` +
       `watch = ${params.watchers} watchers on the prefix, then up to ${params.watchWrites} creates one after another (or ${params.phaseSeconds} s)`,
   );
+  if (results.some((r) => isCrdRow(r.row))) {
+    lines.push(
+      `- crd rows: ${params.crdObjects} objects (KAPI_BENCH_CRD_OBJECTS; the other rows' ${params.objects} take too long when every call is an HTTPS ` +
+        `request) and, for crd without a cache, ${Math.min(params.crdWatchers, params.watchers)} watchers (KAPI_BENCH_CRD_WATCHERS: each is a host watch holding one of ` +
+        `the CrdStorage HTTPS agent's 64 sockets), otherwise the same parameters; one kube-apiserver ${readKubeVersion().kubeVersion} (test/harness startCluster, default flags: ` +
+        'its watch cache on) with its own etcd on 127.0.0.1 for both crd rows, each row in a storage group (a CRD) of its own; the client is the admin ' +
+        '(system:masters, exempt from API Priority and Fairness)',
+    );
+  }
   lines.push(`- temp files: ${tmpFilesystem()}`);
   lines.push('- sqlite: temp file, synchronous FULL (the default: fsync per commit); compaction off during the run for every backend');
-  lines.push('- each row runs in its own child process; RSS is that process only (etcd\'s own memory is in the second table)');
+  lines.push('- each row runs in its own child process; RSS is that process only (etcd\'s and kube-apiserver\'s own memory is in the second table)');
   lines.push('');
   lines.push('## Results');
   lines.push('');
@@ -515,14 +654,15 @@ function renderReport(results: RowResult[], startedAt: Date, loadBefore: string,
   lines.push('|---|---|---:|---:|---:|---:|');
   const footnotes: string[] = [];
   for (const result of results) {
-    if (result.error) lines.push(`| ${result.row} | (failed: ${result.error}) | | | | |`);
+    const label = result.objects === params.objects ? result.row : `${result.row} (N=${result.objects})`;
+    if (result.error) lines.push(`| ${label} | (failed: ${result.error}) | | | | |`);
     for (const op of result.ops) {
       let opLabel: string = op.op;
       if (op.note) {
         footnotes.push(`${result.row}, ${op.op}: ${op.note}`);
         opLabel += ` [${footnotes.length}]`;
       }
-      lines.push(`| ${result.row} | ${opLabel} | ${fmt(op.opsPerSec, 0)} | ${ms(op.p50Ms)} | ${ms(op.p99Ms)} | ${mib(op.peakRssBytes)} |`);
+      lines.push(`| ${label} | ${opLabel} | ${fmt(op.opsPerSec, 0)} | ${ms(op.p50Ms)} | ${ms(op.p99Ms)} | ${mib(op.peakRssBytes)} |`);
     }
   }
   lines.push('');
@@ -543,14 +683,25 @@ function renderReport(results: RowResult[], startedAt: Date, loadBefore: string,
   lines.push('');
   lines.push('### Per row');
   lines.push('');
-  lines.push('| backend | wall time s | process peak RSS MiB (maxrss) | etcd peak RSS MiB (VmHWM) |');
-  lines.push('|---|---:|---:|---:|');
+  lines.push(
+    '| backend | wall time s | process peak RSS MiB (maxrss) | etcd peak RSS MiB (VmHWM) | kube-apiserver peak RSS MiB (VmHWM) | host CPU s (kube-apiserver + etcd) |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|');
+  const cpu = (seconds: number | undefined): string => (seconds === undefined ? '?' : fmt(seconds, 1));
   for (const result of results) {
+    const hostCpu = result.hostCpu ? `${cpu(result.hostCpu.apiserver)} + ${cpu(result.hostCpu.etcd)}` : '—';
     lines.push(
-      `| ${result.row} | ${fmt(result.wallMs / 1000, 1)} | ${mib(result.maxRssBytes)} | ${mib(result.etcdPeakRssBytes)} |`,
+      `| ${result.row} | ${fmt(result.wallMs / 1000, 1)} | ${mib(result.maxRssBytes)} | ${mib(result.etcdPeakRssBytes)} | ` +
+        `${mib(result.apiserverPeakRssBytes)} | ${hostCpu} |`,
     );
   }
   lines.push('');
+  if (results.some((r) => isCrdRow(r.row))) {
+    lines.push('- crd rows: the host\'s peak RSS is reset (`5` to /proc/<pid>/clear_refs) before each row, so it is that row\'s peak');
+    lines.push('  where the kernel honours the reset (otherwise the host\'s peak so far); host CPU is what kube-apiserver and its etcd');
+    lines.push('  used while the row ran (the row\'s own process is not in it).');
+    lines.push('');
+  }
   lines.push('## What limits it');
   lines.push('');
   lines.push(NOTES_START);
