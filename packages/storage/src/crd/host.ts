@@ -48,7 +48,10 @@ export interface HostWatchHandlers {
 
 export class HostClient {
   private readonly server: URL;
-  private agent: http.Agent | undefined;
+  /** Requests share a bounded keep-alive pool; each watch holds a socket for as long as it runs, so
+   * watches get a pool of their own without a bound (else the 65th watch, and every request after
+   * it, would wait forever for a free socket). */
+  private readonly agents: { requests?: http.Agent; watches?: http.Agent } = {};
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -69,7 +72,7 @@ export class HostClient {
 
   /** Starts a watch; resolves once the server answered 200 (rejects with HostError otherwise). */
   async watch(path: string, query: Query, handlers: HostWatchHandlers): Promise<() => void> {
-    const opts = await this.options('GET', path, { ...query, watch: true });
+    const opts = await this.options('GET', path, { ...query, watch: true }, 'watches');
     return new Promise((resolve, reject) => {
       let ended = false;
       const finish = (err?: Error): void => {
@@ -117,22 +120,24 @@ export class HostClient {
   }
 
   close(): void {
-    this.agent?.destroy();
+    this.agents.requests?.destroy();
+    this.agents.watches?.destroy();
   }
 
   private transport(): typeof https | typeof http {
     return this.server.protocol === 'http:' ? http : https;
   }
 
-  private async options(method: string, path: string, query: Query): Promise<https.RequestOptions> {
+  private async options(method: string, path: string, query: Query, pool: 'requests' | 'watches' = 'requests'): Promise<https.RequestOptions> {
     const opts: https.RequestOptions = {};
-    // Credentials (and refreshed tokens) per request; the connection pool is ours.
+    // Credentials (and refreshed tokens) per request; the connection pools are ours.
     await this.kubeConfig.applyToHTTPSOptions(opts);
-    if (!this.agent) {
+    let agent = this.agents[pool];
+    if (!agent) {
       const Agent = this.server.protocol === 'http:' ? http.Agent : https.Agent;
-      this.agent = new Agent({
+      agent = new Agent({
         keepAlive: true,
-        maxSockets: 64,
+        ...(pool === 'requests' ? { maxSockets: 64 } : {}),
         ca: opts.ca,
         cert: opts.cert,
         key: opts.key,
@@ -141,6 +146,7 @@ export class HostClient {
         ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
         ...(opts.servername ? { servername: opts.servername } : {}),
       } as https.AgentOptions);
+      this.agents[pool] = agent;
     }
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') search.set(k, String(v));
@@ -148,7 +154,7 @@ export class HostClient {
     const basePath = this.server.pathname.replace(/\/$/, '');
     return {
       ...opts,
-      agent: this.agent,
+      agent,
       method,
       protocol: this.server.protocol,
       hostname: this.server.hostname,
