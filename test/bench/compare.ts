@@ -43,7 +43,6 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -60,6 +59,7 @@ import { freePort } from '@kapi/storage/testing';
 import { repoRoot, readKubeVersion, startCluster, type Cluster } from '../harness/index.js';
 import { fmt, mib, ms, NOTES_END, NOTES_START, previousNotes } from './lib/format.js';
 import { describeMachine, etcdVersion, loadAverage, procCpuSeconds, procMemory, ProcessRssSampler, tmpFilesystem } from './lib/machine.js';
+import { httpClient as httpsClient, type Http } from './lib/http-client.js';
 import { envInt } from './lib/rows.js';
 import { summarizeLatencies } from './lib/stats.js';
 
@@ -153,59 +153,11 @@ function target(url: string, tls: { ca: string; cert: string; key: string }, hea
   return { url, host: parsed.hostname, port: Number(parsed.port), ...tls, servername, headers };
 }
 
-interface Http {
-  send(method: string, path: string, body?: string): Promise<{ status: number; body: string; ms: number }>;
-  stream(path: string, onData: (text: string) => void, onEnd: (why: string) => void): Promise<() => void>;
-  close(): void;
+/** The shared HTTPS client with this harness's per-request timeout. */
+function httpClient(t: Target): Http {
+  return httpsClient({ ...t, timeoutMs: REQUEST_TIMEOUT_S * 1000 });
 }
 
-function httpClient(t: Target): Http {
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity, ca: t.ca, cert: t.cert, key: t.key, servername: t.servername });
-  const base = (method: string, path: string, headers: Record<string, string>): RequestOptions => ({
-    host: t.host,
-    port: t.port,
-    method,
-    path,
-    agent,
-    headers: { accept: 'application/json', ...t.headers, ...headers },
-  });
-  return {
-    send(method, path, body) {
-      const started = performance.now();
-      return new Promise((resolvePromise, reject) => {
-        const req = request(base(method, path, body !== undefined ? { 'content-type': 'application/json' } : {}), (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
-          res.on('error', reject);
-        });
-        req.setTimeout(REQUEST_TIMEOUT_S * 1000, () => req.destroy(new Error(`${method} ${path} timed out`)));
-        req.on('error', reject);
-        req.end(body);
-      });
-    },
-    stream(path, onData, onEnd) {
-      return new Promise((resolvePromise, reject) => {
-        const req = request(base('GET', path, {}), (res) => {
-          if (res.statusCode !== 200) {
-            let text = '';
-            res.setEncoding('utf8').on('data', (c: string) => (text += c));
-            res.on('end', () => reject(new Error(`watch ${path}: HTTP ${res.statusCode}: ${text.slice(0, 300)}`)));
-            return;
-          }
-          res.setEncoding('utf8');
-          res.on('data', onData);
-          res.on('end', () => onEnd('stream ended'));
-          res.on('error', (err) => onEnd(err.message));
-          resolvePromise(() => req.destroy());
-        });
-        req.on('error', (err) => reject(err));
-        req.end();
-      });
-    },
-    close: () => agent.destroy(),
-  };
-}
 
 // ---- results ----------------------------------------------------------------------------------------
 

@@ -26,7 +26,6 @@
  * KAPI_BENCH_HTTP_PHASE_SECONDS=5.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { Agent, request, type RequestOptions } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
@@ -34,6 +33,7 @@ import { startEtcd, type EtcdServer } from '@kapi/storage/testing';
 import { startSampleServer, type SampleServer } from '../e2e/sample-server.js';
 import { fmt, mib, ms, NOTES_END, NOTES_START, previousNotes } from './lib/format.js';
 import { describeMachine, etcdVersion, findPid, loadAverage, procCpuSeconds, procMemory, ProcessRssSampler, tmpFilesystem } from './lib/machine.js';
+import { httpClient, type Http } from './lib/http-client.js';
 import { envInt, forkRow, rowMain } from './lib/rows.js';
 import { summarizeLatencies } from './lib/stats.js';
 
@@ -144,64 +144,6 @@ function connFromEnv(): Conn {
   };
 }
 
-interface Http {
-  send(method: string, path: string, body?: string): Promise<{ status: number; body: string; ms: number }>;
-  /** A long-lived response stream; `onData` gets each chunk as text. */
-  stream(path: string, onData: (text: string) => void, onEnd: (why: string) => void): Promise<() => void>;
-  close(): void;
-}
-
-/** Plain node:https with the admin certificate, for setup, checks and the watch streams. */
-function httpClient(conn: Conn): Http {
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity, ca: conn.ca, cert: conn.cert, key: conn.key, servername: 'localhost' });
-  const base = (method: string, path: string, headers: Record<string, string>): RequestOptions => ({
-    host: conn.host,
-    port: conn.port,
-    method,
-    path,
-    agent,
-    headers: { accept: 'application/json', ...headers },
-  });
-  return {
-    send(method, path, body) {
-      const started = performance.now();
-      return new Promise((resolvePromise, reject) => {
-        const req = request(base(method, path, body !== undefined ? { 'content-type': 'application/json' } : {}), (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }),
-          );
-          res.on('error', reject);
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
-    },
-    stream(path, onData, onEnd) {
-      return new Promise((resolvePromise, reject) => {
-        const req = request(base('GET', path, {}), (res) => {
-          if (res.statusCode !== 200) {
-            let text = '';
-            res.setEncoding('utf8').on('data', (c: string) => (text += c));
-            res.on('end', () => reject(new Error(`watch ${path}: HTTP ${res.statusCode}: ${text.slice(0, 300)}`)));
-            return;
-          }
-          res.setEncoding('utf8');
-          res.on('data', onData);
-          res.on('end', () => onEnd('stream ended'));
-          res.on('error', (err) => onEnd(err.message));
-          resolvePromise(() => req.destroy());
-        });
-        req.on('error', (err) => reject(err));
-        req.end();
-      });
-    },
-    close() {
-      agent.destroy();
-    },
-  };
-}
 
 interface Meter {
   /** The server's peak RSS and the CPU used by the server and by this load generator since the last take. */
