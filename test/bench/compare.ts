@@ -57,7 +57,8 @@ import {
 import { createEtcdClient } from '@kapi/storage';
 import { freePort } from '@kapi/storage/testing';
 import { repoRoot, readKubeVersion, startCluster, type Cluster } from '../harness/index.js';
-import { fmt, mib, ms, NOTES_END, NOTES_START, previousNotes } from './lib/format.js';
+import { flunderBody } from './lib/flunder.js';
+import { fmt, mib, ms, notesSection } from './lib/format.js';
 import { describeMachine, etcdVersion, loadAverage, procCpuSeconds, procMemory, ProcessRssSampler, tmpFilesystem } from './lib/machine.js';
 import { httpClient as httpsClient, type Http } from './lib/http-client.js';
 import { envInt } from './lib/rows.js';
@@ -118,20 +119,6 @@ const RAW_PREFIX = '/kapi-bench-raw/';
 const flundersPath = (namespace: string): string => `${API}/namespaces/${namespace}/flunders`;
 const objectName = (prefix: string, i: number): string => `${prefix}-${String(i).padStart(6, '0')}`;
 
-/** A v1alpha1 Flunder as a client would POST it. */
-function flunderBody(namespace: string, name: string, i: number): string {
-  return JSON.stringify({
-    apiVersion: `${GROUP}/v1alpha1`,
-    kind: 'Flunder',
-    metadata: {
-      name,
-      namespace,
-      labels: { app: 'bench', shard: `shard-${i % 16}` },
-      annotations: { 'bench.kapi.dev/index': String(i) },
-    },
-    spec: { reference: `fischer-${i}`, referenceType: 'Fischer' },
-  });
-}
 
 // ---- HTTP targets -----------------------------------------------------------------------------------
 
@@ -1240,12 +1227,7 @@ function renderReport(
     }
   }
   lines.push('');
-  lines.push('## What limits kapi');
-  lines.push('');
-  lines.push(NOTES_START);
-  lines.push(previousNotes(OUT_FILE) || '(not written yet)');
-  lines.push(NOTES_END);
-  lines.push('');
+  lines.push(...notesSection(OUT_FILE, 'What limits kapi', '(not written yet)'));
   return { text: lines.join('\n'), verdicts };
 }
 

@@ -31,7 +31,8 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { startEtcd, type EtcdServer } from '@kapi/storage/testing';
 import { startSampleServer, type SampleServer } from '../e2e/sample-server.js';
-import { fmt, mib, ms, NOTES_END, NOTES_START, previousNotes } from './lib/format.js';
+import { flunderBody } from './lib/flunder.js';
+import { fmt, mib, ms, notesSection } from './lib/format.js';
 import { describeMachine, etcdVersion, findPid, loadAverage, procCpuSeconds, procMemory, ProcessRssSampler, tmpFilesystem } from './lib/machine.js';
 import { httpClient, type Http } from './lib/http-client.js';
 import { envInt, forkRow, rowMain } from './lib/rows.js';
@@ -68,20 +69,6 @@ const API = '/apis/wardle.example.com/v1alpha1';
 const NS = { warmup: 'bench-warmup', large: 'bench-large', small: 'bench-small', watch: 'bench-watch' } as const;
 const flundersPath = (namespace: string): string => `${API}/namespaces/${namespace}/flunders`;
 
-/** A v1alpha1 Flunder as a client would POST it (the server fills uid, timestamps, resourceVersion). */
-function flunderBody(namespace: string, name: string, i: number): string {
-  return JSON.stringify({
-    apiVersion: 'wardle.example.com/v1alpha1',
-    kind: 'Flunder',
-    metadata: {
-      name,
-      namespace,
-      labels: { app: 'bench', shard: `shard-${i % 16}` },
-      annotations: { 'bench.kapi.dev/index': String(i) },
-    },
-    spec: { reference: `fischer-${i}`, referenceType: 'Fischer' },
-  });
-}
 
 // ---- results ----------------------------------------------------------------------------------------
 
@@ -764,12 +751,7 @@ function renderReport(results: RowResult[], startedAt: Date, loadBefore: string,
   if (problems.length === 0) lines.push('None: no crash, no hang, every checked answer right.');
   else for (const p of problems) lines.push(`- ${p.replace(/\n/g, '\n  ')}`);
   lines.push('');
-  lines.push('## What limits it');
-  lines.push('');
-  lines.push(NOTES_START);
-  lines.push(previousNotes(OUT_FILE) || '(not written yet: read the numbers above and say what bounds each figure)');
-  lines.push(NOTES_END);
-  lines.push('');
+  lines.push(...notesSection(OUT_FILE, 'What limits it', '(not written yet: read the numbers above and say what bounds each figure)'));
   return lines.join('\n');
 }
 

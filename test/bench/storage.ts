@@ -28,7 +28,7 @@ import { Cacher, CrdStorage, Etcd3Storage, SelectionPredicate, SqliteStorage, ty
 import { startEtcd, type EtcdServer } from '@kapi/storage/testing';
 import { Etcd3 } from 'etcd3';
 import { readKubeVersion, startCluster, type Cluster } from '../harness/index.js';
-import { fmt, mib, ms, NOTES_END, NOTES_START, previousNotes } from './lib/format.js';
+import { fmt, mib, ms, notesSection } from './lib/format.js';
 import {
   describeMachine,
   etcdVersion,
@@ -702,12 +702,7 @@ function renderReport(results: RowResult[], startedAt: Date, loadBefore: string,
     lines.push('  used while the row ran (the row\'s own process is not in it).');
     lines.push('');
   }
-  lines.push('## What limits it');
-  lines.push('');
-  lines.push(NOTES_START);
-  lines.push(previousNotes(OUT_FILE) || '(not written yet: read the numbers above and say what bounds each row)');
-  lines.push(NOTES_END);
-  lines.push('');
+  lines.push(...notesSection(OUT_FILE, 'What limits it', '(not written yet: read the numbers above and say what bounds each row)'));
   return lines.join('\n');
 }
 

@@ -18,3 +18,8 @@ export function previousNotes(file: string): string {
   const to = text.indexOf(NOTES_END);
   return from >= 0 && to > from ? text.slice(from + NOTES_START.length, to).trim() : '';
 }
+
+/** A hand-written section under `heading`, kept from the previous `file` when there is one. */
+export function notesSection(file: string, heading: string, placeholder: string): string[] {
+  return [`## ${heading}`, '', NOTES_START, previousNotes(file) || placeholder, NOTES_END, ''];
+}
