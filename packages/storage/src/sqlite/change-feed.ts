@@ -62,6 +62,11 @@ export class ChangeFeed {
     });
   }
 
+  /** Schedules a dispatch when `revision` (committed, maybe by another process) is past what was fanned out. */
+  observe(revision: number): void {
+    if (revision > this.dispatched) this.committed();
+  }
+
   /**
    * Starts a follower after `from`: replays the logged rows it missed (410 when compaction has
    * removed some of them, as etcd answers a watch that starts before its compacted revision),

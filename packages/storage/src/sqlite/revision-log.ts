@@ -120,7 +120,7 @@ export class RevisionLog {
     // A tombstone at exactly the compaction revision stays: a watch from revision-1 still sees the delete.
     this.deleteTombstonesStmt = db.prepare<[number, number]>(`DELETE FROM ${t} WHERE id >= ? AND id < ? AND deleted = 1`);
 
-    this.appendTx = db.transaction((req: AppendRequest): number | undefined => this.appendNow(req));
+    this.appendTx = db.transaction((reqs: readonly AppendRequest[]): (number | undefined)[] => reqs.map((req) => this.appendNow(req)));
     this.compactTx = db.transaction((revision: number): number => this.compactNow(revision));
     this.readTx = db.transaction(<R>(read: () => R): R => read());
   }
@@ -172,12 +172,13 @@ export class RevisionLog {
   }
 
   /**
-   * Appends a row for `req.name` if its newest row is still `req.expectedHead` (checked and written
-   * in one IMMEDIATE transaction, so no other writer slips between). Resolves to the new revision,
-   * or undefined when the key changed since it was read.
+   * Appends, in order, a row for each request whose key's newest row is still its `expectedHead`
+   * (rows appended earlier in the same call count), all in one IMMEDIATE transaction, so no other
+   * writer, in this process or another, slips between. Returns each request's new revision, or
+   * undefined where the key had changed since it was read.
    */
-  append(req: AppendRequest): number | undefined {
-    return this.appendTx.immediate(req);
+  appendAll(reqs: readonly AppendRequest[]): (number | undefined)[] {
+    return this.appendTx.immediate(reqs);
   }
 
   /** Drops history at or below `revision`; resolves to the compacted revision. */

@@ -1,7 +1,9 @@
 /**
  * The embedded default backend: Storage over one SQLite file laid out as kine does (an append-only
- * log whose row id is the revision). Every check-and-write is one synchronous IMMEDIATE
- * transaction, so optimistic concurrency holds even though tryUpdate may await in between.
+ * log whose row id is the revision). Every write is checked against the key's newest row inside an
+ * IMMEDIATE transaction, so optimistic concurrency holds even though tryUpdate may await in between;
+ * the writes of one event-loop turn share that transaction and its fsync (group-commit.ts). Several
+ * processes may open the same file: each tells the others of its commits (onCommit/observeRevision).
  */
 import { newTooLargeResourceVersion, type KubeObject } from '@kapi/apimachinery';
 import type Database from 'better-sqlite3';
@@ -23,6 +25,7 @@ import { checkPreconditions } from '../revision.js';
 import { runWatch, type ChangeSink, type WatchSource } from '../watch-driver.js';
 import type { Watcher } from '../watcher.js';
 import { ChangeFeed } from './change-feed.js';
+import { GroupCommitter } from './group-commit.js';
 import { readKeyAt, readRangeAt } from './list-reader.js';
 import { resolveOptions, type ResolvedSqliteOptions, type SqliteStorageOptions } from './options.js';
 import { PeriodicCompactor } from './periodic-compactor.js';
@@ -43,6 +46,8 @@ export class SqliteStorage implements Storage {
   private readonly log: RevisionLog;
   private readonly feed: ChangeFeed;
   private readonly compactor: PeriodicCompactor;
+  private readonly committer: GroupCommitter;
+  private readonly commitListeners = new Set<(revision: number) => void>();
   private readonly watchers = new Set<{ end(): void }>();
   private closed = false;
 
@@ -59,6 +64,10 @@ export class SqliteStorage implements Storage {
     this.options = options;
     this.log = new RevisionLog(db);
     this.feed = new ChangeFeed(this.log);
+    this.committer = new GroupCommitter(this.log, (revision) => {
+      this.feed.committed();
+      for (const listener of this.commitListeners) listener(revision);
+    });
     this.compactor = new PeriodicCompactor(
       options.compactionIntervalMs,
       () => this.log.currentRevision(),
@@ -102,7 +111,7 @@ export class SqliteStorage implements Storage {
     for (;;) {
       const head = this.log.head(key);
       if (liveValue(head)) throw keyExists(key);
-      const revision = this.append(key, head, bytes);
+      const revision = await this.append(key, head, bytes);
       if (revision !== undefined) return decodeValue<T>(key, bytes, revision);
     }
   }
@@ -124,7 +133,7 @@ export class SqliteStorage implements Storage {
       // Compared as stored bytes, not objects: tryUpdate may have mutated `current` in place.
       if (stored && head && bytes.equals(stored)) return decodeValue<T>(key, stored, head.id);
       this.ensureOpen(key);
-      const revision = this.append(key, head, bytes);
+      const revision = await this.append(key, head, bytes);
       if (revision !== undefined) return decodeValue<T>(key, bytes, revision);
       // The key changed while tryUpdate ran: read it again and retry.
     }
@@ -140,7 +149,7 @@ export class SqliteStorage implements Storage {
       checkPreconditions(key, opts.preconditions, current);
       if (opts.validateDeletion) await opts.validateDeletion(current);
       this.ensureOpen(key);
-      const revision = this.append(key, head, null);
+      const revision = await this.append(key, head, null);
       if (revision !== undefined) return decodeValue<T>(key, stored, revision);
     }
   }
@@ -165,7 +174,28 @@ export class SqliteStorage implements Storage {
 
   async currentRevision(): Promise<number> {
     this.ensureOpen('');
-    return this.log.currentRevision();
+    const revision = this.log.currentRevision();
+    // Another process sharing the file may have written: whoever reads the revision next waits for
+    // the watch to reach it, so dispatch now rather than at that process's notice.
+    this.feed.observe(revision);
+    return revision;
+  }
+
+  /**
+   * Calls `listener` with the newest revision after each commit of this process's writes; another
+   * process sharing the database file passes it to its observeRevision. Returns the unsubscribe.
+   */
+  onCommit(listener: (revision: number) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  /**
+   * Tells the store that another process sharing the database file committed up to `revision`:
+   * the new rows are dispatched to this process's watchers after the current turn.
+   */
+  observeRevision(revision: number): void {
+    if (!this.closed) this.feed.observe(revision);
   }
 
   /** The revision history was last compacted at (0: never). */
@@ -194,7 +224,7 @@ export class SqliteStorage implements Storage {
     this.ensureOpen(key);
     const bytes = typeof value === 'string' ? Buffer.from(value) : value;
     for (;;) {
-      const revision = this.append(key, this.log.head(key), bytes);
+      const revision = await this.append(key, this.log.head(key), bytes);
       if (revision !== undefined) return revision;
     }
   }
@@ -212,6 +242,8 @@ export class SqliteStorage implements Storage {
     if (this.closed) return;
     this.closed = true;
     this.compactor.stop();
+    // Queued writes are committed: their callers are told the outcome, as if closed a moment later.
+    this.committer.flush();
     this.feed.close();
     for (const watcher of [...this.watchers]) watcher.end();
     this.watchers.clear();
@@ -237,11 +269,9 @@ export class SqliteStorage implements Storage {
     },
   };
 
-  /** Writes `value` (null: a tombstone) over `head`; undefined when the key moved on meanwhile. */
-  private append(key: string, head: HeadRow | undefined, value: Buffer | null): number | undefined {
-    const revision = this.log.append({ name: key, expectedHead: head?.id ?? 0, value, oldValue: liveValue(head) ?? null });
-    if (revision !== undefined) this.feed.committed();
-    return revision;
+  /** Writes `value` (null: a tombstone) over `head` in the next group commit; undefined when the key moved on meanwhile. */
+  private append(key: string, head: HeadRow | undefined, value: Buffer | null): Promise<number | undefined> {
+    return this.committer.append({ name: key, expectedHead: head?.id ?? 0, value, oldValue: liveValue(head) ?? null });
   }
 
   private compactNow(revision: number): number {
