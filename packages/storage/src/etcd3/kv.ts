@@ -1,5 +1,5 @@
 /** The few etcd KV calls the backend makes, on the raw gRPC client (typed, no builders). */
-import type { IKeyValue, IRequestOp, KVClient } from 'etcd3';
+import type { IKeyValue, IRangeRequest, IRangeResponse, IRequestOp, KVClient } from 'etcd3';
 import { prefixRangeEnd } from '../keys.js';
 import { headerRevision, toRevision } from './client.js';
 
@@ -31,8 +31,13 @@ export interface GuardedWriteResult {
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'utf8');
 
+/** What answers a range: the KV client itself, or a RangeBatcher in front of it. */
+export interface RangeReader {
+  range(request: IRangeRequest): Promise<IRangeResponse>;
+}
+
 /** Reads `[start, end)` (or just `start` when `end` is undefined). */
-export async function range(kv: KVClient, start: string, end: string | undefined, opts: RangeOptions = {}): Promise<RangeResult> {
+export async function range(kv: RangeReader, start: string, end: string | undefined, opts: RangeOptions = {}): Promise<RangeResult> {
   const res = await kv.range({
     key: bytes(start),
     ...(end !== undefined ? { range_end: bytes(end) } : {}),
@@ -43,7 +48,7 @@ export async function range(kv: KVClient, start: string, end: string | undefined
   return { kvs: res.kvs ?? [], revision: headerRevision(res.header), count: toRevision(res.count), more: Boolean(res.more) };
 }
 
-export function rangePrefix(kv: KVClient, prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
+export function rangePrefix(kv: RangeReader, prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
   return range(kv, prefix, prefixRangeEnd(prefix), opts);
 }
 

@@ -26,6 +26,7 @@ import { Compactor, compactAt } from './compactor.js';
 import { writeError } from './errors.js';
 import { deleteIfModRevision, newestInRange, putIfModRevision, range, rangePrefix } from './kv.js';
 import { listFromEtcd } from './list.js';
+import { RangeBatcher } from './range-batcher.js';
 import { EtcdWatchSource } from './watch-source.js';
 
 export interface Etcd3StorageOptions {
@@ -78,6 +79,8 @@ export class Etcd3Storage implements Storage {
   private readonly bookmarkIntervalMs: number;
   private readonly healthTimeoutMs: number;
   private readonly watchers = new Set<Watcher>();
+  /** Point reads (get, the read before a write, the store revision), batched per event-loop turn. */
+  private readonly reads: RangeBatcher;
 
   constructor(opts: Etcd3StorageOptions) {
     if (!opts.client && !opts.endpoints) throw new Error('Etcd3Storage needs endpoints or a client');
@@ -87,13 +90,14 @@ export class Etcd3Storage implements Storage {
     this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS;
     this.healthTimeoutMs = opts.healthTimeoutMs ?? 2000;
     this.watchSource = new EtcdWatchSource(this.client);
+    this.reads = new RangeBatcher(this.client.kv);
     this.compactor = new Compactor(this.client.kv, { intervalMs: opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS });
     this.compactor.start();
   }
 
   async get<T extends KubeObject = KubeObject>(key: string, opts: GetOptions = {}): Promise<T | undefined> {
     const minRevision = parseResourceVersion(opts.resourceVersion);
-    const res = await call(key, () => range(this.client.kv, key, undefined));
+    const res = await call(key, () => range(this.reads, key, undefined));
     if (minRevision > res.revision) throw newTooLargeResourceVersion(minRevision, res.revision);
     const state = stateOf<T>(key, res.kvs[0]);
     if (state) return state.obj;
@@ -164,7 +168,7 @@ export class Etcd3Storage implements Storage {
 
   async currentRevision(): Promise<number> {
     // A count-only range of one key is the cheapest read that carries the store revision.
-    const res = await call(DEFAULT_KEY_ROOT, () => range(this.client.kv, DEFAULT_KEY_ROOT, undefined, { countOnly: true }));
+    const res = await call(DEFAULT_KEY_ROOT, () => range(this.reads, DEFAULT_KEY_ROOT, undefined, { countOnly: true }));
     return res.revision;
   }
 
@@ -204,7 +208,7 @@ export class Etcd3Storage implements Storage {
   }
 
   private async readState<T extends KubeObject>(key: string): Promise<StoredState<T> | undefined> {
-    const res = await call(key, () => range(this.client.kv, key, undefined));
+    const res = await call(key, () => range(this.reads, key, undefined));
     return stateOf<T>(key, res.kvs[0]);
   }
 
