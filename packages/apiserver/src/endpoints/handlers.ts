@@ -6,12 +6,15 @@ import type { Response } from 'express';
 import type { KubeObject } from '@kapi/apimachinery';
 import { newNotFound, successStatus } from '@kapi/apimachinery';
 import type { UpdatedObjectFunc } from '../registry/rest.js';
+import { deepCopy } from '../scheme/deep.js';
 import { parseObjectBody, readBody } from './body.js';
+import { cachedObjectJSON } from './object-json-cache.js';
 import { parseDeleteOptions, parseGetOptions, parseListOptions, parseWriteOptions, type ParsedWriteOptions } from './options.js';
 import { applyParsedPatch, parsePatch, patchTypeOf, type ParsedPatch } from './patch.js';
 import {
   apiVersionOfRequest,
   checkName,
+  encodeObject,
   ensureNamespace,
   groupResource,
   renderList,
@@ -39,9 +42,9 @@ async function readObjectBody(rc: ResourceContext): Promise<unknown> {
   return parseObjectBody(body, rc.req.headers['content-type']);
 }
 
-/** Request-version body → hub object, warnings recorded on the request. */
+/** Request-version body (parsed for this request alone: decoded in place) → hub object, warnings recorded on the request. */
 function decodeBody(rc: ResourceContext, body: unknown, opts: ParsedWriteOptions): KubeObject {
-  const decoded = rc.scheme.decode(rc.served, body, { fieldValidation: opts.fieldValidation });
+  const decoded = rc.scheme.decode(rc.served, body, { fieldValidation: opts.fieldValidation, owned: true });
   rc.ctx.warnings.push(...decoded.warnings);
   return decoded.object;
 }
@@ -83,11 +86,15 @@ export async function handleWatch(
     // Go streams watch events as application/json whatever transform was asked for.
     contentType: rc.output.format === 'yaml' ? 'application/yaml' : 'application/json',
     ...(logger ? { logger } : {}),
-    encode: (obj) => {
-      const rendered = renderObject(rc, obj, { noHeaders: !first });
-      first = false;
-      return rendered;
-    },
+    // Plain objects (no Table or metadata transform) are serialized once per object and version
+    // for every watcher of the resource; transforms depend on the request, so they are not shared.
+    encode: rc.output.transform
+      ? (obj) => {
+          const rendered = renderObject(rc, obj, { noHeaders: !first });
+          first = false;
+          return rendered;
+        }
+      : { json: (obj) => cachedObjectJSON(obj, apiVersionOfRequest(rc), (hub) => encodeObject(rc, hub)) },
   });
 }
 
@@ -109,7 +116,7 @@ export async function handleUpdate(rc: ResourceContext, res: Response): Promise<
   const obj = decodeBody(rc, body, opts);
   checkName(rc, obj);
   ensureNamespace(rc, obj);
-  const result = await rc.storage.update(rc.ctx, rc.info.name!, () => structuredClone(obj), {
+  const result = await rc.storage.update(rc.ctx, rc.info.name!, () => deepCopy(obj), {
     ...writeOptionsForStorage(opts),
     ...(rc.info.subresource === 'status' ? { subresource: 'status' as const } : {}),
   });
@@ -142,6 +149,9 @@ function patchedObjectFunc(
 ): UpdatedObjectFunc {
   return (current) => {
     if (!current) throw newNotFound(groupResource(rc), rc.info.name!);
+    // encode shares nested values with `current`, which may be the watch cache's: applyParsedPatch
+    // works on a copy. The patched object is not handed over to decode: it may hold values of the
+    // patch itself (merge patch puts them in by reference), and this function may run again.
     const versioned = rc.scheme.encode(rc.served.kind, current, rc.info.version);
     const patched = applyParsedPatch(versioned, patch);
     const decoded = rc.scheme.decode(rc.served, patched, { fieldValidation: opts.fieldValidation });

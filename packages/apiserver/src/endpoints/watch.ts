@@ -12,10 +12,14 @@ import type { EndpointLogger } from './responses.js';
 /** Turns a hub event object into what goes on the wire (request version, Table, metadata…). */
 export type WatchObjectEncoder = (obj: KubeObject, type: 'ADDED' | 'MODIFIED' | 'DELETED') => unknown;
 
+/** The same, already serialized as JSON: lets watchers of one version share one serialization. */
+export type WatchObjectSerializer = (obj: KubeObject, type: 'ADDED' | 'MODIFIED' | 'DELETED') => string;
+
 export interface ServeWatchOptions {
   /** Seconds until the stream ends cleanly. */
   timeoutSeconds: number;
-  encode: WatchObjectEncoder;
+  /** How event objects are written: `{ json }` when the encoder serializes them itself. */
+  encode: WatchObjectEncoder | { json: WatchObjectSerializer };
   /** apiVersion and kind stamped on BOOKMARK objects. */
   apiVersion: string;
   kind: string;
@@ -43,7 +47,9 @@ function wireLine(event: WatchEvent, opts: ServeWatchOptions): string {
     case 'BOOKMARK':
       return JSON.stringify({ type: 'BOOKMARK', object: bookmarkObject(event.object, opts.apiVersion, opts.kind) });
     default:
-      return JSON.stringify({ type: event.type, object: opts.encode(event.object, event.type) });
+      if (typeof opts.encode === 'function') return JSON.stringify({ type: event.type, object: opts.encode(event.object, event.type) });
+      // The same text JSON.stringify would give, around an object serialized once for all watchers.
+      return `{"type":"${event.type}","object":${opts.encode.json(event.object, event.type)}}`;
   }
 }
 
