@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander';
+import { availableParallelism } from 'node:os';
 import { buildServerCommand, parseDuration, parseServerOptions } from './options.js';
 
 const quiet = { writeOut: () => undefined, writeErr: () => undefined };
@@ -16,6 +17,7 @@ describe('parseServerOptions', () => {
       maxMutatingRequestsInFlight: 200,
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
+      workers: 1,
     });
   });
 
@@ -38,6 +40,7 @@ describe('parseServerOptions', () => {
         '--max-mutating-requests-inflight=0',
         '--shutdown-timeout=1m30s',
         '--log-level=debug',
+        '--workers=3',
       ],
       quiet,
     );
@@ -55,6 +58,7 @@ describe('parseServerOptions', () => {
       maxMutatingRequestsInFlight: 0,
       shutdownTimeoutMs: 90_000,
       logLevel: 'debug',
+      workers: 3,
     });
   });
 
@@ -63,6 +67,9 @@ describe('parseServerOptions', () => {
     [['--secure-port=70000']],
     [['--max-requests-inflight=-1']],
     [['--shutdown-timeout=soon']],
+    [['--workers=0']],
+    [['--workers=two']],
+    [['--workers=-1']],
     [['--storage-backend=etcd3']],
     [['--tls-cert-file=/tmp/x']],
     [['--no-such-flag']],
@@ -90,10 +97,16 @@ describe('parseServerOptions', () => {
       '--max-mutating-requests-inflight',
       '--shutdown-timeout',
       '--log-level',
+      '--workers',
     ]) {
       expect(out).toContain(flag);
     }
     expect(buildServerCommand().helpInformation()).toContain('(default: 8443)');
+  });
+
+  it('--workers takes a count, or auto for one per available CPU', () => {
+    expect(parseServerOptions(['--workers', '2'], quiet).workers).toBe(2);
+    expect(parseServerOptions(['--workers=auto'], quiet).workers).toBe(availableParallelism());
   });
 
   it('parses Go durations', () => {

@@ -2,6 +2,7 @@
  * The sample server's command-line flags, named and defaulted as the Go sample-apiserver's
  * (k8s.io/apiserver options: SecureServing, Etcd, ServerRun), parsed with commander.
  */
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { ALWAYS_OPEN_PATHS } from '../security/authn.js';
 
@@ -26,6 +27,11 @@ export interface ServerOptions {
   maxMutatingRequestsInFlight: number;
   shutdownTimeoutMs: number;
   logLevel: LogLevel;
+  /**
+   * Server processes (node:cluster workers sharing the port and the storage); 1 serves from this
+   * process alone. `--workers auto` is os.availableParallelism().
+   */
+  workers: number;
   /**
    * Delegated authentication and authorization against a host cluster (Go's
    * DelegatingAuthenticationOptions / DelegatingAuthorizationOptions). Set when --kubeconfig,
@@ -84,6 +90,14 @@ function parseNonNegativeInt(value: string): number {
   return Number(value);
 }
 
+/** --workers: a count of at least 1, or "auto" for one per CPU the process may use. */
+export function parseWorkers(value: string): number {
+  const text = value.trim();
+  if (text === 'auto') return availableParallelism();
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError('must be a positive integer or "auto"');
+  return Number(text);
+}
+
 function parsePort(value: string): number {
   const port = parseNonNegativeInt(value);
   if (port > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
@@ -109,6 +123,7 @@ interface RawOptions {
   maxMutatingRequestsInflight: number;
   shutdownTimeout: number;
   logLevel: LogLevel;
+  workers: number;
   kubeconfig?: string;
   authenticationKubeconfig?: string;
   authorizationKubeconfig?: string;
@@ -143,6 +158,14 @@ export function buildServerCommand(name = 'sample-apiserver'): Command {
     .addOption(new Option('--max-mutating-requests-inflight <n>', 'The maximum number of mutating requests in flight at a given time. When the server exceeds this, it rejects requests. Zero for no limit.').default(200).argParser(parseNonNegativeInt))
     .addOption(new Option('--shutdown-timeout <duration>', 'How long a graceful shutdown may take (draining requests, ending watches, closing storage) before connections are closed.').default(30_000, '30s').argParser(parseDuration))
     .addOption(new Option('--log-level <level>', 'The log level.').choices(LOG_LEVELS).default('info'))
+    .addOption(
+      new Option(
+        '--workers <n>',
+        'Server processes sharing --secure-port and the storage (node:cluster workers under this process, which restarts any that dies); "auto" is one per CPU. /metrics then describes the worker that answers.',
+      )
+        .default(1)
+        .argParser(parseWorkers),
+    )
     // Delegated authentication and authorization (k8s.io/apiserver DelegatingAuthenticationOptions, DelegatingAuthorizationOptions).
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig file pointing at the \'core\' kubernetes server. Given (or one of the two below), the server authenticates and authorizes every request through that cluster (delegated mode); without, it runs standalone.'))
     .addOption(new Option('--authentication-kubeconfig <file>', 'kubeconfig file pointing at the \'core\' kubernetes server with enough rights to create tokenreviews.authentication.k8s.io. Default: --kubeconfig.'))
@@ -198,6 +221,7 @@ export function parseServerOptions(argv: readonly string[], output?: OutputConfi
     maxMutatingRequestsInFlight: raw.maxMutatingRequestsInflight,
     shutdownTimeoutMs: raw.shutdownTimeout,
     logLevel: raw.logLevel,
+    workers: raw.workers,
     ...delegationOptions(raw),
   };
 }

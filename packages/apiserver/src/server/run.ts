@@ -2,14 +2,18 @@
  * The whole life of an API server process from its command line: flags, TLS, standalone or
  * delegated security, storage, the API, health checks, signals. A server's main() is one call.
  */
-import type { Storage } from '@kapi/storage';
+import { SqliteStorage, type Storage } from '@kapi/storage';
+import pino, { type Logger } from 'pino';
 import { createApiRouter, type StorageLookup } from '../endpoints/router.js';
 import type { SchemeLike } from '../registry/interfaces.js';
 import type { KindDefinition } from '../scheme/kind.js';
+import { handleWorkerSignals, ServerWorkers, workerSlot } from './cluster.js';
+export { ServerWorkers } from './cluster.js';
+import { relayCommits, shareCommits } from './commit-relay.js';
 import { delegatedSecurity, type DelegatedSecurity } from './delegated-server.js';
 import { createServer, type GenericAPIServer } from './generic-apiserver.js';
-import { parseServerOptions } from './options.js';
-import { openStorage, resolveTLS } from './standalone-server.js';
+import { parseServerOptions, type ServerOptions } from './options.js';
+import { openStorage, prepareStorage, resolveTLS } from './standalone-server.js';
 
 /** What a server built on kapi serves, once its storage is open. */
 export interface InstalledAPI {
@@ -32,10 +36,39 @@ export interface APIServerDefinition {
   kubectlHint?: string;
 }
 
-/** Parses `argv`, starts the server and stops it cleanly on SIGTERM/SIGINT; resolves once it serves. */
-export async function runAPIServer(argv: readonly string[], api: APIServerDefinition): Promise<GenericAPIServer> {
+/** How long workers get beyond their own --shutdown-timeout before the primary kills them. */
+const WORKER_STOP_MARGIN_MS = 5_000;
+
+/**
+ * Parses `argv`, starts the server and stops it cleanly on SIGTERM/SIGINT; resolves once it serves.
+ * With --workers > 1 this process becomes the primary of that many worker processes, each running
+ * the same entry point with the same `argv` (so call this from the program's main module), and
+ * resolves to them once all serve.
+ */
+export async function runAPIServer(argv: readonly string[], api: APIServerDefinition): Promise<GenericAPIServer | ServerWorkers> {
   const opts = parseServerOptions(argv);
-  const { tls, adminKubeconfig } = resolveTLS(opts, { extraHosts: [...api.serviceHosts], name: api.name });
+  const slot = workerSlot();
+  if (opts.workers > 1 && slot === undefined) return runWorkers(argv, opts, api);
+  return runServer(opts, api, slot);
+}
+
+/** The primary of --workers: what happens once per server (certificates, database file, the kubectl hint), then the workers. */
+async function runWorkers(argv: readonly string[], opts: ServerOptions, api: APIServerDefinition): Promise<ServerWorkers> {
+  const logger = pino({ level: opts.logLevel });
+  const { adminKubeconfig } = resolveTLS(opts, { extraHosts: [...api.serviceHosts], name: api.name });
+  await prepareStorage(opts);
+  const workers = new ServerWorkers({ count: opts.workers, args: argv, logger, stopTimeoutMs: opts.shutdownTimeoutMs + WORKER_STOP_MARGIN_MS });
+  relayCommits();
+  workers.handleSignals();
+  await workers.start();
+  if (!opts.delegation) logKubectlHint(logger, adminKubeconfig, api);
+  return workers;
+}
+
+/** One server process: the whole server, or worker `slot` of --workers. */
+async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: number | undefined): Promise<GenericAPIServer> {
+  const worker = slot !== undefined;
+  const { tls, adminKubeconfig } = resolveTLS(opts, { extraHosts: [...api.serviceHosts], name: api.name, readOnly: worker });
 
   // --kubeconfig: an aggregated server of that cluster (front proxy, client certificates and tokens
   // authenticated, SubjectAccessReviews authorized through it). Without: standalone.
@@ -43,7 +76,9 @@ export async function runAPIServer(argv: readonly string[], api: APIServerDefini
   if (opts.delegation) {
     security = await delegatedSecurity({ delegation: opts.delegation, ...(opts.clientCAFile ? { clientCAFile: opts.clientCAFile } : {}), logLevel: opts.logLevel });
   }
-  const backend = await openStorage(opts, api.kinds);
+  // Workers share one sqlite file: the first compacts it, and each tells the others of its commits.
+  const backend = await openStorage(opts, api.kinds, { compaction: (slot ?? 0) === 0 });
+  const stopSharing = worker && backend instanceof SqliteStorage ? shareCommits(backend) : undefined;
   const installed = await api.install(backend);
 
   const server = createServer({
@@ -62,15 +97,19 @@ export async function runAPIServer(argv: readonly string[], api: APIServerDefini
     shutdownHooks: [
       async () => {
         security?.stop();
+        stopSharing?.();
         await installed.close();
         await backend.close();
       },
     ],
   });
-  server.handleSignals();
+  if (worker) handleWorkerSignals(server);
+  else server.handleSignals();
   await server.start();
-  if (adminKubeconfig && !security) {
-    server.logger.info({ kubeconfig: adminKubeconfig }, `kubectl --kubeconfig ${adminKubeconfig} ${api.kubectlHint ?? 'api-resources'}`);
-  }
+  if (!security && !worker) logKubectlHint(server.logger, adminKubeconfig, api);
   return server;
+}
+
+function logKubectlHint(logger: Logger, adminKubeconfig: string | undefined, api: APIServerDefinition): void {
+  if (adminKubeconfig) logger.info({ kubeconfig: adminKubeconfig }, `kubectl --kubeconfig ${adminKubeconfig} ${api.kubectlHint ?? 'api-resources'}`);
 }
