@@ -37,7 +37,8 @@ function noop(): void {}
 
 export class ChangeFeed {
   private readonly byKey = new Map<string, Set<Follower>>();
-  private readonly byPrefix = new Set<Follower>();
+  /** Recursive followers by their prefix: a row visits only the followers of its key's own prefixes. */
+  private readonly byPrefix = new Map<string, Set<Follower>>();
   /** Every row up to here has been fanned out. */
   private dispatched: number;
   private scheduled: NodeJS.Immediate | undefined;
@@ -48,7 +49,8 @@ export class ChangeFeed {
   }
 
   get followerCount(): number {
-    let n = this.byPrefix.size;
+    let n = 0;
+    for (const set of this.byPrefix.values()) n += set.size;
     for (const set of this.byKey.values()) n += set.size;
     return n;
   }
@@ -167,31 +169,30 @@ export class ChangeFeed {
   private *followersOf(name: string): Iterable<Follower> {
     const exact = this.byKey.get(name);
     if (exact) yield* exact;
-    for (const follower of this.byPrefix) if (name.startsWith(follower.key)) yield follower;
+    if (this.byPrefix.size === 0) return;
+    // Every prefix of the key that ends at a '/' (a recursive follower's prefix always does).
+    for (let slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', slash + 1)) {
+      const set = this.byPrefix.get(name.slice(0, slash + 1));
+      if (set) yield* set;
+    }
   }
 
   private *followers(): Iterable<Follower> {
-    yield* this.byPrefix;
+    for (const set of this.byPrefix.values()) yield* set;
     for (const set of this.byKey.values()) yield* set;
   }
 
   private add(follower: Follower): void {
-    if (follower.recursive) {
-      this.byPrefix.add(follower);
-      return;
-    }
-    let set = this.byKey.get(follower.key);
-    if (!set) this.byKey.set(follower.key, (set = new Set()));
+    const index = follower.recursive ? this.byPrefix : this.byKey;
+    let set = index.get(follower.key);
+    if (!set) index.set(follower.key, (set = new Set()));
     set.add(follower);
   }
 
   private remove(follower: Follower): void {
-    if (follower.recursive) {
-      this.byPrefix.delete(follower);
-      return;
-    }
-    const set = this.byKey.get(follower.key);
+    const index = follower.recursive ? this.byPrefix : this.byKey;
+    const set = index.get(follower.key);
     set?.delete(follower);
-    if (set?.size === 0) this.byKey.delete(follower.key);
+    if (set?.size === 0) index.delete(follower.key);
   }
 }

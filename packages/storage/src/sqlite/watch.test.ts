@@ -66,6 +66,24 @@ describe('SqliteStorage watch', () => {
     expect(await take(w, 3)).toEqual(['MODIFIED a=2@3', 'ADDED b=0@4', 'DELETED a=2@5']);
   });
 
+  it('hands each write to the watchers of its key and of every enclosing prefix, and to no other', async () => {
+    const all = await watch(P, '1');
+    const ns1 = await watch(`${P}ns1/`, '1');
+    const ns10 = await watch(`${P}ns10/`, '1');
+    const one = await watch(`${P}ns1/x`, '1', false);
+    await storage.create(`${P}ns1/x`, item('x', 1));
+    await storage.create(`${P}ns10/y`, item('y', 2));
+    await storage.create(`${P}ns1/z`, item('z', 3));
+    expect(await take(all, 3)).toEqual(['ADDED x=1@2', 'ADDED y=2@3', 'ADDED z=3@4']);
+    expect(await take(ns1, 2)).toEqual(['ADDED x=1@2', 'ADDED z=3@4']);
+    expect(await take(ns10, 1)).toEqual(['ADDED y=2@3']);
+    await storage.guaranteedUpdate<Item>(`${P}ns1/x`, (cur) => ({ ...cur!, spec: { n: 4 } }));
+    expect(await take(one, 2)).toEqual(['ADDED x=1@2', 'MODIFIED x=4@5']);
+    // ns10's next event is its own next write, not ns1/x's update.
+    await storage.create(`${P}ns10/w`, item('w', 6));
+    expect(await take(ns10, 1)).toEqual(['ADDED w=6@6']);
+  });
+
   it('after a restart, resumes a watch from an old revision without missing anything', async () => {
     const a = await storage.create(`${P}a`, item('a', 1));
     await storage.create(`${P}b`, item('b', 1));
