@@ -7,6 +7,7 @@
 import { applyPatch, type Operation } from 'fast-json-patch';
 import * as mergePatch from 'json-merge-patch';
 import { StatusError, newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType } from '@kapi/apimachinery';
+import { deepCopy } from '../scheme/deep.js';
 import { mediaTypeOf, parseJson } from './body.js';
 
 export const JSON_PATCH = 'application/json-patch+json';
@@ -64,10 +65,10 @@ function unprocessable(detail: string): StatusError {
 export function applyParsedPatch(current: Record<string, unknown>, patch: ParsedPatch): unknown {
   if (patch.type === JSON_PATCH) {
     try {
-      return applyPatch(structuredClone(current), patch.operations, true, true).newDocument;
+      return applyPatch(deepCopy(current), patch.operations, true, true).newDocument;
     } catch (err) {
       throw unprocessable(err instanceof Error ? err.message.split('\n')[0]! : String(err));
     }
   }
-  return mergePatch.apply(structuredClone(current), patch.patch) as unknown;
+  return mergePatch.apply(deepCopy(current), patch.patch) as unknown;
 }

@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
-import { SqliteStorage } from '@kapi/storage';
+import type { KubeObject } from '@kapi/apimachinery';
+import { SqliteStorage, type Storage } from '@kapi/storage';
 import { Scheme } from '../scheme/scheme.js';
 import { widgetKind } from '../scheme/test-kinds.js';
 import type { KindDefinition } from '../scheme/kind.js';
@@ -407,5 +408,87 @@ describe('watch', () => {
     expect(Object.keys(bookmark!.object)).toEqual(['apiVersion', 'kind', 'metadata']);
     const invalid = await request(app).get(`${BETA}/widgets?watch=true&sendInitialEvents=true`);
     expect(invalid.status).toBe(422);
+  });
+});
+
+/** Freezes every nested object: a write to it throws (test files run in strict mode). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * A storage handing out frozen objects, as a watch cache hands out objects it shares with every
+ * reader: any request that changed one in place (instead of a copy) fails with a TypeError (500).
+ */
+function freezingStorage(inner: Storage): Storage {
+  const freezeResult = (value: unknown): unknown => {
+    if (typeof value !== 'object' || value === null) return value;
+    const items = (value as { items?: unknown }).items;
+    if (Array.isArray(items)) items.forEach((item) => deepFreeze(item));
+    else if ((value as { metadata?: unknown }).metadata) deepFreeze(value);
+    return value;
+  };
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const member: unknown = Reflect.get(target, prop, receiver);
+      if (typeof member !== 'function') return member;
+      if (prop === 'watch' || prop === 'close') return member.bind(target);
+      if (prop === 'guaranteedUpdate') {
+        return (key: string, tryUpdate: (current: KubeObject | undefined) => Promise<KubeObject> | KubeObject, opts?: object) =>
+          target.guaranteedUpdate(key, (current) => tryUpdate(current && deepFreeze(current)), opts).then(freezeResult);
+      }
+      return (...args: unknown[]) => {
+        const result: unknown = (member as (...a: unknown[]) => unknown).apply(target, args);
+        return result instanceof Promise ? result.then(freezeResult) : freezeResult(result);
+      };
+    },
+  });
+}
+
+describe('objects storage hands out are never changed (the watch cache shares them)', () => {
+  let frozenApp: express.Express;
+  beforeEach(() => {
+    const scheme = new Scheme().addKind(widgetKind()).addKind(gadgetKind());
+    const stores = new Map<string, RestStorage>();
+    const frozen = freezingStorage(storage);
+    for (const kind of scheme.kinds) stores.set(`${kind.group}/${kind.plural}`, new Store({ kind, storage: frozen }));
+    frozenApp = express();
+    frozenApp.use(createApiRouter({ scheme, storages: stores }));
+  });
+
+  it('serves get, list, tables, patch, update, status and delete from frozen objects', async () => {
+    const url = `${ALPHA}/namespaces/default/widgets/w1`;
+    await request(frozenApp).post(`${ALPHA}/namespaces/default/widgets`).send(widget('w1')).expect(201);
+    for (const base of [ALPHA, BETA]) {
+      await request(frozenApp).get(`${base}/namespaces/default/widgets/w1`).expect(200);
+      await request(frozenApp).get(`${base}/namespaces/default/widgets`).expect(200);
+      await request(frozenApp).get(`${base}/namespaces/default/widgets/w1`).set('Accept', KUBECTL_ACCEPT).expect(200);
+      await request(frozenApp).get(`${base}/namespaces/default/widgets`).set('Accept', KUBECTL_ACCEPT).expect(200);
+    }
+    const merged = await request(frozenApp)
+      .patch(url)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ metadata: { labels: { a: 'b' } }, spec: { ref: 'merged' } })
+      .expect(200);
+    expect(merged.body.spec.ref).toBe('merged');
+    const patched = await request(frozenApp)
+      .patch(`${BETA}/namespaces/default/widgets/w1`)
+      .set('Content-Type', 'application/json-patch+json')
+      .send([{ op: 'replace', path: '/spec/reference', value: 'json' }])
+      .expect(200);
+    expect(patched.body.spec.reference).toBe('json');
+    const put = await request(frozenApp).put(url).send({ ...widget('w1'), spec: { referenceType: 'Fischer', ref: 'put' } }).expect(200);
+    expect(put.body.spec).toMatchObject({ referenceType: 'Fischer', ref: 'put' });
+    await request(frozenApp)
+      .put(`${url}/status`)
+      .send({ ...put.body, status: { replicas: 3 } })
+      .expect(200);
+    const scaled = await request(frozenApp).get(`${url}/scale`).expect(200);
+    expect(scaled.body.status.replicas).toBe(3);
+    await request(frozenApp).delete(url).expect(200);
   });
 });

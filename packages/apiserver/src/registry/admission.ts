@@ -3,7 +3,14 @@ import { isStatusError, newForbidden } from '@kapi/apimachinery';
 import type { AdmissionAttributes, AdmissionPlugin } from './rest.js';
 
 export class AdmissionChain {
-  constructor(private readonly plugins: readonly AdmissionPlugin[] = []) {}
+  /** Whether any plugin has a mutating or a validating hook: without, the Store builds no attributes (nor copies) for them. */
+  readonly admits: boolean;
+  readonly validates: boolean;
+
+  constructor(private readonly plugins: readonly AdmissionPlugin[] = []) {
+    this.admits = plugins.some((p) => p.admit !== undefined);
+    this.validates = plugins.some((p) => p.validate !== undefined);
+  }
 
   async admit(attrs: AdmissionAttributes): Promise<void> {
     for (const plugin of this.plugins) {

@@ -25,6 +25,11 @@ export interface ServedVersion {
 
 export interface DecodeOptions {
   fieldValidation: FieldValidation;
+  /**
+   * The caller hands `body` over (e.g. a request body parsed for this call alone, which nothing
+   * else references): decode may change it in place instead of working on a copy.
+   */
+  owned?: boolean;
 }
 
 export interface Decoded {
@@ -45,7 +50,10 @@ export interface SchemeLike {
    * the version's schema (422 Invalid with causes), applies the version's defaults, converts to the hub.
    */
   decode(served: ServedVersion, body: unknown, opts: DecodeOptions): Decoded;
-  /** Hub → `version`, with apiVersion and kind set. Never mutates `hub`. */
+  /**
+   * Hub → `version`, with apiVersion and kind set. Never mutates `hub`; the result may share nested
+   * values with it (no copy is made), so it is read-only: copy it before changing it.
+   */
   encode(kind: KindDefinition, hub: KubeObject, version: string): KubeObject;
 }
 

@@ -263,7 +263,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     obj.metadata ??= {};
     ensureNamespaceMatchesRequest(obj.metadata, this.kind.namespaced, ctx.namespace);
     const dryRun = opts.dryRun === true;
-    await this.admission.admit(this.attributes(ctx, 'CREATE', obj.metadata.name ?? '', dryRun, obj));
+    if (this.admission.admits) await this.admission.admit(this.attributes(ctx, 'CREATE', obj.metadata.name ?? '', dryRun, obj));
     // Admission may not move the object to another namespace.
     ensureNamespaceMatchesRequest(obj.metadata, this.kind.namespaced, ctx.namespace);
 
@@ -283,7 +283,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     if (errs.length > 0) throw this.invalid(meta.name ?? '', errs);
     this.strategy.canonicalize?.(obj);
 
-    await this.admission.validate(this.attributes(ctx, 'CREATE', meta.name ?? '', dryRun, deepCopy(obj)));
+    if (this.admission.validates) await this.admission.validate(this.attributes(ctx, 'CREATE', meta.name ?? '', dryRun, deepCopy(obj)));
     return obj;
   }
 
@@ -367,7 +367,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     ensureNamespaceMatchesRequest(meta, this.kind.namespaced, ctx.namespace);
 
     const dryRun = opts.dryRun === true;
-    await this.admission.admit(this.attributes(ctx, 'UPDATE', name, dryRun, obj, deepCopy(current), opts.subresource));
+    if (this.admission.admits) await this.admission.admit(this.attributes(ctx, 'UPDATE', name, dryRun, obj, deepCopy(current), opts.subresource));
 
     // rest.BeforeUpdate: requests cannot set generation, timestamps or (once set) the deletion fields.
     meta.generation = old.generation;
@@ -386,7 +386,9 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     if (errs.length > 0) throw this.invalid(name, errs);
     this.strategy.canonicalize?.(obj);
 
-    await this.admission.validate(this.attributes(ctx, 'UPDATE', name, dryRun, deepCopy(obj), deepCopy(current), opts.subresource));
+    if (this.admission.validates) {
+      await this.admission.validate(this.attributes(ctx, 'UPDATE', name, dryRun, deepCopy(obj), deepCopy(current), opts.subresource));
+    }
 
     if (shouldDeleteDuringUpdate(obj, current)) throw new EmptiedFinalizers(obj);
     // A no-op update writes nothing and keeps the resourceVersion.

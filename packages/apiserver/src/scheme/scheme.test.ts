@@ -12,6 +12,15 @@ function served(s: Scheme, version: string) {
   return sv;
 }
 
+/** Freezes every nested object: a write to it throws (test files run in strict mode). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function caught(fn: () => unknown): StatusError {
   try {
     fn();
@@ -68,6 +77,39 @@ describe('Scheme.decode / encode', () => {
     const asHub = s.encode(served(s, 'v1alpha1').kind, object, 'v1beta1');
     expect(asHub.apiVersion).toBe('test.example.com/v1beta1');
     expect(asHub).not.toBe(object);
+  });
+
+  it('encodes without copying and without changing the hub object (it may be the watch cache\'s)', () => {
+    const s = scheme();
+    const kind = served(s, 'v1alpha1').kind;
+    const hub = deepFreeze({
+      apiVersion: 'test.example.com/v1beta1',
+      kind: 'Widget',
+      metadata: { name: 'w', namespace: 'default', labels: { a: 'b' }, resourceVersion: '7' },
+      spec: { referenceType: 'Flunder', reference: 'r', replicas: 2 },
+      status: { replicas: 1 },
+    } as KubeObject);
+    const alphaObj = s.encode(kind, hub, 'v1alpha1');
+    expect(alphaObj).toEqual({ ...hub, apiVersion: 'test.example.com/v1alpha1', spec: { referenceType: 'Flunder', ref: 'r', replicas: 2 } });
+    expect(Object.keys(alphaObj).slice(0, 2)).toEqual(['apiVersion', 'kind']);
+    const hubObj = s.encode(kind, hub, 'v1beta1');
+    expect(hubObj).toEqual(hub);
+    expect(hubObj).not.toBe(hub);
+    // Shared, not copied: the result is read-only for its callers.
+    expect(hubObj.metadata).toBe(hub.metadata);
+    expect(alphaObj.metadata).toBe(hub.metadata);
+  });
+
+  it('decodes an owned body in place, and copies one it does not own', () => {
+    const s = scheme();
+    const body = alpha({ referenceType: 'Flunder', ref: 'x', unknown: 1 });
+    const snapshot = structuredClone(body);
+    s.decode(served(s, 'v1alpha1'), body, { fieldValidation: 'Ignore' });
+    expect(body).toEqual(snapshot);
+    const owned = alpha({ referenceType: 'Flunder', ref: 'x', unknown: 1 });
+    const { object } = s.decode(served(s, 'v1alpha1'), owned, { fieldValidation: 'Ignore', owned: true });
+    expect(object.spec).toEqual({ referenceType: 'Flunder', reference: 'x', size: 'small' });
+    expect(owned.spec).toEqual({ referenceType: 'Flunder', ref: 'x', size: 'small' });
   });
 
   it('applies schema defaults of the version', () => {

@@ -72,7 +72,8 @@ export class Scheme implements SchemeLike {
     const { kind, version } = served;
     const compiled = this.compiled(kind, version.name);
     if (!isPlainObject(body)) throw newBadRequest(`the body of the request must be a JSON object, not ${describeJson(body)}`);
-    const obj = deepCopy(body);
+    // Pruning and defaulting change the object: a body handed over by the caller is worked on in place.
+    const obj = opts.owned ? body : deepCopy(body);
     checkTypeMeta(obj, kind, version.name);
     obj.apiVersion = apiVersionOf(kind.group, version.name);
     obj.kind = kind.kind;
@@ -101,10 +102,14 @@ export class Scheme implements SchemeLike {
     return { object: this.toHub(kind, version, typed), warnings };
   }
 
+  /**
+   * No copy is made: fromHub must not mutate its input (VersionDefinition), and the result (a new
+   * top-level object) shares nested values with `hub`, which may be an object the watch cache
+   * hands to every reader. Callers treat the result as read-only, and copy before changing it.
+   */
   encode(kind: KindDefinition, hub: KubeObject, version: string): KubeObject {
     const target = this.compiled(kind, version).version;
-    const copy = deepCopy(hub);
-    const converted = version === kind.hubVersion || !target.fromHub ? copy : target.fromHub(copy);
+    const converted = version === kind.hubVersion || !target.fromHub ? hub : target.fromHub(hub);
     return withTypeMeta(converted, apiVersionOf(kind.group, version), kind.kind);
   }
 
