@@ -36,13 +36,15 @@
  * KAPI_BENCH_CMP_MEMORY_OBJECTS [100000; 0 = skip], KAPI_BENCH_CMP_MEMORY_SECONDS [120 per server],
  * KAPI_BENCH_CMP_PHASE_SECONDS [15, the cap of each scenario], KAPI_BENCH_CMP_BUDGET_MINUTES [20: server runs not
  * started by then are skipped], KAPI_BENCH_CMP_PROFILE [create; one of
- * create, get, list, update, watch, none], KAPI_BENCH_CMP_PROFILE_BACKEND [etcd3], KAPI_BENCH_OUT [BENCHMARKS.md].
+ * create, get, list, update, watch, none], KAPI_BENCH_CMP_PROFILE_BACKEND [etcd3], KAPI_BENCH_OUT [BENCHMARKS.md],
+ * KAPI_BENCH_CMP_KAPI_WORKERS [1: the kapi servers' --workers; with more, a node:cluster primary and that many
+ * worker processes serve, and RSS and CPU are summed over all of them].
  * A quick run (about 3 min): KAPI_BENCH_CMP_ROUNDS=1 KAPI_BENCH_CMP_CREATES=500 KAPI_BENCH_CMP_LIST_LARGE=1000
  * KAPI_BENCH_CMP_GETS=1000 KAPI_BENCH_CMP_WATCHERS=50 KAPI_BENCH_CMP_WATCH_WRITES=20 KAPI_BENCH_CMP_MEMORY_OBJECTS=2000
  * KAPI_BENCH_CMP_SMALL_LISTS=200 KAPI_BENCH_CMP_LARGE_LISTS=10 KAPI_BENCH_CMP_UPDATE_SECONDS=3 KAPI_BENCH_OUT=/tmp/b.md.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -59,7 +61,7 @@ import { freePort } from '@kapi/storage/testing';
 import { repoRoot, readKubeVersion, startCluster, type Cluster } from '../harness/index.js';
 import { flunderBody } from './lib/flunder.js';
 import { fmt, mib, ms, notesSection } from './lib/format.js';
-import { describeMachine, etcdVersion, loadAverage, procCpuSeconds, procMemory, ProcessRssSampler, tmpFilesystem } from './lib/machine.js';
+import { describeMachine, etcdVersion, loadAverage, ProcessGroup, ProcessRssSampler, tmpFilesystem } from './lib/machine.js';
 import { httpClient as httpsClient, type Http } from './lib/http-client.js';
 import { envInt } from './lib/rows.js';
 import { summarizeLatencies } from './lib/stats.js';
@@ -85,11 +87,15 @@ const params = {
   phaseSeconds: envInt('KAPI_BENCH_CMP_PHASE_SECONDS', 15),
   profile: process.env.KAPI_BENCH_CMP_PROFILE ?? 'create',
   profileBackend: (process.env.KAPI_BENCH_CMP_PROFILE_BACKEND ?? 'etcd3') as 'sqlite' | 'etcd3',
+  kapiWorkers: envInt('KAPI_BENCH_CMP_KAPI_WORKERS', 1),
 };
 
 const SERVERS = ['go', 'kapi-sqlite', 'kapi-etcd3'] as const;
 type ServerName = (typeof SERVERS)[number];
 const KAPI_SERVERS: ServerName[] = ['kapi-sqlite', 'kapi-etcd3'];
+/** A server as the report names it: the kapi servers with their worker count when it is not 1. */
+const serverLabel = (server: string): string =>
+  server.startsWith('kapi') && params.kapiWorkers > 1 ? `${server} ×${params.kapiWorkers} workers` : server;
 
 const REPO_ROOT = repoRoot();
 const OUT_FILE = process.env.KAPI_BENCH_OUT ?? join(REPO_ROOT, 'BENCHMARKS.md');
@@ -289,20 +295,20 @@ async function runLoad(t: Target, spec: LoadSpec): Promise<LoadResult> {
   };
 }
 
-/** Server RSS peak and CPU between takes. */
+/** Server RSS peak and CPU between takes, summed over its processes (the workers of --workers too). */
 class Meter {
   private readonly sampler: ProcessRssSampler;
   private at = performance.now();
   private cpu: number;
 
-  constructor(private readonly pid: number) {
-    this.sampler = new ProcessRssSampler(pid, 50);
-    this.cpu = procCpuSeconds(pid) ?? 0;
+  constructor(private readonly server: ProcessGroup) {
+    this.sampler = new ProcessRssSampler(server, 50);
+    this.cpu = server.cpuSeconds() ?? 0;
   }
 
   take(): { rssBytes: number; cpuPct: number } {
     const now = performance.now();
-    const cpu = procCpuSeconds(this.pid) ?? this.cpu;
+    const cpu = this.server.cpuSeconds() ?? this.cpu;
     const result = { rssBytes: this.sampler.take(), cpuPct: ((cpu - this.cpu) / ((now - this.at) / 1000)) * 100 };
     this.at = now;
     this.cpu = cpu;
@@ -596,6 +602,8 @@ interface RunningServer {
   name: ServerName;
   port: number;
   pid: number;
+  /** The process and those it started (kapi's workers). */
+  processes: ProcessGroup;
   logFile: string;
   stop(): Promise<void>;
 }
@@ -651,6 +659,7 @@ async function startServer(env: Env, name: ServerName, opts: { cpuProfDir?: stri
       `--data-dir=${join(dir, 'data')}`,
       `--cert-dir=${dir}`,
       ...(backend === 'etcd3' ? [`--etcd-servers=${env.cluster.etcdEndpoint}`] : []),
+      ...(params.kapiWorkers > 1 ? [`--workers=${params.kapiWorkers}`] : []),
     ];
   }
   const fd = openSync(logFile, 'a');
@@ -670,6 +679,12 @@ async function startServer(env: Env, name: ServerName, opts: { cpuProfDir?: stri
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last = 'no answer';
   try {
+    // With --workers, /readyz answers from whichever worker got the connection: first wait for the primary to say all serve.
+    while (name !== 'go' && params.kapiWorkers > 1 && !readFileSync(logFile, 'utf8').includes('workers serving securely')) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}`);
+      if (Date.now() > deadline) throw new Error(`${name}: its workers were not all serving in ${READY_TIMEOUT_MS / 1000} s\n${tail(logFile)}`);
+      await sleep(200);
+    }
     for (const path of ['/readyz', flundersPath(NS.warmup)]) {
       for (;;) {
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}`);
@@ -690,7 +705,7 @@ async function startServer(env: Env, name: ServerName, opts: { cpuProfDir?: stri
   } finally {
     http.close();
   }
-  return { name, port, pid: child.pid!, logFile, stop };
+  return { name, port, pid: child.pid!, processes: new ProcessGroup(child.pid!), logFile, stop };
 }
 
 /** Points wardle.example.com's APIServices at this port and waits until kube-apiserver calls them Available. */
@@ -729,8 +744,8 @@ async function benchServer(env: Env, name: ServerName, round: number, withMemory
     server = await startServer(env, name);
     const t = env.direct(server.port);
     http = httpClient(t);
-    result.rss.start = procMemory(server.pid, 'VmRSS');
-    meter = new Meter(server.pid);
+    result.rss.start = server.processes.rss();
+    meter = new Meter(server.processes);
 
     await fill(t, NS.warmup, 'warm', 300, 16);
     await listNames(http, NS.warmup);
@@ -749,7 +764,7 @@ async function benchServer(env: Env, name: ServerName, round: number, withMemory
     // ≥: a create scenario stopped by its cap may have had requests in flight that the server still completed.
     if (large.names.length < Math.max(params.listLarge, created)) result.problems.push(`list ${NS.large}: ${large.names.length} items after ${Math.max(params.listLarge, created)} creates`);
     await sleep(2000);
-    result.rss.tenK = procMemory(server.pid, 'VmRSS');
+    result.rss.tenK = server.processes.rss();
     meter.take();
 
     log('get', await scenarioGet(t, meter, large.names, params.gets));
@@ -771,7 +786,7 @@ async function benchServer(env: Env, name: ServerName, round: number, withMemory
       const load = await fill(t, NS.memory, 'm', want, 64, params.memorySeconds * 1000);
       result.rss.fillRate = load.ok / ((performance.now() - fillStarted) / 1000);
       await sleep(3000);
-      result.rss.full = procMemory(server.pid, 'VmRSS');
+      result.rss.full = server.processes.rss();
       result.rss.fullCount = stored + load.ok;
       console.log(`   memory: ${result.rss.fullCount} Flunders stored (${fmt(result.rss.fillRate, 0)}/s at 64 in flight), RSS ${mib(result.rss.full)} MiB`);
     }
@@ -982,7 +997,7 @@ async function profileKapi(env: Env, etcd: ReturnType<typeof createEtcdClient>):
     server = await startServer(env, name, { cpuProfDir: profDir });
     const t = env.direct(server.port);
     http = httpClient(t);
-    const meter = new Meter(server.pid);
+    const meter = new Meter(server.processes);
     await fill(t, NS.warmup, 'warm', 300, 16);
     switch (scenario) {
       case 'create':
@@ -1014,7 +1029,10 @@ async function profileKapi(env: Env, etcd: ReturnType<typeof createEtcdClient>):
     http?.close();
     await server?.stop();
   }
-  const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+  // With --workers every process writes a profile (the workers inherit --cpu-prof): the largest is the busiest worker's.
+  const files = readdirSync(profDir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort((a, b) => statSync(join(profDir, b)).size - statSync(join(profDir, a)).size);
   if (files.length === 0) return `no .cpuprofile written in ${profDir} (the server did not exit cleanly?)`;
   const file = join(profDir, files[0]!);
   const keep = join(tmpdir(), `kapi-bench-${name}-${scenario}.cpuprofile`);
@@ -1087,8 +1105,13 @@ function renderReport(
   lines.push(`- node ${process.version}, etcd ${etcdVersion()}, kube-apiserver and k8s.io/sample-apiserver ${meta.kubeVersion}; temp files: ${tmpFilesystem()}`);
   lines.push(
     `- servers (one at a time, fresh process, empty store): **go** = k8s.io/sample-apiserver (etcd: the cluster's), ` +
-      `**kapi-sqlite** / **kapi-etcd3** = cmd/sample-apiserver with --storage-backend=sqlite / etcd3 (the cluster's etcd); ` +
-      `default flags otherwise (watch cache on, default in-flight limits, kapi's per-request info log to a file)`,
+      `**kapi-sqlite** / **kapi-etcd3** = cmd/sample-apiserver with --storage-backend=sqlite / etcd3 (the cluster's etcd)` +
+      (params.kapiWorkers > 1
+        ? ` and **--workers=${params.kapiWorkers}**: ${params.kapiWorkers} node:cluster worker processes (each a whole server with its own watch caches) ` +
+          `under a primary that hands them connections in turn, sharing the port and the store (sqlite: one database file; etcd3: one etcd); ` +
+          `RSS and CPU are summed over the primary and the workers`
+        : ', one process (--workers=1)') +
+      `; default flags otherwise (watch cache on, default in-flight limits, kapi's per-request info log to a file)`,
   );
   lines.push(
     `- auth: ${env?.kapiDelegated === false ? '**kapi without delegated auth** (its --kubeconfig had not landed: --client-ca-file=<front-proxy CA>, x509 only); the Go server ' : 'both '}` +
@@ -1109,7 +1132,8 @@ function renderReport(
   );
   lines.push(
     '- p50/p99: per request (autocannon), each connection\'s first request (TLS handshake) left out; update: the PUTs, 409s included; ' +
-      'watch fan-out: from the create\'s response to the event at the last watcher. RSS: the server\'s VmRSS, peak sampled every 50 ms during the scenario.',
+      'watch fan-out: from the create\'s response to the event at the last watcher. RSS: the server\'s VmRSS (summed over its processes, so pages they share count more than once), peak sampled every 50 ms during the scenario; ' +
+      'CPU: user + system time of the server\'s processes over wall time (100 = one core).',
   );
   if (meta.error) lines.push(`- **the run failed**: ${meta.error}`);
   if (meta.skipped) lines.push(`- **over the ${RUN_BUDGET_MS / 60_000}-minute budget (KAPI_BENCH_CMP_BUDGET_MINUTES), skipped**: ${meta.skipped.join(', ')}`);
@@ -1143,7 +1167,7 @@ function renderReport(
         if (t.p99VsGo) parts.push(`${p99Go <= 1 ? 'met' : 'MISSED'} p99 ≤ Go`);
         if (t.opsVsEtcd !== undefined) parts.push(`${opsRaw >= t.opsVsEtcd ? 'met' : 'MISSED'} ops ≥ ${t.opsVsEtcd}× etcd3`);
         verdict = parts.join('; ');
-        verdicts.push(`${server} ${scenario}: ${verdict}`);
+        verdicts.push(`${serverLabel(server)} ${scenario}: ${verdict}`);
       }
       const notes = [...new Set(these.flatMap((r) => r.scenarios[scenario]!.notes.map((n) => `round ${r.round + 1}: ${n}`)))];
       let label = scenario;
@@ -1153,7 +1177,7 @@ function renderReport(
       }
       const errors = these.reduce((n, r) => n + r.scenarios[scenario]!.errors, 0);
       lines.push(
-        `| ${label} | ${server}${errors ? ` (${errors} errors)` : ''} | ${fmt(ops, 0)} | ${ms(p50)} | ${ms(p99)} | ${mib(rss)} | ${fmt(cpu, 0)} | ${fmt(opsGo, 2)} | ${fmt(p99Go, 2)} | ${fmt(opsRaw, 2)} | ${verdict} |`,
+        `| ${label} | ${serverLabel(server)}${errors ? ` (${errors} errors)` : ''} | ${fmt(ops, 0)} | ${ms(p50)} | ${ms(p99)} | ${mib(rss)} | ${fmt(cpu, 0)} | ${fmt(opsGo, 2)} | ${fmt(p99Go, 2)} | ${fmt(opsRaw, 2)} | ${verdict} |`,
       );
     }
   }
@@ -1178,14 +1202,14 @@ function renderReport(
     let verdict = '';
     if (server.startsWith('kapi') && Number.isFinite(x)) {
       verdict = `${x <= 1 ? 'met' : 'MISSED'} RSS ≤ Go${extrapolated ? ` (extrapolated from ${fmt(full!.rss.fullCount!, 0)} to ${fmt(goRun!.rss.fullCount!, 0)})` : ''}`;
-      verdicts.push(`${server} memory with ${fmt(goRun!.rss.fullCount!, 0)} Flunders: ${verdict}`);
+      verdicts.push(`${serverLabel(server)} memory with ${fmt(goRun!.rss.fullCount!, 0)} Flunders: ${verdict}`);
     }
     lines.push(
-      `| ${server} | ${mib(median(these.map((r) => r.rss.start ?? NaN)))} | ${mib(median(these.map((r) => r.rss.tenK ?? NaN)))} | ${full?.rss.fullCount ? fmt(full.rss.fullCount, 0) : '—'} | ${mib(full?.rss.full)} | ${fmt((slopeOf(full) * 10_000) / 1024 / 1024, 0)} | ${fmt(x, 2)} | ${fmt(full?.rss.fillRate ?? NaN, 0)} | ${verdict} |`,
+      `| ${serverLabel(server)} | ${mib(median(these.map((r) => r.rss.start ?? NaN)))} | ${mib(median(these.map((r) => r.rss.tenK ?? NaN)))} | ${full?.rss.fullCount ? fmt(full.rss.fullCount, 0) : '—'} | ${mib(full?.rss.full)} | ${fmt((slopeOf(full) * 10_000) / 1024 / 1024, 0)} | ${fmt(x, 2)} | ${fmt(full?.rss.fillRate ?? NaN, 0)} | ${verdict} |`,
     );
   }
   lines.push('');
-  lines.push(`RSS = VmRSS of the server process 2–3 s after the last write; "with 10k" is after the creates and the fill of the list namespace (about ${fmt(params.listLarge + 400, 0)} Flunders), every round.`);
+  lines.push(`RSS = VmRSS of the server process (summed over the primary and the workers of --workers) 2–3 s after the last write; "with 10k" is after the creates and the fill of the list namespace (about ${fmt(params.listLarge + 400, 0)} Flunders), every round.`);
   lines.push(`The fill to ${fmt(params.memoryObjects, 0)} runs in the last round only, capped at ${params.memorySeconds} s per server.`);
   if (footnotes.length) {
     lines.push('');
@@ -1213,7 +1237,7 @@ function renderReport(
     else {
       const p = meta.profile;
       lines.push(
-        `\`node --cpu-prof\` on ${p.backend} for the whole process life: start, 300 warm-up creates, then the **${p.scenario}** scenario ` +
+        `\`node --cpu-prof\` on ${p.backend}${params.kapiWorkers > 1 ? ' (the busiest worker\'s profile)' : ''} for the whole process life: start, 300 warm-up creates, then the **${p.scenario}** scenario ` +
           `(\`KAPI_BENCH_CMP_PROFILE=${p.scenario}\`). ${fmt(p.totalMs / 1000, 1)} s of samples (idle included).`,
       );
       lines.push('');

@@ -74,13 +74,98 @@ export function procMemory(pid: number, field: 'VmRSS' | 'VmHWM'): number | unde
   }
 }
 
-/** Samples another process's RSS (VmRSS) every `intervalMs`; `take()` returns the peak since the last take. */
+/** The fields of /proc/<pid>/stat after the command (which may hold spaces): field 3 onwards. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `root` and every process below it (children, their children, …), from the parent pids in /proc/<pid>/stat. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const ppid = Number(statFields(Number(entry))?.[1]);
+    if (!Number.isFinite(ppid)) continue;
+    let list = children.get(ppid);
+    if (!list) children.set(ppid, (list = []));
+    list.push(Number(entry));
+  }
+  const tree: number[] = [];
+  for (const queue = [root]; queue.length > 0; ) {
+    const pid = queue.shift()!;
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/**
+ * A server and the processes it started (the workers of `--workers`), for memory and CPU summed
+ * over all of them. The list of processes is read again at most every `refreshMs` (a scan of /proc).
+ */
+export class ProcessGroup {
+  private pids: number[];
+  private readAt = Date.now();
+
+  constructor(
+    readonly root: number,
+    private readonly refreshMs = 1000,
+  ) {
+    this.pids = processTree(root);
+  }
+
+  members(): number[] {
+    if (Date.now() - this.readAt >= this.refreshMs) {
+      this.pids = processTree(this.root);
+      this.readAt = Date.now();
+    }
+    return this.pids;
+  }
+
+  /**
+   * VmRSS summed over the processes, in bytes; undefined once the root is gone. Pages the processes
+   * share (the node binary, copy-on-write) count once per process: an upper bound of their memory.
+   */
+  rss(): number | undefined {
+    let total: number | undefined;
+    for (const pid of this.members()) {
+      const rss = procMemory(pid, 'VmRSS');
+      if (rss !== undefined) total = (total ?? 0) + rss;
+    }
+    return total;
+  }
+
+  /**
+   * CPU seconds (user + system) used so far by the processes, each with its reaped children's
+   * (so the time of a worker that died and was replaced still counts); undefined once the root is gone.
+   */
+  cpuSeconds(): number | undefined {
+    let ticks: number | undefined;
+    for (const pid of this.members()) {
+      const fields = statFields(pid);
+      if (!fields) continue;
+      // utime, stime, cutime, cstime: fields 14 to 17.
+      ticks = (ticks ?? 0) + Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    }
+    return ticks === undefined ? undefined : ticks / 100; // USER_HZ is 100 on Linux
+  }
+}
+
+/**
+ * Samples another process's RSS (VmRSS) every `intervalMs` (or the sum over a ProcessGroup);
+ * `take()` returns the peak since the last take.
+ */
 export class ProcessRssSampler {
   private peak = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly pid: number,
+    private readonly target: number | ProcessGroup,
     intervalMs = 50,
   ) {
     this.timer = setInterval(() => this.sample(), intervalMs);
@@ -88,7 +173,8 @@ export class ProcessRssSampler {
   }
 
   sample(): void {
-    this.peak = Math.max(this.peak, procMemory(this.pid, 'VmRSS') ?? 0);
+    const rss = typeof this.target === 'number' ? procMemory(this.target, 'VmRSS') : this.target.rss();
+    this.peak = Math.max(this.peak, rss ?? 0);
   }
 
   take(): number {
@@ -105,13 +191,7 @@ export class ProcessRssSampler {
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; undefined once it is gone. */
 export function procCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return ticks / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return undefined;
-  }
+  const fields = statFields(pid);
+  // utime and stime are fields 14 and 15.
+  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : undefined; // USER_HZ is 100 on Linux
 }
