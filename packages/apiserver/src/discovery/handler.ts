@@ -83,7 +83,8 @@ function serveWithETag(req: Request, res: Response, body: unknown, contentType: 
   res.setHeader('Vary', 'Accept');
   res.setHeader('Cache-Control', 'public');
   if (req.headers['if-none-match'] === etag) {
-    res.status(304).end();
+    res.statusCode = 304;
+    res.end();
     return;
   }
   sendBody(res, 200, contentType, json);

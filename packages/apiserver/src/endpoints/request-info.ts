@@ -3,6 +3,7 @@
  * /apis/<group>/<version>[/watch][/namespaces/<ns>]/<resource>[/<name>[/<subresource>]].
  */
 import { newBadRequest } from '@kapi/apimachinery';
+import { splitURL } from '../server/request-info.js';
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
@@ -60,35 +61,44 @@ function decodeSegment(segment: string): string {
  * @param query the parsed query string
  */
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): ParsedRequestInfo {
-  const parts = path
-    .replace(/^\/+|\/+$/g, '')
-    .split('/')
-    .filter((p) => p !== '')
-    .map(decodeSegment);
+  return resourceRequestOf(method, splitURL(path).segments, query);
+}
+
+/**
+ * The endpoints' view of a URL split once for the request (server/request-info.ts splitURL): the
+ * segments are decoded here (an undecodable one is a 400) and empty ones skipped.
+ */
+export function resourceRequestOf(method: string, segments: readonly string[], query: URLSearchParams): ParsedRequestInfo {
+  const parts: string[] = [];
+  for (const segment of segments) if (segment !== '') parts.push(decodeSegment(segment));
   if (parts[0] !== 'apis') return { kind: 'unknown' };
   if (parts.length <= 3) {
     return { kind: 'discovery', info: { group: parts[1], version: parts[2] } };
   }
   let verb = METHOD_VERBS[method.toUpperCase()];
   if (!verb) return { kind: 'unknown' };
-  const [, group = '', version = ''] = parts;
-  let rest = parts.slice(3);
+  const group = parts[1]!;
+  const version = parts[2]!;
+  let i = 3;
 
   let legacyWatch = false;
-  if (rest[0] === 'watch') {
+  if (parts[i] === 'watch') {
     if (verb !== 'get') return { kind: 'unknown' };
     verb = 'watch';
     legacyWatch = true;
-    rest = rest.slice(1);
+    i++;
   }
 
   let namespace: string | undefined;
-  if (rest[0] === 'namespaces' && rest.length > 2) {
-    namespace = rest[1];
-    rest = rest.slice(2);
+  if (parts[i] === 'namespaces' && parts.length - i > 2) {
+    namespace = parts[i + 1];
+    i += 2;
   }
-  if (rest.length === 0 || rest.length > 3) return { kind: 'unknown' };
-  const [resource = '', name, subresource] = rest;
+  const left = parts.length - i;
+  if (left === 0 || left > 3) return { kind: 'unknown' };
+  const resource = parts[i]!;
+  const name = parts[i + 1];
+  const subresource = parts[i + 2];
 
   if (!name && verb === 'get') {
     const watch = query.get('watch');
@@ -96,17 +106,9 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   }
   if (!name && verb === 'delete') verb = 'deletecollection';
 
-  return {
-    kind: 'resource',
-    info: {
-      group,
-      version,
-      ...(namespace !== undefined ? { namespace } : {}),
-      resource,
-      ...(name !== undefined ? { name } : {}),
-      ...(subresource !== undefined ? { subresource } : {}),
-      verb,
-      legacyWatch,
-    },
-  };
+  const info: ResourceRequestInfo = { group, version, resource, verb, legacyWatch };
+  if (namespace !== undefined) info.namespace = namespace;
+  if (name !== undefined) info.name = name;
+  if (subresource !== undefined) info.subresource = subresource;
+  return { kind: 'resource', info };
 }

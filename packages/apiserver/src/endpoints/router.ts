@@ -3,6 +3,7 @@
  * Mount it at the root of the app, after authentication and authorization, and before any body
  * parser (bodies are read here, with their size limit).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { StatusError, newMethodNotSupported } from '@kapi/apimachinery';
 import { createDiscoveryHandler } from '../discovery/handler.js';
@@ -21,7 +22,9 @@ import {
   handleWatch,
 } from './handlers.js';
 import { negotiateOutput } from './negotiation.js';
-import { parseRequestInfo, type ResourceRequestInfo, type Verb } from './request-info.js';
+import { requestUser } from '../security/authn.js';
+import { requestQueryOf, requestURLOf } from '../server/request-info.js';
+import { resourceRequestOf, type ResourceRequestInfo, type Verb } from './request-info.js';
 import type { ResourceContext } from './resource-context.js';
 import { writeError, type EndpointLogger } from './responses.js';
 
@@ -56,7 +59,7 @@ export interface ApiRouterDeps {
   maxRequestBodyBytes?: number;
   /** A watch without timeoutSeconds lasts random [min, 2×min) seconds (default 1800). */
   minRequestTimeoutSeconds?: number;
-  /** The authenticated user (default: `res.locals.user`). */
+  /** The authenticated user (default: what the server's authentication filter found, else `res.locals.user`). */
   userOf?: (req: Request, res: Response) => UserInfo | undefined;
   /** info.title / info.version of the OpenAPI documents. */
   openapi?: OpenApiInfo;
@@ -76,8 +79,10 @@ export function notFoundStatus(): StatusError {
   return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
-function defaultUserOf(_req: Request, res: Response): UserInfo | undefined {
-  const user: unknown = res.locals['user'];
+function defaultUserOf(req: Request, res: Response): UserInfo | undefined {
+  const authenticated = requestUser(req);
+  if (authenticated) return authenticated;
+  const user: unknown = (res.locals as Record<string, unknown> | undefined)?.['user'];
   return typeof user === 'object' && user !== null && typeof (user as UserInfo).username === 'string' ? (user as UserInfo) : undefined;
 }
 
@@ -89,21 +94,63 @@ function verbAllowed(info: ResourceRequestInfo): boolean {
   return ['list', 'watch', 'create', 'deletecollection'].includes(info.verb);
 }
 
+/**
+ * Serves a request under /apis with node's own request and response (no express needed): what
+ * the GenericAPIServer calls directly for /apis paths, after its filters, instead of walking the
+ * express router. It uses nothing express adds to either object.
+ */
+export type ApiRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+const API_REQUEST_HANDLER = Symbol('kapi.apiRequestHandler');
+
+/** The /apis handler of a router made by createApiRouter, if `router` is one. */
+export function apiRequestHandlerOf(router: unknown): ApiRequestHandler | undefined {
+  if ((typeof router !== 'function' && typeof router !== 'object') || router === null) return undefined;
+  return (router as { [API_REQUEST_HANDLER]?: ApiRequestHandler })[API_REQUEST_HANDLER];
+}
+
 export function createApiRouter(deps: ApiRouterDeps): Router {
   const router = Router();
+  const handleApis = createApisHandler(deps);
+  router.use('/openapi', createOpenApiRouter(deps.scheme, deps.openapi, deps.logger));
+  router.use('/apis', (req: Request, res: Response, _next: NextFunction) => handleApis(req, res));
+  Object.defineProperty(router, API_REQUEST_HANDLER, { value: handleApis });
+  return router;
+}
+
+/** A request's AbortSignal, made only when something asks for it: most requests never do. */
+class LazyAbort {
+  private controller: AbortController | undefined;
+  private closedEarly = false;
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.closedEarly && !this.controller.signal.aborted) this.controller.abort();
+    return this.controller.signal;
+  }
+
+  /** The client went away before the response was complete. */
+  abort(): void {
+    this.closedEarly = true;
+    this.controller?.abort();
+  }
+}
+
+function createApisHandler(deps: ApiRouterDeps): ApiRequestHandler {
   const lookupStorage = storageLookupOf(deps.storages);
   const maxRequestBodyBytes = deps.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
   const minRequestTimeoutSeconds = deps.minRequestTimeoutSeconds ?? 1800;
   const userOf = deps.userOf ?? defaultUserOf;
   const discovery = createDiscoveryHandler(deps.scheme);
 
-  router.use('/openapi', createOpenApiRouter(deps.scheme, deps.openapi, deps.logger));
-
-  router.use('/apis', async (req: Request, res: Response, _next: NextFunction) => {
+  return async (nodeReq: IncomingMessage, nodeRes: ServerResponse): Promise<void> => {
+    // Typed as express's for the handlers, which use only what node gives (see ApiRequestHandler).
+    const req = nodeReq as Request;
+    const res = nodeRes as Response;
     const started = process.hrtime.bigint();
     try {
-      const query = new URLSearchParams(req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
-      const parsed = parseRequestInfo(req.method, `/apis${req.path}`, query);
+      const query = requestQueryOf(req);
+      const parsed = resourceRequestOf(req.method, requestURLOf(req).segments, query);
       if (parsed.kind === 'unknown') throw notFoundStatus();
       if (parsed.kind === 'discovery') {
         discovery(req, res, parsed.info);
@@ -120,15 +167,24 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
       if (!verbAllowed(info) || (kind.namespaced && info.namespace === undefined && !['list', 'watch'].includes(info.verb))) {
         throw newMethodNotSupported({ group: info.group, resource: info.resource }, info.verb);
       }
+      // body.ts closes the connection after an oversized body through req.res (express sets it, node does not).
+      (req as { res?: ServerResponse }).res ??= res;
 
-      const abort = new AbortController();
-      res.on('close', () => abort.abort());
-      const ctx: RequestContext = { warnings: [], signal: abort.signal };
+      const abort = new LazyAbort();
+      const metrics = deps.metrics;
+      res.once('close', () => {
+        if (!res.writableFinished) abort.abort();
+        if (metrics) record(res, info, query, started, metrics);
+      });
+      const ctx: RequestContext = {
+        warnings: [],
+        get signal() {
+          return abort.signal;
+        },
+      };
       if (kind.namespaced && info.namespace !== undefined) ctx.namespace = info.namespace;
       const user = userOf(req, res);
       if (user) ctx.user = user;
-
-      if (deps.metrics) recordOnClose(res, info, query, started, deps.metrics);
 
       const rc: ResourceContext = {
         req,
@@ -163,24 +219,20 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
     } catch (err) {
       writeError(res, err, deps.logger);
     }
-  });
-
-  return router;
+  };
 }
 
-function recordOnClose(res: Response, info: ResourceRequestInfo, query: URLSearchParams, started: bigint, hook: RequestMetricsHook): void {
-  res.once('close', () => {
-    const scope = info.name !== undefined ? 'resource' : info.namespace !== undefined ? 'namespace' : 'cluster';
-    hook({
-      verb: metricVerb(info.verb),
-      group: info.group,
-      version: info.version,
-      resource: info.resource,
-      subresource: info.subresource ?? '',
-      scope,
-      code: res.statusCode,
-      durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
-      dryRun: query.getAll('dryRun').length > 0,
-    });
+function record(res: Response, info: ResourceRequestInfo, query: URLSearchParams, started: bigint, hook: RequestMetricsHook): void {
+  const scope = info.name !== undefined ? 'resource' : info.namespace !== undefined ? 'namespace' : 'cluster';
+  hook({
+    verb: metricVerb(info.verb),
+    group: info.group,
+    version: info.version,
+    resource: info.resource,
+    subresource: info.subresource ?? '',
+    scope,
+    code: res.statusCode,
+    durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+    dryRun: query.getAll('dryRun').length > 0,
   });
 }

@@ -65,7 +65,7 @@ export async function serveWatch(req: Request, res: Response, watcher: Watcher, 
   res.on('close', stop);
   req.socket?.setNoDelay(true);
 
-  res.status(200);
+  res.statusCode = 200;
   res.setHeader('Content-Type', opts.contentType);
   res.setHeader('Cache-Control', 'no-cache, private');
   res.flushHeaders();

@@ -3,11 +3,13 @@
  * tries each in turn (Go's union authenticator), so the aggregation work can put request-header
  * (front-proxy) and TokenReview authenticators in front of or after the x509 one.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { newUnauthorized } from '@kapi/apimachinery';
+import { requestURLOf } from '../server/request-info.js';
+import { sendJsonText } from '../server/responses.js';
 import type { UserInfo } from '../registry/rest.js';
 import { parseCertificateBundle, subjectValues, verifySocketPeer } from './x509-verify.js';
 
@@ -32,6 +34,8 @@ export interface Authenticator {
 /** The TLS client certificate, verified against `clientCA`: CN → username, O → groups. */
 export class X509Authenticator implements Authenticator {
   private readonly roots: X509Certificate[];
+  /** The user of a verified leaf certificate (verifySocketPeer hands out the same leaf for a connection). */
+  private readonly users = new WeakMap<X509Certificate, UserInfo | null>();
 
   constructor(clientCA: string | string[]) {
     this.roots = parseCertificateBundle(clientCA);
@@ -43,9 +47,14 @@ export class X509Authenticator implements Authenticator {
     if (typeof socket.getPeerCertificate !== 'function') return undefined;
     const { peer, leaf } = verifySocketPeer(socket as TLSSocket, this.roots);
     if (!leaf) return undefined;
-    const [username] = subjectValues(peer, 'CN');
-    if (!username) return undefined;
-    return { username, groups: subjectValues(peer, 'O') };
+    let user = this.users.get(leaf);
+    if (user === undefined) {
+      const [username] = subjectValues(peer, 'CN');
+      // Shared by every request of the connection: frozen, so no request can change another's user.
+      user = username ? Object.freeze({ username, groups: Object.freeze(subjectValues(peer, 'O')) as string[] }) : null;
+      this.users.set(leaf, user);
+    }
+    return user ?? undefined;
   }
 }
 
@@ -57,31 +66,52 @@ export class UnionAuthenticator implements Authenticator {
     this.authenticators = authenticators;
   }
 
-  async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
-    for (const authenticator of this.authenticators) {
-      const user = await authenticator.authenticate(req);
+  authenticate(req: IncomingMessage): Promise<UserInfo | undefined> | UserInfo | undefined {
+    // Synchronous while the authenticators are (x509): no promise, no microtask per request.
+    for (let i = 0; i < this.authenticators.length; i++) {
+      const user = this.authenticators[i]!.authenticate(req);
+      if (isPromise(user)) return user.then((u) => (u ? withAuthenticatedGroup(u) : this.authenticateFrom(req, i + 1)));
+      if (user) return withAuthenticatedGroup(user);
+    }
+    return undefined;
+  }
+
+  private async authenticateFrom(req: IncomingMessage, start: number): Promise<UserInfo | undefined> {
+    for (let i = start; i < this.authenticators.length; i++) {
+      const user = await this.authenticators[i]!.authenticate(req);
       if (user) return withAuthenticatedGroup(user);
     }
     return undefined;
   }
 }
 
+/** withAuthenticatedGroup's answer for users an authenticator hands out again (a cached, frozen one). */
+const withGroupOfFrozen = new WeakMap<UserInfo, UserInfo>();
+
 export function withAuthenticatedGroup(user: UserInfo): UserInfo {
   if (user.username === USER_ANONYMOUS || user.groups.includes(GROUP_AUTHENTICATED)) return user;
-  return { ...user, groups: [...user.groups, GROUP_AUTHENTICATED] };
+  if (!Object.isFrozen(user)) return { ...user, groups: [...user.groups, GROUP_AUTHENTICATED] };
+  let withGroup = withGroupOfFrozen.get(user);
+  if (!withGroup) {
+    withGroup = Object.freeze({ ...user, groups: Object.freeze([...user.groups, GROUP_AUTHENTICATED]) as string[] });
+    withGroupOfFrozen.set(user, withGroup);
+  }
+  return withGroup;
 }
 
 export const ANONYMOUS_USER: UserInfo = Object.freeze({ username: USER_ANONYMOUS, groups: [GROUP_UNAUTHENTICATED] });
 
-const requestUsers = new WeakMap<IncomingMessage, UserInfo>();
+/** On the request object itself: cheaper than a WeakMap entry per request. */
+const REQUEST_USER = Symbol('kapi.requestUser');
+type WithUser = IncomingMessage & { [REQUEST_USER]?: UserInfo };
 
 /** The user the authentication filter found for this request (anonymous on the open paths). */
 export function requestUser(req: IncomingMessage): UserInfo | undefined {
-  return requestUsers.get(req);
+  return (req as WithUser)[REQUEST_USER];
 }
 
 export function setRequestUser(req: IncomingMessage, user: UserInfo): void {
-  requestUsers.set(req, user);
+  (req as WithUser)[REQUEST_USER] = user;
 }
 
 export interface AuthenticationFilterOptions {
@@ -96,24 +126,53 @@ export interface AuthenticationFilterOptions {
  * An authenticator that throws is treated as a failed login, never as a 500.
  */
 export function authenticationFilter(options: AuthenticationFilterOptions) {
+  const authenticate = requestAuthenticator(options);
+  return (req: Request, res: Response, next: NextFunction): void | Promise<void> => {
+    const proceed = (ok: boolean): void => {
+      if (!ok) return;
+      // Also where handlers on the express app look (res.locals.user).
+      res.locals['user'] = requestUser(req);
+      next();
+    };
+    const ok = authenticate(req, res);
+    if (typeof ok === 'boolean') return proceed(ok);
+    return ok.then(proceed);
+  };
+}
+
+/**
+ * The filter itself, on node's request and response: true when the request goes on (its user
+ * recorded for requestUser), false when it was answered 401. Synchronous while the authenticators are.
+ */
+export function requestAuthenticator(options: AuthenticationFilterOptions): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
   const openPaths = new Set(options.alwaysOpenPaths ?? ALWAYS_OPEN_PATHS);
   const chain = new UnionAuthenticator([options.authenticator]);
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    let user: UserInfo | undefined;
-    try {
-      user = await chain.authenticate(req);
-    } catch {
-      user = undefined;
-    }
-    if (!user && openPaths.has(req.path)) user = ANONYMOUS_USER;
+  const decide = (req: IncomingMessage, res: ServerResponse, found: UserInfo | undefined): boolean => {
+    let user = found;
+    if (!user && openPaths.has(requestURLOf(req).path)) user = ANONYMOUS_USER;
     if (!user) {
       const status = newUnauthorized().status;
-      res.status(status.code).json(status);
-      return;
+      sendJsonText(res, status.code, JSON.stringify(status));
+      return false;
     }
     setRequestUser(req, user);
-    // Also where the endpoints router looks by default (ApiRouterDeps.userOf).
-    res.locals['user'] = user;
-    next();
+    return true;
   };
+  return (req, res) => {
+    let found: Promise<UserInfo | undefined> | UserInfo | undefined;
+    try {
+      found = chain.authenticate(req);
+    } catch {
+      found = undefined;
+    }
+    if (!isPromise(found)) return decide(req, res, found);
+    return found.then(
+      (user) => decide(req, res, user),
+      () => decide(req, res, undefined),
+    );
+  };
+}
+
+function isPromise<T>(value: Promise<T> | T): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
 }

@@ -2,13 +2,14 @@
  * The authorization filter: builds Go's authorizer attributes from the RequestInfo and the
  * authenticated user, and answers 403 Forbidden unless the authorizer allows.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { forbiddenError, type AuthorizationAttributes, type Authorizer } from '../security/authz.js';
+import { forbiddenError, type AuthorizationAttributes, type AuthorizationResult, type Authorizer } from '../security/authz.js';
 import { ANONYMOUS_USER, requestUser } from '../security/authn.js';
 import { requestInfoOf } from './request-info.js';
 import { writeStatus } from './responses.js';
 
-export function authorizationAttributes(req: Request): AuthorizationAttributes {
+export function authorizationAttributes(req: IncomingMessage): AuthorizationAttributes {
   const info = requestInfoOf(req);
   return {
     user: requestUser(req) ?? ANONYMOUS_USER,
@@ -25,10 +26,27 @@ export function authorizationAttributes(req: Request): AuthorizationAttributes {
 }
 
 export function authorizationFilter(authorizer: Authorizer) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+  const authorize = requestAuthorizer(authorizer);
+  return (req: Request, res: Response, next: NextFunction): void | Promise<void> => {
+    const allowed = authorize(req, res);
+    if (typeof allowed === 'boolean') return allowed ? next() : undefined;
+    return allowed.then((ok) => (ok ? next() : undefined));
+  };
+}
+
+/**
+ * The filter on node's request and response: true when the request goes on, false when it was
+ * answered 403. Synchronous while the authorizer is (the standalone AlwaysAllowAuthorizer).
+ */
+export function requestAuthorizer(authorizer: Authorizer): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
+  return (req, res) => {
     const attributes = authorizationAttributes(req);
-    const result = await authorizer.authorize(attributes);
-    if (result.decision === 'Allow') return next();
-    writeStatus(res, forbiddenError(attributes, result.reason));
+    const decide = (result: AuthorizationResult): boolean => {
+      if (result.decision === 'Allow') return true;
+      writeStatus(res, forbiddenError(attributes, result.reason));
+      return false;
+    };
+    const result = authorizer.authorize(attributes);
+    return 'then' in result && typeof result.then === 'function' ? Promise.resolve(result).then(decide) : decide(result as AuthorizationResult);
   };
 }

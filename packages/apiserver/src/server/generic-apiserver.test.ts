@@ -4,6 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import express from 'express';
 import pino from 'pino';
+import { SqliteStorage } from '@kapi/storage';
+import { createApiRouter } from '../endpoints/router.js';
+import type { RestStorage } from '../registry/interfaces.js';
+import { Store } from '../registry/store.js';
+import { Scheme } from '../scheme/scheme.js';
+import { widgetKind } from '../scheme/test-kinds.js';
 import { createCA, createClientCert, createServingCert, type CertKeyPair } from '../security/certs.js';
 import { requestUser } from '../security/authn.js';
 import type { Authorizer } from '../security/authz.js';
@@ -368,5 +374,85 @@ describe('GenericAPIServer', () => {
     expect(await stuck).toMatchObject({ message: expect.any(String) });
     expect((await stuck as Error).stack).toBeDefined();
     gate.release();
+  });
+});
+
+describe('GenericAPIServer with createApiRouter (/apis served without the express router)', () => {
+  let ctx: Awaited<ReturnType<typeof startServer>>;
+  let storage: SqliteStorage;
+  const BASE = '/apis/test.example.com/v1alpha1/namespaces/default/widgets';
+  const body = JSON.stringify({ apiVersion: 'test.example.com/v1alpha1', kind: 'Widget', metadata: { name: 'w1' }, spec: { referenceType: 'Flunder', ref: 'r' } });
+
+  beforeAll(async () => {
+    storage = SqliteStorage.open({ path: ':memory:', compactionIntervalMs: 0 });
+    const scheme = new Scheme().addKind(widgetKind());
+    const kind = scheme.kinds[0]!;
+    const storages = new Map<string, RestStorage>([[`${kind.group}/${kind.plural}`, new Store({ kind, storage })]]);
+    ctx = await startServer({ apiRouter: createApiRouter({ scheme, storages }) });
+  });
+  afterAll(async () => {
+    await ctx.server.shutdown();
+    storage.close();
+  });
+
+  function send(method: string, path: string, client: CertKeyPair | undefined, payload?: string): Promise<Reply> {
+    const { port } = ctx.server.address;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path, method, ca: ca.cert, agent: false, headers: { 'content-type': 'application/json' }, ...(client ? { cert: client.cert, key: client.key } : {}) },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, complete: res.complete }));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  it('creates and gets with the headers kube-apiserver sends (no ETag, no X-Powered-By)', async () => {
+    const created = await send('POST', BASE, admin, body);
+    expect(created.status).toBe(201);
+    const got = await send('GET', `${BASE}/w1`, admin);
+    expect(got.status).toBe(200);
+    expect(JSON.parse(got.body)).toMatchObject({ apiVersion: 'test.example.com/v1alpha1', kind: 'Widget', metadata: { name: 'w1' } });
+    expect(got.headers['content-type']).toBe('application/json');
+    expect(got.headers['content-length']).toBe(String(Buffer.byteLength(got.body)));
+    expect(got.headers['cache-control']).toBe('no-cache, private');
+    expect(got.headers['etag']).toBeUndefined();
+    expect(got.headers['x-powered-by']).toBeUndefined();
+    expect(ctx.server.limiter.inFlight).toEqual({ readOnly: 0, mutating: 0 });
+  });
+
+  it('answers 401 before any route, with the Status express sent', async () => {
+    const reply = await send('GET', `${BASE}/w1`, undefined);
+    expect(reply.status).toBe(401);
+    expect(reply.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(reply.body)).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+  });
+
+  it('answers unknown resources with 404 and leaves other paths to express', async () => {
+    expect((await send('GET', '/apis/test.example.com/v1alpha1/namespaces/default/nothings', admin)).status).toBe(404);
+    const discovery = await send('GET', '/apis/test.example.com/v1alpha1', admin);
+    expect(JSON.parse(discovery.body)).toMatchObject({ kind: 'APIResourceList', groupVersion: 'test.example.com/v1alpha1' });
+    expect((await send('GET', '/openapi/v2', admin)).status).toBe(200);
+    expect((await send('GET', '/version', admin)).status).toBe(200);
+  });
+
+  it('logs and counts each request once', async () => {
+    const before = ctx.logs.lines.length;
+    await send('GET', `${BASE}/w1?resourceVersion=0`, admin);
+    await send('GET', '/version', admin);
+    await sleep(20);
+    const lines = ctx.logs.lines.slice(before).filter((l) => l.msg === 'HTTP');
+    expect(lines.map((l) => [l.verb, l.uri, l.user, l.code])).toEqual([
+      ['GET', `${BASE}/w1?resourceVersion=0`, 'admin', 200],
+      ['GET', '/version', 'admin', 200],
+    ]);
+    const metrics = await send('GET', '/metrics', admin);
+    expect(metrics.body).toMatch(/apiserver_request_total\{verb="POST",dry_run="",group="test.example.com",version="v1alpha1",resource="widgets",subresource="",scope="resource",component="apiserver",code="201"\} 1\n/);
+    expect(metrics.body).toMatch(/apiserver_request_total\{verb="GET",dry_run="",group="",version="",resource="",subresource="\/version",scope="",component="apiserver",code="200"\} \d+\n/);
   });
 });

@@ -7,22 +7,24 @@
  * metrics → request tracking (shutdown) → cache-control → authentication → max in flight (after
  * authentication, so system:masters can be exempt) → authorization → routes.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import pino, { type Logger } from 'pino';
-import { X509Authenticator, authenticationFilter, type Authenticator, ALWAYS_OPEN_PATHS } from '../security/authn.js';
+import { apiRequestHandlerOf, type ApiRequestHandler } from '../endpoints/router.js';
+import { X509Authenticator, requestAuthenticator, requestUser, type Authenticator, ALWAYS_OPEN_PATHS } from '../security/authn.js';
 import { AlwaysAllowAuthorizer, type Authorizer } from '../security/authz.js';
-import { authorizationFilter } from './authorization.js';
+import { requestAuthorizer } from './authorization.js';
 import { flagCheck, healthEndpoint, pingCheck, type HealthCheck } from './healthz.js';
-import { MaxInFlightLimiter } from './max-in-flight.js';
+import { MaxInFlightLimiter, type InFlightSeat } from './max-in-flight.js';
 import { ApiServerMetrics } from './metrics.js';
-import { requestInfoOf } from './request-info.js';
-import { requestLogger } from './request-log.js';
-import { RequestTracker } from './request-tracker.js';
-import { notFoundHandler, panicRecovery } from './responses.js';
+import { requestURLOf } from './request-info.js';
+import { logRequest } from './request-log.js';
+import { RequestTracker, type TrackedRequest } from './request-tracker.js';
+import { notFoundHandler, panicRecovery, recoverFromPanic } from './responses.js';
 import { versionHandler, versionInfo, type VersionInfo } from './version.js';
 
 export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 400;
@@ -80,6 +82,23 @@ export interface GenericAPIServerOptions {
   collectDefaultMetrics?: boolean;
 }
 
+/** What the filters keep about a request until its response closes, on the request object itself. */
+interface FilterState {
+  start: bigint;
+  tracked: TrackedRequest;
+  seat: InFlightSeat | null;
+}
+
+const FILTER_STATE = Symbol('kapi.filterState');
+type Filtered = IncomingMessage & { [FILTER_STATE]?: FilterState };
+
+/** A filter's verdict (true: go on; false: it answered), now or later. */
+type Step = boolean | Promise<boolean>;
+
+function isApisPath(path: string): boolean {
+  return path === '/apis' || path.startsWith('/apis/');
+}
+
 function hostPort(address: string, port: number): string {
   return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
@@ -99,6 +118,13 @@ export class GenericAPIServer {
   private readonly shutdownTimeoutMs: number;
   private shuttingDown = false;
   private shutdownPromise: Promise<void> | undefined;
+  private readonly authenticate: (req: IncomingMessage, res: ServerResponse) => Step;
+  private readonly authorize: (req: IncomingMessage, res: ServerResponse) => Step;
+  /** The /apis handler of a router made by createApiRouter, called without the express router walk. */
+  private readonly apiHandler: ApiRequestHandler | undefined;
+  /** Shared by every response (no closures per request): they read the response they fire on. */
+  private readonly onResponseClose: (this: ServerResponse) => void;
+  private readonly onResponseError: (this: ServerResponse, err: Error) => void;
 
   constructor(private readonly options: GenericAPIServerOptions) {
     this.bindAddress = options.bindAddress ?? '127.0.0.1';
@@ -118,8 +144,19 @@ export class GenericAPIServer {
       ...(options.readyzChecks ?? []),
     ];
     this.shutdownHooks = [...(options.shutdownHooks ?? [])];
+    this.authenticate = requestAuthenticator({ authenticator: this.defaultAuthenticator(), alwaysOpenPaths: options.alwaysOpenPaths ?? ALWAYS_OPEN_PATHS });
+    this.authorize = requestAuthorizer(options.authorizer ?? new AlwaysAllowAuthorizer());
+    this.apiHandler = apiRequestHandlerOf(options.apiRouter);
+    const server = this;
+    this.onResponseClose = function (this: ServerResponse) {
+      server.requestDone(this);
+    };
+    this.onResponseError = function (this: ServerResponse, err: Error) {
+      // A write after the end (a watch ended by shutdown) must not become an unhandled 'error'.
+      server.logger.debug({ err: err.message, uri: this.req?.url }, 'response error');
+    };
     this.app = this.buildApp();
-    this.httpsServer = createHttpsServer(this.tlsOptions(), this.app);
+    this.httpsServer = createHttpsServer(this.tlsOptions(), (req, res) => this.handle(req, res));
     this.httpsServer.on('tlsClientError', (err) => this.logger.debug({ err: err.message }, 'TLS handshake failed'));
     // The peer's certificate is verified once per connection (security/x509-verify.ts verifySocketPeer),
     // so it must not change under a connection: no TLS 1.2 renegotiation (Go's server has none either).
@@ -153,23 +190,11 @@ export class GenericAPIServer {
     // Responses carry the ETags their handlers compute (discovery, OpenAPI), not express's.
     app.set('etag', false);
 
+    // The filters: already run when the server's own handler passes the request on (handle()).
     app.use((req: Request, res: Response, next: NextFunction) => {
-      requestInfoOf(req);
-      // A write after the end (a watch ended by shutdown) must not become an unhandled 'error'.
-      res.on('error', (err) => this.logger.debug({ err: err.message, uri: req.originalUrl }, 'response error'));
-      next();
+      if ((req as Filtered)[FILTER_STATE]) return this.continueInApp(req, res, next);
+      this.runFilters(req, res, () => this.continueInApp(req, res, next), next);
     });
-    app.use(requestLogger(this.logger));
-    app.use(this.metrics.middleware());
-    app.use(this.tracker.middleware());
-    app.use((_req: Request, res: Response, next: NextFunction) => {
-      if (!res.hasHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-cache, private');
-      if (this.shuttingDown) res.setHeader('Connection', 'close');
-      next();
-    });
-    app.use(authenticationFilter({ authenticator: this.defaultAuthenticator(), alwaysOpenPaths: this.options.alwaysOpenPaths ?? ALWAYS_OPEN_PATHS }));
-    app.use(this.limiter.middleware());
-    app.use(authorizationFilter(this.options.authorizer ?? new AlwaysAllowAuthorizer()));
 
     const allChecks = (): readonly HealthCheck[] => this.healthChecks;
     app.use(healthEndpoint({ name: 'healthz', checks: allChecks, onFailure: (f) => this.logHealthFailure('healthz', f) }));
@@ -190,6 +215,77 @@ export class GenericAPIServer {
     app.use(notFoundHandler());
     app.use(panicRecovery(this.logger));
     return app;
+  }
+
+  /**
+   * Every request: the filters in Go's order, then /apis straight to the API handler (when the
+   * apiRouter is createApiRouter's), anything else through the express app (health, version,
+   * metrics, OpenAPI, installed routes, 404), which does not run the filters again.
+   */
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.runFilters(
+      req,
+      res,
+      () => {
+        if (this.apiHandler && isApisPath(requestURLOf(req).path)) {
+          this.apiHandler(req, res).catch((err: unknown) => recoverFromPanic(this.logger, err, req, res));
+        } else {
+          this.app(req, res);
+        }
+      },
+      (err) => recoverFromPanic(this.logger, err, req, res),
+    );
+  }
+
+  /** Handlers on the express app find the user where express handlers look (res.locals.user). */
+  private continueInApp(req: Request, res: Response, next: NextFunction): void {
+    res.locals['user'] = requestUser(req);
+    next();
+  }
+
+  /**
+   * Request info → request log, metrics and request tracking (one 'close' listener for all) →
+   * cache-control → authentication → max in flight → authorization; `next` when the request goes
+   * on, `fail` with what a filter threw.
+   */
+  private runFilters(req: IncomingMessage, res: ServerResponse, next: () => void, fail: (err: unknown) => void): void {
+    try {
+      const state: FilterState = { start: process.hrtime.bigint(), tracked: this.tracker.track(req, res), seat: null };
+      (req as Filtered)[FILTER_STATE] = state;
+      res.on('error', this.onResponseError);
+      res.once('close', this.onResponseClose);
+      if (!res.hasHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-cache, private');
+      if (this.shuttingDown) res.setHeader('Connection', 'close');
+      const afterAuthorization = (ok: boolean): void => {
+        if (ok) next();
+      };
+      const afterAuthentication = (ok: boolean): void => {
+        if (!ok) return;
+        const seat = this.limiter.admit(req, res);
+        if (seat === false) return;
+        state.seat = seat;
+        const allowed = this.authorize(req, res);
+        if (typeof allowed === 'boolean') afterAuthorization(allowed);
+        else allowed.then(afterAuthorization).catch(fail);
+      };
+      const authenticated = this.authenticate(req, res);
+      if (typeof authenticated === 'boolean') afterAuthentication(authenticated);
+      else authenticated.then(afterAuthentication).catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  /** The response closed (finished, or the client went away first): the seat, the tracker, metrics, the log line. */
+  private requestDone(res: ServerResponse): void {
+    const req = res.req as Filtered;
+    const state = req[FILTER_STATE];
+    if (!state) return;
+    const aborted = !res.writableFinished;
+    if (state.seat !== null) this.limiter.release(state.seat);
+    this.tracker.done(state.tracked);
+    this.metrics.observe(req, res, Number(process.hrtime.bigint() - state.start) / 1e9);
+    logRequest(this.logger, req, res, state.start, aborted);
   }
 
   private logHealthFailure(endpoint: string, failed: Array<{ name: string; error: Error }>): void {

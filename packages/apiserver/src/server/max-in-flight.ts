@@ -3,6 +3,7 @@
  * requests; long-running requests (watches) are not counted; over budget → 429 with
  * Retry-After: 1, except for system:masters, which always gets an answer.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { newTooManyRequests } from '@kapi/apimachinery';
 import { GROUP_MASTERS, requestUser } from '../security/authn.js';
@@ -21,6 +22,9 @@ export interface InFlightCounts {
   mutating: number;
 }
 
+/** The seat a request holds: release it once, when the request ends. */
+export type InFlightSeat = keyof InFlightCounts;
+
 export class MaxInFlightLimiter {
   private readonly counts: InFlightCounts = { readOnly: 0, mutating: 0 };
 
@@ -31,27 +35,43 @@ export class MaxInFlightLimiter {
     return { ...this.counts };
   }
 
+  /**
+   * Lets the request in: the seat it holds (release it when it ends), null when it holds none
+   * (a watch, no limit, or system:masters over the limit), or false after answering 429.
+   */
+  admit(req: IncomingMessage, res: ServerResponse): InFlightSeat | null | false {
+    const info = requestInfoOf(req);
+    if (isLongRunning(info)) return null;
+    const kind: InFlightSeat = isMutating(info) ? 'mutating' : 'readOnly';
+    const limit = kind === 'mutating' ? this.options.maxMutatingRequestsInFlight : this.options.maxRequestsInFlight;
+    if (limit <= 0) return null;
+    if (this.counts[kind] >= limit) {
+      if (requestUser(req)?.groups.includes(GROUP_MASTERS)) return null;
+      writeStatus(res, newTooManyRequests('Too many requests, please try again later.', 1));
+      return false;
+    }
+    this.counts[kind]++;
+    return kind;
+  }
+
+  release(seat: InFlightSeat): void {
+    this.counts[seat]--;
+  }
+
   middleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
-      const info = requestInfoOf(req);
-      if (isLongRunning(info)) return next();
-      const kind: keyof InFlightCounts = isMutating(info) ? 'mutating' : 'readOnly';
-      const limit = kind === 'mutating' ? this.options.maxMutatingRequestsInFlight : this.options.maxRequestsInFlight;
-      if (limit <= 0) return next();
-      if (this.counts[kind] >= limit) {
-        if (requestUser(req)?.groups.includes(GROUP_MASTERS)) return next();
-        writeStatus(res, newTooManyRequests('Too many requests, please try again later.', 1));
-        return;
+      const seat = this.admit(req, res);
+      if (seat === false) return;
+      if (seat !== null) {
+        let released = false;
+        const release = (): void => {
+          if (released) return;
+          released = true;
+          this.release(seat);
+        };
+        res.once('finish', release);
+        res.once('close', release);
       }
-      this.counts[kind]++;
-      let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
-        this.counts[kind]--;
-      };
-      res.once('finish', release);
-      res.once('close', release);
       next();
     };
   }

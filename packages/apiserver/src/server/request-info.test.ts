@@ -1,4 +1,6 @@
-import { isLongRunning, resolveRequestInfo } from './request-info.js';
+import type { IncomingMessage } from 'node:http';
+import { resourceRequestOf } from '../endpoints/request-info.js';
+import { isLongRunning, requestInfoOf, requestQueryOf, requestURLOf, resolveRequestInfo } from './request-info.js';
 import { metricScope, metricVerb } from './metrics.js';
 
 describe('resolveRequestInfo', () => {
@@ -31,5 +33,34 @@ describe('resolveRequestInfo', () => {
     expect(metricScope(resolveRequestInfo('POST', '/apis/g/v1/things'))).toBe('resource');
     expect(metricScope(resolveRequestInfo('GET', '/apis/g/v1/things'))).toBe('cluster');
     expect(isLongRunning(resolveRequestInfo('GET', '/apis/g/v1/things'))).toBe(false);
+  });
+});
+
+describe('one split of the URL for the filters and the endpoints', () => {
+  it('decodes segments as Go reads req.URL.Path, and keeps the path as sent', () => {
+    const info = resolveRequestInfo('GET', '/apis/g/v1/namespaces/my%20ns/things/a%3Ab?x=1');
+    expect(info).toMatchObject({ namespace: 'my ns', resource: 'things', name: 'a:b', path: '/apis/g/v1/namespaces/my%20ns/things/a%3Ab' });
+    expect(resolveRequestInfo('GET', '/apis/g/v1/things/%zz')).toMatchObject({ name: '%zz' });
+  });
+
+  it('reads absolute-form targets through the URL parser', () => {
+    expect(resolveRequestInfo('GET', 'https://example.com/apis/g/v1/things?watch=1')).toMatchObject({ verb: 'watch', path: '/apis/g/v1/things' });
+  });
+
+  it('parses a request once and shares it with the endpoints', () => {
+    const req = { method: 'GET', url: '/apis/g/v1/namespaces/n/things?watch=true&dryRun=All' } as IncomingMessage;
+    const info = requestInfoOf(req);
+    expect(info.verb).toBe('watch');
+    expect(requestInfoOf(req)).toBe(info);
+    expect(requestQueryOf(req)).toBe(requestQueryOf(req));
+    expect(requestQueryOf(req).get('dryRun')).toBe('All');
+    expect(requestURLOf(req).segments).toEqual(['apis', 'g', 'v1', 'namespaces', 'n', 'things']);
+    const resource = resourceRequestOf('GET', requestURLOf(req).segments, requestQueryOf(req));
+    expect(resource).toEqual({ kind: 'resource', info: { group: 'g', version: 'v1', namespace: 'n', resource: 'things', verb: 'watch', legacyWatch: false } });
+  });
+
+  it('uses the URL express was given before a mount point rewrote req.url', () => {
+    const req = { method: 'GET', url: '/g/v1/things', originalUrl: '/apis/g/v1/things' } as IncomingMessage & { originalUrl: string };
+    expect(requestInfoOf(req)).toMatchObject({ isResourceRequest: true, resource: 'things', verb: 'list' });
   });
 });

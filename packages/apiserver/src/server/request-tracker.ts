@@ -4,24 +4,40 @@
  * not end it itself gets its chunked response ended by the server (a terminating zero chunk, not a
  * reset connection).
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { isLongRunning, requestInfoOf } from './request-info.js';
 
-interface TrackedRequest {
-  res: Response;
+/** One request being served. Its AbortController is made only when someone asks for the signal or aborts. */
+export interface TrackedRequest {
+  res: ServerResponse;
   longRunning: boolean;
-  controller: AbortController;
+  controller?: AbortController;
+  /** Why it was aborted before anyone asked for the signal. */
+  abortedBy?: Error;
 }
 
-const signals = new WeakMap<IncomingMessage, AbortSignal>();
+/** On the request object itself: cheaper than a WeakMap entry per request. */
+const TRACKED = Symbol('kapi.trackedRequest');
+type WithTracked = IncomingMessage & { [TRACKED]?: TrackedRequest };
+
+function abortTracked(entry: TrackedRequest, reason: Error): void {
+  if (entry.controller) entry.controller.abort(reason);
+  else entry.abortedBy ??= reason;
+}
 
 /**
  * Aborted when the client goes away before the response is complete, or when the server shuts
  * down and ends long-running requests. Handlers pass it to what they wait on (watchers).
  */
 export function requestSignal(req: IncomingMessage): AbortSignal | undefined {
-  return signals.get(req);
+  const entry = (req as WithTracked)[TRACKED];
+  if (!entry) return undefined;
+  if (!entry.controller) {
+    entry.controller = new AbortController();
+    if (entry.abortedBy) entry.controller.abort(entry.abortedBy);
+  }
+  return entry.controller.signal;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -30,16 +46,25 @@ export class RequestTracker {
   private readonly active = new Set<TrackedRequest>();
   private changed: (() => void) | undefined;
 
+  /** Starts tracking a request; call done() with what it returns when its response closes. */
+  track(req: IncomingMessage, res: ServerResponse): TrackedRequest {
+    const entry: TrackedRequest = { res, longRunning: isLongRunning(requestInfoOf(req)) };
+    (req as WithTracked)[TRACKED] = entry;
+    this.active.add(entry);
+    return entry;
+  }
+
+  /** The request's response closed (finished, or the client went away first). */
+  done(entry: TrackedRequest): void {
+    if (!entry.res.writableFinished) abortTracked(entry, new Error('client closed the connection'));
+    this.active.delete(entry);
+    this.changed?.();
+  }
+
   middleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
-      const entry: TrackedRequest = { res, longRunning: isLongRunning(requestInfoOf(req)), controller: new AbortController() };
-      signals.set(req, entry.controller.signal);
-      this.active.add(entry);
-      res.once('close', () => {
-        if (!res.writableFinished) entry.controller.abort(new Error('client closed the connection'));
-        this.active.delete(entry);
-        this.changed?.();
-      });
+      const entry = this.track(req, res);
+      res.once('close', () => this.done(entry));
       next();
     };
   }
@@ -66,7 +91,7 @@ export class RequestTracker {
    */
   async terminateLongRunning(graceMs: number): Promise<void> {
     const longRunning = [...this.active].filter((e) => e.longRunning);
-    for (const entry of longRunning) entry.controller.abort(new Error('the server is shutting down'));
+    for (const entry of longRunning) abortTracked(entry, new Error('the server is shutting down'));
     await this.waitFor(true, Date.now() + graceMs);
     for (const entry of longRunning) {
       if (!entry.res.writableEnded) entry.res.end();

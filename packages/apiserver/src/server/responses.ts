@@ -2,11 +2,12 @@
  * Writing a metav1.Status as the response, and turning anything thrown into one: the server's
  * panic recovery. A handler that throws (or rejects) gets a 500 Status; the process never dies.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { StatusError, newInternalError, toStatusError, type StatusReason } from '@kapi/apimachinery';
 
-export function writeStatus(res: Response, err: StatusError): void {
+export function writeStatus(res: ServerResponse, err: StatusError): void {
   if (res.headersSent) {
     // Too late for a Status: end what was started (a stream) rather than corrupt it.
     if (!res.writableEnded) res.end();
@@ -14,7 +15,20 @@ export function writeStatus(res: Response, err: StatusError): void {
   }
   const retryAfter = err.status.details?.retryAfterSeconds;
   if (retryAfter !== undefined && retryAfter > 0) res.setHeader('Retry-After', String(retryAfter));
-  res.status(err.code).type('application/json').send(JSON.stringify(err.status));
+  sendJsonText(res, err.code, JSON.stringify(err.status));
+}
+
+/**
+ * A JSON body with the headers express's res.type('application/json').send(text) gave it (the
+ * filters answer before, and outside, express): Content-Type with charset, Content-Length, no
+ * body for HEAD.
+ */
+export function sendJsonText(res: ServerResponse, code: number, json: string): void {
+  res.statusCode = code;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', String(Buffer.byteLength(json)));
+  if (res.req?.method === 'HEAD') res.end();
+  else res.end(json);
 }
 
 const HTTP_ERROR_REASONS: Record<number, StatusReason> = {
@@ -47,16 +61,19 @@ export function asStatusError(err: unknown): StatusError {
 
 /** Express error middleware: the last one in the chain. */
 export function panicRecovery(logger: Logger) {
-  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    let status: StatusError;
-    try {
-      status = asStatusError(err);
-    } catch (conversionError) {
-      status = newInternalError(conversionError);
-    }
-    if (status.code >= 500) logger.error({ err, uri: req.originalUrl, method: req.method }, 'handler failed');
-    writeStatus(res, status);
-  };
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => recoverFromPanic(logger, err, req, res);
+}
+
+/** What panicRecovery does, for a request served outside express: the Status of `err`, 5xx logged. */
+export function recoverFromPanic(logger: Logger, err: unknown, req: IncomingMessage, res: ServerResponse): void {
+  let status: StatusError;
+  try {
+    status = asStatusError(err);
+  } catch (conversionError) {
+    status = newInternalError(conversionError);
+  }
+  if (status.code >= 500) logger.error({ err, uri: (req as { originalUrl?: string }).originalUrl ?? req.url, method: req.method }, 'handler failed');
+  writeStatus(res, status);
 }
 
 /** The answer for a path no route serves, as kube-apiserver gives it. */
