@@ -10,8 +10,15 @@ export function encodeValue(key: string, obj: KubeObject, maxBytes: number): Buf
   if (typeof obj !== 'object' || obj === null || typeof obj.metadata !== 'object' || obj.metadata === null) {
     throw corruptValue(key, 'object has no metadata');
   }
-  const { resourceVersion: _ignored, ...metadata } = obj.metadata;
-  const bytes = Buffer.from(JSON.stringify({ ...obj, metadata }));
+  let json: string;
+  if (obj.metadata.resourceVersion === undefined) {
+    // Nothing to leave out (a create): no copies of the object and its metadata.
+    json = JSON.stringify(obj);
+  } else {
+    const { resourceVersion: _ignored, ...metadata } = obj.metadata;
+    json = JSON.stringify({ ...obj, metadata });
+  }
+  const bytes = Buffer.from(json);
   if (bytes.length > maxBytes) throw valueTooLarge(key, bytes.length, maxBytes);
   return bytes;
 }

@@ -3,7 +3,7 @@
  * cross into the registry in the hub version and come back out in the request's version.
  */
 import type { Response } from 'express';
-import type { KubeObject } from '@kapi/apimachinery';
+import type { KubeList, KubeObject } from '@kapi/apimachinery';
 import { newNotFound, successStatus } from '@kapi/apimachinery';
 import type { UpdatedObjectFunc } from '../registry/rest.js';
 import { deepCopy } from '../scheme/deep.js';
@@ -21,7 +21,8 @@ import {
   renderObject,
   type ResourceContext,
 } from './resource-context.js';
-import { setWarnings, writeObject, type EndpointLogger } from './responses.js';
+import { sendBody, setWarnings, writeObject, type EndpointLogger } from './responses.js';
+import { listMetaOf } from './table.js';
 import { getScale, updateScale } from '../registry/scale.js';
 import { defaultWatchTimeoutSeconds, serveWatch } from './watch.js';
 
@@ -60,7 +61,23 @@ export async function handleGet(rc: ResourceContext, res: Response): Promise<voi
 
 export async function handleList(rc: ResourceContext, res: Response): Promise<void> {
   const list = await rc.storage.list(rc.ctx, parseListOptions(rc.query, false));
+  if (rc.output.format === 'json' && !rc.output.transform) {
+    // A plain JSON list: each item's JSON as this version shows it, made once per stored object
+    // (the watch cache hands out the same objects to every list and watch) and joined.
+    setWarnings(res, rc.ctx.warnings);
+    sendBody(res, 200, rc.output.contentType, listJSON(rc, list));
+    return;
+  }
   respond(rc, res, 200, renderList(rc, list));
+}
+
+/** Exactly JSON.stringify(renderList(rc, list)) for a plain list, from the items' cached JSON. */
+function listJSON(rc: ResourceContext, list: KubeList): string {
+  const apiVersion = apiVersionOfRequest(rc);
+  const head = JSON.stringify({ apiVersion, kind: `${rc.served.kind.kind}List`, metadata: listMetaOf(list) });
+  const encode = (hub: KubeObject): KubeObject => encodeObject(rc, hub);
+  const items = list.items.map((item) => cachedObjectJSON(item, apiVersion, encode));
+  return `${head.slice(0, -1)},"items":[${items.join(',')}]}`;
 }
 
 export async function handleWatch(

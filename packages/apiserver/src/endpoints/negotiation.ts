@@ -67,6 +67,20 @@ const TRANSFORMS: readonly MetaTransform[] = ['Table', 'PartialObjectMetadata', 
  * `allowTransforms: false` (e.g. /scale, which has no table convertor) skips `as=` clauses.
  */
 export function negotiateOutput(acceptHeader: string | undefined, allowTransforms = true): OutputTarget {
+  // Clients send the same few Accept headers over and over: their answers are remembered (frozen, shared).
+  const key = `${allowTransforms ? 't' : 'n'}${acceptHeader ?? ''}`;
+  const known = negotiated.get(key);
+  if (known) return known;
+  const target = Object.freeze(negotiate(acceptHeader, allowTransforms));
+  if (negotiated.size >= MAX_NEGOTIATED) negotiated.clear();
+  negotiated.set(key, target);
+  return target;
+}
+
+const MAX_NEGOTIATED = 256;
+const negotiated = new Map<string, OutputTarget>();
+
+function negotiate(acceptHeader: string | undefined, allowTransforms: boolean): OutputTarget {
   const clauses = parseAccept(acceptHeader);
   if (clauses.length === 0) return { format: 'json', contentType: 'application/json' };
   for (const clause of clauses) {

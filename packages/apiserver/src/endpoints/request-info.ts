@@ -49,6 +49,7 @@ export function parseBoolParam(name: string, value: string): boolean {
 }
 
 function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {

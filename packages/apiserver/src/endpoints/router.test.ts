@@ -492,3 +492,31 @@ describe('objects storage hands out are never changed (the watch cache shares th
     await request(frozenApp).delete(url).expect(200);
   });
 });
+
+describe('plain JSON lists', () => {
+  it('are exactly the JSON of the list object, and follow changes of their items', async () => {
+    await createWidget('a');
+    await createWidget('b');
+    const first = await request(app).get(`${ALPHA}/namespaces/default/widgets`).buffer(true).parse((res, done) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => done(null, text));
+    });
+    const text = first.body as string;
+    const parsed = JSON.parse(text) as { apiVersion: string; kind: string; metadata: object; items: Array<{ metadata: { name: string }; spec: { ref: string } }> };
+    expect(JSON.stringify(parsed)).toBe(text);
+    expect(Object.keys(parsed)).toEqual(['apiVersion', 'kind', 'metadata', 'items']);
+    expect(parsed.items.map((i) => i.metadata.name)).toEqual(['a', 'b']);
+    expect(first.headers['content-length']).toBe(String(Buffer.byteLength(text)));
+
+    await request(app)
+      .patch(`${ALPHA}/namespaces/default/widgets/a`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ spec: { ref: 'changed' } })
+      .expect(200);
+    const again = await request(app).get(`${ALPHA}/namespaces/default/widgets`).expect(200);
+    expect(again.body.items[0].spec.ref).toBe('changed');
+    const beta = await request(app).get(`${BETA}/namespaces/default/widgets`).expect(200);
+    expect(beta.body.items[0]).toMatchObject({ apiVersion: 'test.example.com/v1beta1', spec: { reference: 'changed' } });
+  });
+});

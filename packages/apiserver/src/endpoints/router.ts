@@ -118,22 +118,25 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
   return router;
 }
 
-/** A request's AbortSignal, made only when something asks for it: most requests never do. */
-class LazyAbort {
-  private controller: AbortController | undefined;
-  private closedEarly = false;
-
-  get signal(): AbortSignal {
-    this.controller ??= new AbortController();
-    if (this.closedEarly && !this.controller.signal.aborted) this.controller.abort();
-    return this.controller.signal;
-  }
-
-  /** The client went away before the response was complete. */
-  abort(): void {
-    this.closedEarly = true;
-    this.controller?.abort();
-  }
+/**
+ * A request's AbortSignal, aborted when the client goes away before the response is complete:
+ * made (with its 'close' listener) only when something asks for it, which most requests never do.
+ */
+function lazyAbortSignal(res: ServerResponse): () => AbortSignal {
+  let signal: AbortSignal | undefined;
+  return () => {
+    if (signal) return signal;
+    const controller = new AbortController();
+    signal = controller.signal;
+    if (res.closed) {
+      if (!res.writableFinished) controller.abort();
+    } else {
+      res.once('close', () => {
+        if (!res.writableFinished) controller.abort();
+      });
+    }
+    return signal;
+  };
 }
 
 function createApisHandler(deps: ApiRouterDeps): ApiRequestHandler {
@@ -170,16 +173,13 @@ function createApisHandler(deps: ApiRouterDeps): ApiRequestHandler {
       // body.ts closes the connection after an oversized body through req.res (express sets it, node does not).
       (req as { res?: ServerResponse }).res ??= res;
 
-      const abort = new LazyAbort();
       const metrics = deps.metrics;
-      res.once('close', () => {
-        if (!res.writableFinished) abort.abort();
-        if (metrics) record(res, info, query, started, metrics);
-      });
+      if (metrics) res.once('close', () => record(res, info, query, started, metrics));
+      const signal = lazyAbortSignal(res);
       const ctx: RequestContext = {
         warnings: [],
         get signal() {
-          return abort.signal;
+          return signal();
         },
       };
       if (kind.namespaced && info.namespace !== undefined) ctx.namespace = info.namespace;

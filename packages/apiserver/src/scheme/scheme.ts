@@ -33,6 +33,8 @@ export class Scheme implements SchemeLike {
   private readonly byResource = new Map<string, CompiledVersion>();
   /** group/version/Kind → every declared version (served or not). */
   private readonly byKind = new Map<string, CompiledVersion>();
+  /** The same by kind definition and version name, without building a key (encode runs per object). */
+  private readonly byDefinition = new WeakMap<KindDefinition, Map<string, CompiledVersion>>();
 
   get kinds(): readonly KindDefinition[] {
     return this.registered;
@@ -126,16 +128,26 @@ export class Scheme implements SchemeLike {
   }
 
   private compiled(kind: KindDefinition, version: string): CompiledVersion {
-    const compiled = this.byKind.get(versionKey(kind.group, version, kind.kind));
-    if (!compiled) throw new Error(`kind ${kind.kind}.${kind.group} has no version ${version} in this scheme`);
+    let versions = this.byDefinition.get(kind);
+    if (!versions) this.byDefinition.set(kind, (versions = new Map()));
+    let compiled = versions.get(version);
+    if (!compiled) {
+      compiled = this.byKind.get(versionKey(kind.group, version, kind.kind));
+      if (!compiled) throw new Error(`kind ${kind.kind}.${kind.group} has no version ${version} in this scheme`);
+      versions.set(version, compiled);
+    }
     return compiled;
   }
 }
 
 /** apiVersion and kind first, as kube-apiserver orders them. */
 function withTypeMeta(obj: KubeObject, apiVersion: string, kind: string): KubeObject {
-  const { apiVersion: _a, kind: _k, ...rest } = obj;
-  return { apiVersion, kind, ...rest } as KubeObject;
+  // The spread keeps the first two places (overwriting their values), which are then set again:
+  // the same object as a rest-destructuring, at a fraction of its cost.
+  const typed = { apiVersion, kind, ...obj };
+  typed.apiVersion = apiVersion;
+  typed.kind = kind;
+  return typed;
 }
 
 function checkTypeMeta(obj: Record<string, unknown>, kind: KindDefinition, version: string): void {
