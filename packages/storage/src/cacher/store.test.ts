@@ -61,3 +61,56 @@ describe('CacheStore', () => {
     expect(store.get('/old')).toBeUndefined();
   });
 });
+
+describe('CacheStore over many keys (blocks split and empty)', () => {
+  it('agrees with a sorted array through random inserts, deletes and replaces', () => {
+    let seed = 42;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const store = new CacheStore();
+    const model = new Set<string>();
+    const key = (): string => `/r/ns${random(7)}/${random(3000).toString(36)}`;
+    const check = (): void => {
+      const sorted = [...model].sort();
+      expect(keysUnder(store, '/r/')).toEqual(sorted);
+      for (let ns = 0; ns < 7; ns++) {
+        const prefix = `/r/ns${ns}/`;
+        const under = sorted.filter((k) => k.startsWith(prefix));
+        expect(store.countUnder(prefix)).toBe(under.length);
+        expect(keysUnder(store, prefix)).toEqual(under);
+        if (under.length > 2) {
+          const from = under[1]!;
+          expect(keysUnder(store, prefix, from)).toEqual(under.slice(1));
+          expect(store.countUnderAfter(prefix, from)).toBe(under.length - 2);
+          expect(store.countUnderAfter(prefix, `${from}-`)).toBe(under.filter((k) => k > `${from}-`).length);
+        }
+      }
+      expect(store.size).toBe(model.size);
+    };
+    for (let round = 0; round < 3; round++) {
+      for (let n = 0; n < 6000; n++) {
+        const k = key();
+        if (random(3) === 0) {
+          expect(store.delete(k) !== undefined).toBe(model.delete(k));
+        } else {
+          store.set(k, obj(k));
+          model.add(k);
+        }
+      }
+      check();
+    }
+    const kept = [...model].filter((_, i) => i % 2 === 0);
+    store.replace(kept.map((k) => [k, obj(k)] as const));
+    model.clear();
+    for (const k of kept) model.add(k);
+    check();
+    for (const k of kept) store.delete(k);
+    model.clear();
+    check();
+    store.set('/r/ns1/z', obj('z'));
+    model.add('/r/ns1/z');
+    check();
+  });
+});

@@ -5,10 +5,98 @@
 import type { KubeObject } from '@kapi/apimachinery';
 import { prefixRangeEnd } from '../keys.js';
 
+/** A block is split in two when it grows past this many keys. */
+const MAX_BLOCK = 1024;
+
+/**
+ * Keys in key order, in blocks of at most MAX_BLOCK: an insert or a removal moves the entries of
+ * one block (a splice of one big array moved all the keys after it: O(n) per write, which at
+ * 100,000 keys cost more than the rest of a create).
+ */
+class SortedKeys {
+  private blocks: string[][] = [];
+
+  /** Where the first key >= `key` is: its block and its index there (blocks.length, 0 past the end). */
+  private locate(key: string): { b: number; i: number } {
+    const blocks = this.blocks;
+    let lo = 0;
+    let hi = blocks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const block = blocks[mid]!;
+      if ((block[block.length - 1] as string) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === blocks.length ? { b: lo, i: 0 } : { b: lo, i: lowerBound(blocks[lo]!, key) };
+  }
+
+  /** Adds a key that is not there yet. */
+  insert(key: string): void {
+    const blocks = this.blocks;
+    if (blocks.length === 0) {
+      blocks.push([key]);
+      return;
+    }
+    let { b, i } = this.locate(key);
+    if (b === blocks.length) {
+      // After every key: the end of the last block.
+      b = blocks.length - 1;
+      i = blocks[b]!.length;
+    }
+    const block = blocks[b]!;
+    block.splice(i, 0, key);
+    if (block.length > MAX_BLOCK) blocks.splice(b + 1, 0, block.splice(block.length >>> 1));
+  }
+
+  /** Removes a key that is there. */
+  remove(key: string): void {
+    const { b, i } = this.locate(key);
+    const block = this.blocks[b];
+    if (!block || block[i] !== key) return;
+    block.splice(i, 1);
+    if (block.length === 0) this.blocks.splice(b, 1);
+  }
+
+  /** Replaces the content with `sorted` (in key order). */
+  reset(sorted: string[]): void {
+    this.blocks = [];
+    const size = MAX_BLOCK >>> 1;
+    for (let start = 0; start < sorted.length; start += size) this.blocks.push(sorted.slice(start, start + size));
+  }
+
+  /** How many keys sort before `key`. */
+  rank(key: string): number {
+    const { b, i } = this.locate(key);
+    let n = i;
+    for (let k = 0; k < b; k++) n += this.blocks[k]!.length;
+    return n;
+  }
+
+  /** Calls `visit` for each key from the first one >= `from`, in order, until it returns false. */
+  forEachFrom(from: string, visit: (key: string) => boolean): void {
+    const blocks = this.blocks;
+    let { b, i } = this.locate(from);
+    for (; b < blocks.length; b++, i = 0) {
+      const block = blocks[b]!;
+      for (; i < block.length; i++) if (!visit(block[i]!)) return;
+    }
+  }
+}
+
+function lowerBound(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((keys[mid] as string) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class CacheStore {
   private readonly objects = new Map<string, KubeObject>();
-  /** Sorted; inserts and removals splice (a memmove), lookups binary-search. */
-  private readonly keys: string[] = [];
+  private readonly keys = new SortedKeys();
 
   get size(): number {
     return this.objects.size;
@@ -21,7 +109,7 @@ export class CacheStore {
   /** Stores `obj` at `key`; returns what was there. */
   set(key: string, obj: KubeObject): KubeObject | undefined {
     const previous = this.objects.get(key);
-    if (previous === undefined) this.keys.splice(this.lowerBound(key), 0, key);
+    if (previous === undefined) this.keys.insert(key);
     this.objects.set(key, obj);
     return previous;
   }
@@ -31,7 +119,7 @@ export class CacheStore {
     const previous = this.objects.get(key);
     if (previous === undefined) return undefined;
     this.objects.delete(key);
-    this.keys.splice(this.lowerBound(key), 1);
+    this.keys.remove(key);
     return previous;
   }
 
@@ -39,9 +127,7 @@ export class CacheStore {
   replace(entries: Iterable<readonly [string, KubeObject]>): void {
     this.objects.clear();
     for (const [key, obj] of entries) this.objects.set(key, obj);
-    this.keys.length = 0;
-    for (const key of this.objects.keys()) this.keys.push(key);
-    this.keys.sort(compareKeys);
+    this.keys.reset([...this.objects.keys()].sort(compareKeys));
   }
 
   entries(): IterableIterator<[string, KubeObject]> {
@@ -50,38 +136,20 @@ export class CacheStore {
 
   /** Calls `visit` for every key under `prefix` in key order, from `fromKey` on; `visit` returns false to stop. */
   forEachUnder(prefix: string, visit: (key: string, obj: KubeObject) => boolean | void, fromKey: string = prefix): void {
-    const keys = this.keys;
-    for (let i = this.lowerBound(fromKey < prefix ? prefix : fromKey); i < keys.length; i++) {
-      const key = keys[i] as string;
-      if (!key.startsWith(prefix)) return;
-      if (visit(key, this.objects.get(key) as KubeObject) === false) return;
-    }
+    this.keys.forEachFrom(fromKey < prefix ? prefix : fromKey, (key) => key.startsWith(prefix) && visit(key, this.objects.get(key) as KubeObject) !== false);
   }
 
-  /** How many keys lie under `prefix` (two binary searches). */
+  /** How many keys lie under `prefix`. */
   countUnder(prefix: string): number {
-    if (prefix === '') return this.keys.length;
-    return this.lowerBound(prefixRangeEnd(prefix)) - this.lowerBound(prefix);
+    if (prefix === '') return this.objects.size;
+    return this.keys.rank(prefixRangeEnd(prefix)) - this.keys.rank(prefix);
   }
 
   /** How many keys under `prefix` sort after `key`. */
   countUnderAfter(prefix: string, key: string): number {
-    const end = prefix === '' ? this.keys.length : this.lowerBound(prefixRangeEnd(prefix));
-    let i = this.lowerBound(key);
-    if (this.keys[i] === key) i++;
-    return Math.max(0, end - i);
-  }
-
-  /** Index of the first key >= `key`. */
-  private lowerBound(key: string): number {
-    let lo = 0;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.keys[mid] as string) < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    const end = prefix === '' ? this.objects.size : this.keys.rank(prefixRangeEnd(prefix));
+    // Keys after `key`: the rank of the first key > key, i.e. of key + '\0' (the smallest string after it).
+    return Math.max(0, end - this.keys.rank(`${key}\u0000`));
   }
 }
 
