@@ -26,13 +26,17 @@ export function setWarnings(res: Response, warnings: readonly string[]): void {
   if (unique.length > 0 && !res.headersSent) res.setHeader('Warning', unique.map(warningHeaderValue));
 }
 
-/** Writes a body with res.end (express's res.send would add weak ETags and 304s Go never sends). */
+/**
+ * Writes a body with res.end (express's res.send would add weak ETags and 304s Go never sends).
+ * The text goes as it is: node sends the header block and a string body as one string, one write
+ * (a Buffer would be a copy first, then a second chunk of the write).
+ */
 export function sendBody(res: Response, code: number, contentType: string, body: string): void {
-  const buf = Buffer.from(body);
   res.statusCode = code;
   res.setHeader('Content-Type', contentType);
-  res.setHeader('Content-Length', String(buf.length));
-  res.end(res.req.method === 'HEAD' ? undefined : buf);
+  res.setHeader('Content-Length', String(Buffer.byteLength(body)));
+  if (res.req.method === 'HEAD') res.end();
+  else res.end(body, 'utf8');
 }
 
 export function writeObject(res: Response, code: number, body: unknown, format: WireFormat = 'json', contentType?: string): void {
