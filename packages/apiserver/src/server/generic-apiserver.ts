@@ -7,6 +7,7 @@
  * metrics → request tracking (shutdown) → cache-control → authentication → max in flight (after
  * authentication, so system:masters can be exempt) → authorization → routes.
  */
+import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -132,7 +133,10 @@ export class GenericAPIServer {
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     // Buffered asynchronous stdout (one line per request would otherwise be a write(2) each): pino
     // flushes it synchronously on process exit; start() and shutdown() flush their lines at once.
-    this.logger = options.logger ?? pino({ level: options.logLevel ?? 'info' }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+    // A --workers worker shares stdout with its siblings: there one write(2) per line keeps lines
+    // whole (a pipe write up to 4 KiB is atomic; a buffered chunk may be larger and interleave).
+    const destination = cluster.isWorker ? { dest: 1, sync: true } : { dest: 1, sync: false, minLength: 4096 };
+    this.logger = options.logger ?? pino({ level: options.logLevel ?? 'info' }, pino.destination(destination));
     this.metrics = new ApiServerMetrics({ collectDefaultMetrics: options.collectDefaultMetrics ?? true });
     this.limiter = new MaxInFlightLimiter({
       maxRequestsInFlight: options.maxRequestsInFlight ?? DEFAULT_MAX_REQUESTS_IN_FLIGHT,
