@@ -44,9 +44,9 @@
  * KAPI_BENCH_CMP_SMALL_LISTS=200 KAPI_BENCH_CMP_LARGE_LISTS=10 KAPI_BENCH_CMP_UPDATE_SECONDS=3 KAPI_BENCH_OUT=/tmp/b.md.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import {
@@ -59,12 +59,14 @@ import {
 import { createEtcdClient } from '@kapi/storage';
 import { freePort } from '@kapi/storage/testing';
 import { repoRoot, readKubeVersion, startCluster, type Cluster } from '../harness/index.js';
-import { flunderBody } from './lib/flunder.js';
-import { fmt, mib, ms, notesSection } from './lib/format.js';
+import { flunderBody, flundersPath, listFlunders, objectName } from './lib/flunder.js';
+import { fmt, Footnotes, mib, ms, notesSection, writeReport } from './lib/format.js';
 import { describeMachine, etcdVersion, loadAverage, ProcessGroup, ProcessRssSampler, tmpFilesystem } from './lib/machine.js';
 import { httpClient as httpsClient, type Http } from './lib/http-client.js';
-import { envInt } from './lib/rows.js';
+import { envInt, selectRows } from './lib/rows.js';
 import { summarizeLatencies } from './lib/stats.js';
+import { finishLoad, type LoadCounts } from './lib/load.js';
+import { watchFanout } from './lib/watch-fanout.js';
 
 // ---- parameters -------------------------------------------------------------------------------------
 
@@ -110,7 +112,6 @@ const DELIVERY_TIMEOUT_MS = 15_000;
 const READY_TIMEOUT_MS = 90_000;
 
 const GROUP = 'wardle.example.com';
-const API = `/apis/${GROUP}/v1alpha1`;
 const NS = {
   warmup: 'bench-warmup',
   large: 'bench-large',
@@ -122,8 +123,6 @@ const NS = {
 /** Go's sample-apiserver keeps /registry/wardle.example.com/wardle.example.com/…, kapi /registry/wardle.example.com/…: one prefix covers both. */
 const ETCD_PREFIX = `/registry/${GROUP}/`;
 const RAW_PREFIX = '/kapi-bench-raw/';
-const flundersPath = (namespace: string): string => `${API}/namespaces/${namespace}/flunders`;
-const objectName = (prefix: string, i: number): string => `${prefix}-${String(i).padStart(6, '0')}`;
 
 
 // ---- HTTP targets -----------------------------------------------------------------------------------
@@ -202,16 +201,8 @@ interface LoadSpec {
   requests: LoadRequest[];
 }
 
-interface LoadResult {
+interface LoadResult extends LoadCounts {
   latencies: number[];
-  firstLatencies: number[];
-  ok: number;
-  errors: number;
-  elapsedMs: number;
-  capped: boolean;
-  bytes: number;
-  statusCounts: Record<string, number>;
-  errorSamples: string[];
 }
 
 async function runLoad(t: Target, spec: LoadSpec): Promise<LoadResult> {
@@ -276,12 +267,7 @@ async function runLoad(t: Target, spec: LoadSpec): Promise<LoadResult> {
     else latencies.push(responseTime);
   });
   instance.on('reqError', (err: unknown) => noteError(err instanceof Error ? err.message : String(err)));
-  let capped = false;
-  const cap = spec.capMs > 0 ? setTimeout(() => ((capped = true), instance.stop()), spec.capMs) : undefined;
-  const result = await new Promise<autocannon.Result>((resolvePromise) => instance.on('done', resolvePromise));
-  if (cap) clearTimeout(cap);
-  const statusCounts: Record<string, number> = {};
-  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = (stat as { count: number }).count;
+  const { result, capped, statusCounts } = await finishLoad(instance, spec.capMs);
   return {
     latencies,
     firstLatencies,
@@ -355,17 +341,6 @@ async function fill(t: Target, namespace: string, prefix: string, count: number,
     throw new Error(`filling ${namespace}: ${load.ok} of ${count} created; ${JSON.stringify(load.statusCounts)} ${load.errorSamples.join('; ')}`);
   }
   return load;
-}
-
-async function listNames(http: Http, namespace: string): Promise<{ names: string[]; resourceVersion: string; bytes: number }> {
-  const res = await http.send('GET', flundersPath(namespace));
-  if (res.status !== 200) throw new Error(`list ${namespace}: HTTP ${res.status}: ${res.body.slice(0, 300)}`);
-  const list = JSON.parse(res.body) as { metadata?: { resourceVersion?: string }; items?: Array<{ metadata?: { name?: string } }> };
-  return {
-    names: (list.items ?? []).map((item) => item.metadata?.name ?? ''),
-    resourceVersion: list.metadata?.resourceVersion ?? '',
-    bytes: Buffer.byteLength(res.body),
-  };
 }
 
 const sleep = (msec: number): Promise<void> => new Promise((r) => setTimeout(r, msec));
@@ -459,124 +434,31 @@ async function scenarioUpdate(t: Target, http: Http, meter: Meter): Promise<Meas
   return measure;
 }
 
-interface WatchEvent {
-  type?: string;
-  object?: { metadata?: { name?: string; resourceVersion?: string } };
-}
-
 /** W watchers from the namespace's list RV, then writes one after another; latency from the write's response to the last delivery. */
 async function scenarioWatch(http: Http, meter: Meter, problems: string[]): Promise<Measure> {
   const { watchers, watchWrites } = params;
-  const notes: string[] = [];
-  const { resourceVersion } = await listNames(http, NS.watch);
-  const path = `${flundersPath(NS.watch)}?watch=true&resourceVersion=${resourceVersion}&timeoutSeconds=900`;
-  const pending = new Map<string, { seen: number; lastAt: number; done: () => void }>();
-  let wrong = 0;
-  const wrongSamples: string[] = [];
-  let ended = 0;
-  const stops: Array<() => void> = [];
-  let stopping = false;
-  const openOne = async (w: number): Promise<void> => {
-    let buffer = '';
-    let expectIndex = 0;
-    const stop = await http.stream(
-      path,
-      (text) => {
-        buffer += text;
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          if (!line.trim()) continue;
-          const at = performance.now();
-          const event = JSON.parse(line) as WatchEvent;
-          if (event.type === 'BOOKMARK') continue;
-          const name = event.object?.metadata?.name ?? '';
-          if (event.type !== 'ADDED' || name !== objectName('w', expectIndex)) {
-            wrong++;
-            if (wrongSamples.length < 3) wrongSamples.push(`watcher ${w}: ${event.type} ${name}, expected ADDED ${objectName('w', expectIndex)}`);
-          }
-          expectIndex++;
-          const entry = pending.get(name);
-          if (entry) {
-            entry.lastAt = Math.max(entry.lastAt, at);
-            if (++entry.seen === watchers) entry.done();
-          }
-        }
-      },
-      () => {
-        if (!stopping) ended++;
-      },
-    );
-    stops.push(stop);
-  };
-  const openStarted = performance.now();
-  for (let from = 0; from < watchers; from += 25) {
-    await Promise.all(Array.from({ length: Math.min(25, watchers - from) }, (_, k) => openOne(from + k)));
-  }
-  const openMs = performance.now() - openStarted;
-  await sleep(1000);
-  meter.take();
-  const latencies: number[] = [];
-  const writeLatencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  let capped = false;
-  for (let i = 0; i < watchWrites; i++) {
-    if (performance.now() - started > params.phaseSeconds * 1000 * 2) {
-      capped = true;
-      break;
-    }
-    const name = objectName('w', i);
-    let done!: () => void;
-    const delivered = new Promise<void>((r) => (done = r));
-    const entry = { seen: 0, lastAt: 0, done };
-    pending.set(name, entry);
-    const res = await http.send('POST', flundersPath(NS.watch), flunderBody(NS.watch, name, i));
-    const ackAt = performance.now();
-    if (res.status !== 201) {
-      errors++;
-      notes.push(`create ${name}: HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-      break;
-    }
-    writeLatencies.push(res.ms);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([delivered.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), DELIVERY_TIMEOUT_MS)))]);
-    clearTimeout(timer);
-    pending.delete(name);
-    if (timedOut) {
-      errors++;
-      const problem = `watch fan-out: ${name} reached ${entry.seen} of ${watchers} watchers in ${DELIVERY_TIMEOUT_MS / 1000} s`;
-      problems.push(problem);
-      notes.push(problem);
-      break;
-    }
-    latencies.push(Math.max(0, entry.lastAt - ackAt));
-  }
-  const elapsedMs = performance.now() - started;
-  stopping = true;
-  for (const stop of stops) stop();
-  if (capped) notes.push(`stopped by the ${params.phaseSeconds * 2} s cap after ${latencies.length} writes`);
-  if (wrong > 0) {
-    errors += wrong;
-    problems.push(`watch fan-out: ${wrong} unexpected events (${wrongSamples.join('; ')})`);
-  }
-  if (ended > 0) {
-    errors += ended;
-    problems.push(`watch fan-out: ${ended} watch streams ended early`);
-  }
-  const writes = summarizeLatencies(writeLatencies);
-  notes.push(
-    `${watchers} watchers opened in ${fmt(openMs / 1000, 1)} s; ${fmt((latencies.length * watchers * 1000) / elapsedMs, 0)} events delivered/s; ` +
-      `the writes took p50 ${ms(writes.p50Ms)} ms, p99 ${ms(writes.p99Ms)} ms`,
-  );
-  const summary = summarizeLatencies(latencies);
+  const r = await watchFanout(http, {
+    namespace: NS.watch,
+    watchers,
+    writes: watchWrites,
+    openBatch: 25,
+    settleMs: 1000,
+    capMs: params.phaseSeconds * 1000 * 2,
+    deliveryTimeoutMs: DELIVERY_TIMEOUT_MS,
+    onReady: () => meter.take(),
+  });
+  problems.push(...r.problems);
+  const notes = [
+    ...r.notes,
+    `${watchers} watchers opened in ${fmt(r.openMs / 1000, 1)} s; ${fmt(r.eventsPerSec, 0)} events delivered/s; ` +
+      `the writes took p50 ${ms(r.writeLatency.p50Ms)} ms, p99 ${ms(r.writeLatency.p99Ms)} ms`,
+  ];
   return {
-    opsPerSec: (latencies.length / elapsedMs) * 1000,
-    p50Ms: summary.p50Ms,
-    p99Ms: summary.p99Ms,
-    ok: latencies.length,
-    errors,
+    opsPerSec: (r.delivered / r.elapsedMs) * 1000,
+    p50Ms: r.latency.p50Ms,
+    p99Ms: r.latency.p99Ms,
+    ok: r.delivered,
+    errors: r.errors,
     ...meter.take(),
     notes,
   };
@@ -748,7 +630,7 @@ async function benchServer(env: Env, name: ServerName, round: number, withMemory
     meter = new Meter(server.processes);
 
     await fill(t, NS.warmup, 'warm', 300, 16);
-    await listNames(http, NS.warmup);
+    await listFlunders(http, NS.warmup);
     meter.take();
 
     let created = 0;
@@ -759,8 +641,8 @@ async function benchServer(env: Env, name: ServerName, round: number, withMemory
     }
     await fill(t, NS.large, 'fill', params.listLarge - created, 64);
     await fill(t, NS.small, 'small', params.listSmall, 16);
-    const large = await listNames(http, NS.large);
-    const small = await listNames(http, NS.small);
+    const large = await listFlunders(http, NS.large);
+    const small = await listFlunders(http, NS.small);
     // ≥: a create scenario stopped by its cap may have had requests in flight that the server still completed.
     if (large.names.length < Math.max(params.listLarge, created)) result.problems.push(`list ${NS.large}: ${large.names.length} items after ${Math.max(params.listLarge, created)} creates`);
     await sleep(2000);
@@ -1006,7 +888,7 @@ async function profileKapi(env: Env, etcd: ReturnType<typeof createEtcdClient>):
         break;
       case 'get': {
         await fill(t, NS.large, 'fill', 1000, 64);
-        const { names } = await listNames(http, NS.large);
+        const { names } = await listFlunders(http, NS.large);
         await scenarioGet(t, meter, names, params.gets);
         break;
       }
@@ -1142,7 +1024,7 @@ function renderReport(
   lines.push('');
   lines.push('| scenario | server | ops/s | p50 ms | p99 ms | RSS MiB | CPU % | ops/s ÷ Go | p99 ÷ Go | ops/s ÷ etcd3 raw | target |');
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-  const footnotes: string[] = [];
+  const footnotes = new Footnotes();
   const who = [...servers.filter((s) => s === 'go'), ...servers.filter((s) => s !== 'go'), 'etcd3-raw'];
   for (const scenario of scenarios) {
     for (const server of who) {
@@ -1172,8 +1054,7 @@ function renderReport(
       const notes = [...new Set(these.flatMap((r) => r.scenarios[scenario]!.notes.map((n) => `round ${r.round + 1}: ${n}`)))];
       let label = scenario;
       if (notes.length > 0) {
-        footnotes.push(`${server}, ${scenario}: ${notes.join('; ')}`);
-        label += ` [${footnotes.length}]`;
+        label += footnotes.ref(`${server}, ${scenario}: ${notes.join('; ')}`);
       }
       const errors = these.reduce((n, r) => n + r.scenarios[scenario]!.errors, 0);
       lines.push(
@@ -1211,10 +1092,7 @@ function renderReport(
   lines.push('');
   lines.push(`RSS = VmRSS of the server process (summed over the primary and the workers of --workers) 2–3 s after the last write; "with 10k" is after the creates and the fill of the list namespace (about ${fmt(params.listLarge + 400, 0)} Flunders), every round.`);
   lines.push(`The fill to ${fmt(params.memoryObjects, 0)} runs in the last round only, capped at ${params.memorySeconds} s per server.`);
-  if (footnotes.length) {
-    lines.push('');
-    footnotes.forEach((n, i) => lines.push(`${i + 1}. ${n}`));
-  }
+  lines.push(...footnotes.lines());
   const failures = runs.filter((r) => r.error || r.problems.length);
   lines.push('');
   lines.push('### Failures and problems');
@@ -1285,8 +1163,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const t0 = performance.now();
   const loadBefore = loadAverage();
-  const only = process.env.KAPI_BENCH_CMP_SERVERS?.split(',').map((s) => s.trim()).filter(Boolean);
-  const servers = SERVERS.filter((s) => !only || only.includes(s));
+  const servers = selectRows('KAPI_BENCH_CMP_SERVERS', SERVERS);
   console.log(`compare bench: ${JSON.stringify(params)}; servers: ${servers.join(', ')}`);
   const kubeVersion = readKubeVersion().kubeVersion;
   const goBinary = ensureGoSampleApiserver();
@@ -1378,10 +1255,8 @@ async function main(): Promise<void> {
     ...(error ? { error } : {}),
     ...(skipped.length ? { skipped } : {}),
   });
-  mkdirSync(dirname(OUT_FILE), { recursive: true });
-  writeFileSync(OUT_FILE, text);
   for (const v of verdicts) console.log(`   ${v}`);
-  console.log(`wrote ${OUT_FILE}`);
+  writeReport(OUT_FILE, text);
   if (error || runs.some((r) => r.error)) process.exitCode = 1;
 }
 

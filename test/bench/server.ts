@@ -25,18 +25,20 @@
  * KAPI_BENCH_HTTP_GETS=2000 KAPI_BENCH_HTTP_WATCHERS=20 KAPI_BENCH_HTTP_WATCH_WRITES=20
  * KAPI_BENCH_HTTP_PHASE_SECONDS=5.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { startEtcd, type EtcdServer } from '@kapi/storage/testing';
 import { startSampleServer, type SampleServer } from '../e2e/sample-server.js';
-import { flunderBody } from './lib/flunder.js';
-import { fmt, mib, ms, notesSection } from './lib/format.js';
+import { flunderBody, flundersPath, listFlunders, objectName } from './lib/flunder.js';
+import { fmt, Footnotes, mib, ms, notesSection, writeReport } from './lib/format.js';
 import { describeMachine, etcdVersion, findPid, loadAverage, procCpuSeconds, procMemory, ProcessRssSampler, tmpFilesystem } from './lib/machine.js';
 import { httpClient, type Http } from './lib/http-client.js';
-import { envInt, forkRow, rowMain } from './lib/rows.js';
+import { envInt, forkRow, rowMain, selectRows } from './lib/rows.js';
 import { summarizeLatencies } from './lib/stats.js';
+import { finishLoad, type LoadCounts } from './lib/load.js';
+import { watchFanout } from './lib/watch-fanout.js';
 
 // ---- parameters -------------------------------------------------------------------------------------
 
@@ -65,9 +67,7 @@ const DELIVERY_TIMEOUT_MS = 15_000;
 /** How long one request may take before autocannon counts it as a timeout. */
 const REQUEST_TIMEOUT_S = 30;
 
-const API = '/apis/wardle.example.com/v1alpha1';
 const NS = { warmup: 'bench-warmup', large: 'bench-large', small: 'bench-small', watch: 'bench-watch' } as const;
-const flundersPath = (namespace: string): string => `${API}/namespaces/${namespace}/flunders`;
 
 
 // ---- results ----------------------------------------------------------------------------------------
@@ -174,18 +174,10 @@ interface LoadSpec {
   verify: boolean;
 }
 
-interface LoadResult {
+interface LoadResult extends LoadCounts {
   /** Latencies of the 2xx responses but each connection's first. */
   latencies: Float64Array;
-  /** Latencies of each connection's first response (TLS handshake included). */
-  firstLatencies: number[];
-  ok: number;
-  errors: number;
-  elapsedMs: number;
-  capped: boolean;
-  bytes: number;
-  statusCounts: Record<string, number>;
-  errorSamples: string[];
+  /** 2xx bodies that did not contain the request's `expect`. */
   wrong: number;
 }
 
@@ -256,14 +248,9 @@ async function runLoad(conn: Conn, spec: LoadSpec): Promise<LoadResult> {
     }
   });
   instance.on('reqError', (err: unknown) => noteError(err instanceof Error ? err.message : String(err)));
-  let capped = false;
-  const cap = spec.capMs > 0 ? setTimeout(() => ((capped = true), instance.stop()), spec.capMs) : undefined;
-  const result = await new Promise<autocannon.Result>((resolvePromise) => instance.on('done', resolvePromise));
+  const { result, capped, statusCounts } = await finishLoad(instance, spec.capMs);
   // Up to the last response, not to autocannon's 'done' (which waits for its next tick).
   const elapsedMs = lastResponseAt - started;
-  if (cap) clearTimeout(cap);
-  const statusCounts: Record<string, number> = {};
-  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = (stat as { count: number }).count;
   return {
     latencies: latencies.subarray(0, recorded),
     firstLatencies,
@@ -305,8 +292,6 @@ function scenarioResult(spec: LoadSpec, load: LoadResult, meter: Meter, notes: s
   };
 }
 
-const objectName = (prefix: string, i: number): string => `${prefix}-${String(i).padStart(6, '0')}`;
-
 /** Creates `count` Flunders in a namespace, unmeasured (setup), failing on any error. */
 async function fill(conn: Conn, namespace: string, prefix: string, count: number): Promise<void> {
   if (count <= 0) return;
@@ -322,23 +307,6 @@ async function fill(conn: Conn, namespace: string, prefix: string, count: number
   if (load.errors > 0 || load.ok !== count) {
     throw new Error(`filling ${namespace}: ${load.ok} of ${count} created; ${JSON.stringify(load.statusCounts)} ${load.errorSamples.join('; ')}`);
   }
-}
-
-interface ListBody {
-  metadata?: { resourceVersion?: string };
-  items?: Array<{ metadata?: { name?: string } }>;
-}
-
-/** The namespace's list, checked: HTTP 200 and a JSON list. */
-async function listNames(http: Http, namespace: string): Promise<{ names: string[]; resourceVersion: string; bytes: number }> {
-  const res = await http.send('GET', flundersPath(namespace));
-  if (res.status !== 200) throw new Error(`list ${namespace}: HTTP ${res.status}: ${res.body.slice(0, 300)}`);
-  const list = JSON.parse(res.body) as ListBody;
-  return {
-    names: (list.items ?? []).map((item) => item.metadata?.name ?? ''),
-    resourceVersion: list.metadata?.resourceVersion ?? '',
-    bytes: Buffer.byteLength(res.body),
-  };
 }
 
 /** Runs every scenario against the server the parent started; returns what it measured. */
@@ -360,7 +328,7 @@ async function runRow(row: RowName): Promise<RowResult> {
   try {
     // Warm up: JIT the create, get and list paths; not reported.
     await fill(conn, NS.warmup, 'warm', 300);
-    await listNames(http, NS.warmup);
+    await listFlunders(http, NS.warmup);
     rss.take();
 
     // create at 16 then 64 in flight, into the namespace the large list reads.
@@ -388,8 +356,8 @@ async function runRow(row: RowName): Promise<RowResult> {
     // Setup: top the large namespace up to its size (when the creates were capped or fewer), and the small one.
     await fill(conn, NS.large, 'fill', params.listLarge - createdLarge);
     await fill(conn, NS.small, 'small', params.listSmall);
-    const large = await listNames(http, NS.large);
-    const small = await listNames(http, NS.small);
+    const large = await listFlunders(http, NS.large);
+    const small = await listFlunders(http, NS.small);
     const expectedLarge = Math.max(params.listLarge, createdLarge);
     if (large.names.length !== expectedLarge) {
       problems.push(`list ${NS.large}: ${large.names.length} items after ${expectedLarge} successful creates`);
@@ -431,7 +399,7 @@ async function runRow(row: RowName): Promise<RowResult> {
       };
       const load = await runLoad(conn, spec);
       const notes = [`${fmt(listed.bytes / 1024, 0)} KiB per list`];
-      const after = await listNames(http, namespace);
+      const after = await listFlunders(http, namespace);
       if (after.names.length !== listed.names.length) {
         const problem = `list ${namespace}: ${after.names.length} items after the list scenario, ${listed.names.length} before`;
         problems.push(problem);
@@ -456,157 +424,37 @@ async function runRow(row: RowName): Promise<RowResult> {
   return { row, scenarios, wallMs: performance.now() - started, problems };
 }
 
-interface WatchEvent {
-  type?: string;
-  object?: { metadata?: { name?: string; resourceVersion?: string } };
-}
-
 /**
  * W watchers on an empty namespace from its list's resourceVersion, then up to K creates one after
  * another; each waits until the event reached every watcher. Latency: create response → last delivery.
  */
 async function measureWatch(http: Http, rss: Meter, capMs: number, problems: string[]): Promise<ScenarioResult> {
   const { watchers, watchWrites } = params;
-  const notes: string[] = [];
-  const { resourceVersion } = await listNames(http, NS.watch);
-  const path = `${flundersPath(NS.watch)}?watch=true&resourceVersion=${resourceVersion}&timeoutSeconds=900`;
-
-  /** Per write: how many watchers have it, when the last did, and who to tell. */
-  const pending = new Map<string, { seen: number; lastAt: number; done: () => void }>();
-  let wrongEvents = 0;
-  const wrongSamples: string[] = [];
-  const wrong = (what: string): void => {
-    wrongEvents++;
-    if (wrongSamples.length < 3) wrongSamples.push(what);
-  };
-  let ended = 0;
-  const endSamples: string[] = [];
-  const stops: Array<() => void> = [];
-  let stopping = false;
-
-  const openOne = async (w: number): Promise<void> => {
-    let buffer = '';
-    let lastRv = 0;
-    let expectIndex = 0;
-    const stop = await http.stream(
-      path,
-      (text) => {
-        buffer += text;
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          if (!line.trim()) continue;
-          const at = performance.now();
-          let event: WatchEvent;
-          try {
-            event = JSON.parse(line) as WatchEvent;
-          } catch {
-            wrong(`watcher ${w}: not JSON: ${line.slice(0, 120)}`);
-            continue;
-          }
-          const name = event.object?.metadata?.name ?? '';
-          const rv = Number(event.object?.metadata?.resourceVersion);
-          if (event.type !== 'ADDED' || name !== objectName('w', expectIndex)) {
-            wrong(`watcher ${w}: got ${event.type} ${name}, expected ADDED ${objectName('w', expectIndex)}`);
-          }
-          if (!(rv > lastRv)) wrong(`watcher ${w}: resourceVersion ${rv} after ${lastRv}`);
-          lastRv = rv;
-          expectIndex++;
-          const entry = pending.get(name);
-          if (entry) {
-            entry.lastAt = Math.max(entry.lastAt, at);
-            if (++entry.seen === watchers) entry.done();
-          }
-        }
-      },
-      (why) => {
-        if (stopping) return;
-        ended++;
-        if (endSamples.length < 3) endSamples.push(`watcher ${w}: ${why}`);
-      },
-    );
-    stops.push(stop);
-  };
-  // Open them 20 at a time: TLS handshakes with a client certificate are the slow part.
-  for (let from = 0; from < watchers; from += 20) {
-    await Promise.all(Array.from({ length: Math.min(20, watchers - from) }, (_, k) => openOne(from + k)));
-  }
-  await new Promise((r) => setTimeout(r, 500));
-  rss.take();
-
-  const latencies: number[] = [];
-  const writeLatencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  let capped = false;
-  for (let i = 0; i < watchWrites; i++) {
-    if (performance.now() - started > capMs) {
-      capped = true;
-      break;
-    }
-    const name = objectName('w', i);
-    let done!: () => void;
-    const delivered = new Promise<void>((r) => (done = r));
-    const entry = { seen: 0, lastAt: 0, done };
-    pending.set(name, entry);
-    const res = await http.send('POST', flundersPath(NS.watch), flunderBody(NS.watch, name, i));
-    const ackAt = performance.now();
-    if (res.status !== 201) {
-      errors++;
-      notes.push(`create ${name}: HTTP ${res.status}: ${res.body.slice(0, 200)}`);
-      break;
-    }
-    writeLatencies.push(res.ms);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      delivered.then(() => false),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), DELIVERY_TIMEOUT_MS))),
-    ]);
-    clearTimeout(timer);
-    pending.delete(name);
-    if (timedOut) {
-      errors++;
-      const problem = `watch fan-out: ${name} reached ${entry.seen} of ${watchers} watchers in ${DELIVERY_TIMEOUT_MS / 1000} s`;
-      problems.push(problem);
-      notes.push(problem);
-      break;
-    }
-    // An event can reach the watchers before the create's response reaches the client: count that as 0.
-    latencies.push(Math.max(0, entry.lastAt - ackAt));
-  }
-  const elapsedMs = performance.now() - started;
-  stopping = true;
-  for (const stop of stops) stop();
-
-  if (capped) notes.push(`stopped by the ${params.phaseSeconds} s cap after ${latencies.length} of ${watchWrites} writes`);
-  if (wrongEvents > 0) {
-    errors += wrongEvents;
-    const problem = `watch fan-out: ${wrongEvents} wrong events (${wrongSamples.join('; ')})`;
-    problems.push(problem);
-    notes.push(problem);
-  }
-  if (ended > 0) {
-    errors += ended;
-    const problem = `watch fan-out: ${ended} watch streams ended early (${endSamples.join('; ')})`;
-    problems.push(problem);
-    notes.push(problem);
-  }
-  const writes = summarizeLatencies(writeLatencies);
-  notes.push(
-    `${watchers} watchers; writes one after another, each waiting for full delivery (${fmt((latencies.length * watchers * 1000) / elapsedMs, 0)} events delivered/s); ` +
-      `the creates themselves took p50 ${ms(writes.p50Ms)} ms, p99 ${ms(writes.p99Ms)} ms`,
-  );
-  const summary = summarizeLatencies(latencies);
+  const r = await watchFanout(http, {
+    namespace: NS.watch,
+    watchers,
+    writes: watchWrites,
+    openBatch: 20,
+    settleMs: 500,
+    capMs,
+    deliveryTimeoutMs: DELIVERY_TIMEOUT_MS,
+    onReady: () => rss.take(),
+  });
+  problems.push(...r.problems);
+  const notes = [
+    ...r.notes,
+    `${watchers} watchers; writes one after another, each waiting for full delivery (${fmt(r.eventsPerSec, 0)} events delivered/s); ` +
+      `the creates themselves took p50 ${ms(r.writeLatency.p50Ms)} ms, p99 ${ms(r.writeLatency.p99Ms)} ms`,
+  ];
   return {
     scenario: 'watch fan-out',
     concurrency: watchers,
-    ok: latencies.length,
-    errors,
-    elapsedMs,
-    reqPerSec: (latencies.length / elapsedMs) * 1000,
-    p50Ms: summary.p50Ms,
-    p99Ms: summary.p99Ms,
+    ok: r.delivered,
+    errors: r.errors,
+    elapsedMs: r.elapsedMs,
+    reqPerSec: (r.delivered / r.elapsedMs) * 1000,
+    p50Ms: r.latency.p50Ms,
+    p99Ms: r.latency.p99Ms,
     ...rss.take(),
     notes,
   };
@@ -652,8 +500,7 @@ async function benchRow(row: RowName): Promise<RowResult> {
 }
 
 async function runParent(): Promise<void> {
-  const only = process.env.KAPI_BENCH_HTTP_ROWS?.split(',').map((s) => s.trim()).filter(Boolean);
-  const rows = ROWS.filter((row) => !only || only.includes(row));
+  const rows = selectRows('KAPI_BENCH_HTTP_ROWS', ROWS);
   const startedAt = new Date();
   const loadBefore = loadAverage();
   console.log(`server bench: ${JSON.stringify(params)}; rows: ${rows.join(', ')}`);
@@ -671,9 +518,7 @@ async function runParent(): Promise<void> {
     for (const problem of result.problems) console.log(`   PROBLEM: ${problem}`);
   }
   const report = renderReport(results, startedAt, loadBefore, loadAverage());
-  mkdirSync(dirname(OUT_FILE), { recursive: true });
-  writeFileSync(OUT_FILE, report);
-  console.log(`wrote ${OUT_FILE}`);
+  writeReport(OUT_FILE, report);
   if (results.some((r) => r.error || r.problems.length > 0)) process.exitCode = 1;
 }
 
@@ -709,14 +554,13 @@ function renderReport(results: RowResult[], startedAt: Date, loadBefore: string,
   lines.push('');
   lines.push('| backend | scenario | concurrency | requests | req/s | p50 ms | p99 ms | errors | server peak RSS MiB | server CPU % | load gen CPU % |');
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  const footnotes: string[] = [];
+  const footnotes = new Footnotes();
   for (const result of results) {
     if (result.error) lines.push(`| ${result.row} | (failed: ${result.error.replace(/\|/g, '\\|').replace(/\n/g, ' ')}) | | | | | | | | | |`);
     for (const s of result.scenarios) {
       let label = s.scenario;
       if (s.notes.length > 0) {
-        footnotes.push(`${result.row}, ${s.scenario}${s.scenario === 'create' ? ` c${s.concurrency}` : ''}: ${s.notes.join('; ')}`);
-        label += ` [${footnotes.length}]`;
+        label += footnotes.ref(`${result.row}, ${s.scenario}${s.scenario === 'create' ? ` c${s.concurrency}` : ''}: ${s.notes.join('; ')}`);
       }
       lines.push(
         `| ${result.row} | ${label} | ${s.concurrency} | ${fmt(s.ok, 0)} | ${fmt(s.reqPerSec, 0)} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${fmt(s.errors, 0)} | ${mib(s.serverPeakRssBytes)} | ${fmt(s.serverCpuPct, 0)} | ${fmt(s.clientCpuPct, 0)} |`,
@@ -732,10 +576,7 @@ function renderReport(results: RowResult[], startedAt: Date, loadBefore: string,
   lines.push('- server peak RSS: highest VmRSS of the server process sampled every 50 ms during the scenario.');
   lines.push('- CPU %: CPU time (user + system) over the scenario\'s wall time, 100 = one core: the server process (from /proc)');
   lines.push('  and the load generator (autocannon and the watch clients, one process); etcd\'s own CPU is not counted.');
-  if (footnotes.length > 0) {
-    lines.push('');
-    footnotes.forEach((note, i) => lines.push(`${i + 1}. ${note}`));
-  }
+  lines.push(...footnotes.lines());
   lines.push('');
   lines.push('### Per row');
   lines.push('');

@@ -19,16 +19,16 @@
  * KAPI_BENCH_ROWS (comma-separated subset of the rows), KAPI_BENCH_OUT (the Markdown file).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { KubeObject } from '@kapi/apimachinery';
 import { Cacher, CrdStorage, Etcd3Storage, SelectionPredicate, SqliteStorage, type Storage } from '@kapi/storage';
 import { startEtcd, type EtcdServer } from '@kapi/storage/testing';
 import { Etcd3 } from 'etcd3';
 import { readKubeVersion, startCluster, type Cluster } from '../harness/index.js';
-import { fmt, mib, ms, notesSection } from './lib/format.js';
+import { fmt, Footnotes, mib, ms, notesSection, writeReport } from './lib/format.js';
 import {
   describeMachine,
   etcdVersion,
@@ -39,7 +39,7 @@ import {
   procMemory,
   tmpFilesystem,
 } from './lib/machine.js';
-import { envInt, forkRow, rowMain } from './lib/rows.js';
+import { envInt, forkRow, rowMain, selectRows } from './lib/rows.js';
 import { summarizeLatencies } from './lib/stats.js';
 
 // ---- parameters -----------------------------------------------------------------------------
@@ -540,8 +540,7 @@ function resetPeakRss(pid: number | undefined): void {
 }
 
 async function runParent(): Promise<void> {
-  const only = process.env.KAPI_BENCH_ROWS?.split(',').map((s) => s.trim()).filter(Boolean);
-  const rows = ROWS.filter((row) => !only || only.includes(row));
+  const rows = selectRows('KAPI_BENCH_ROWS', ROWS);
   const startedAt = new Date();
   const loadBefore = loadAverage();
   console.log(`storage bench: ${JSON.stringify(params)}; rows: ${rows.join(', ')}`);
@@ -609,9 +608,7 @@ async function runParent(): Promise<void> {
   }
 
   const report = renderReport(results, startedAt, loadBefore, loadAverage());
-  mkdirSync(dirname(OUT_FILE), { recursive: true });
-  writeFileSync(OUT_FILE, report);
-  console.log(`wrote ${OUT_FILE}`);
+  writeReport(OUT_FILE, report);
   if (results.some((r) => r.error)) process.exitCode = 1;
 }
 
@@ -652,15 +649,14 @@ function renderReport(results: RowResult[], startedAt: Date, loadBefore: string,
   lines.push('');
   lines.push('| backend | op | ops/s | p50 ms | p99 ms | peak RSS MiB |');
   lines.push('|---|---|---:|---:|---:|---:|');
-  const footnotes: string[] = [];
+  const footnotes = new Footnotes();
   for (const result of results) {
     const label = result.objects === params.objects ? result.row : `${result.row} (N=${result.objects})`;
     if (result.error) lines.push(`| ${label} | (failed: ${result.error}) | | | | |`);
     for (const op of result.ops) {
       let opLabel: string = op.op;
       if (op.note) {
-        footnotes.push(`${result.row}, ${op.op}: ${op.note}`);
-        opLabel += ` [${footnotes.length}]`;
+        opLabel += footnotes.ref(`${result.row}, ${op.op}: ${op.note}`);
       }
       lines.push(`| ${label} | ${opLabel} | ${fmt(op.opsPerSec, 0)} | ${ms(op.p50Ms)} | ${ms(op.p99Ms)} | ${mib(op.peakRssBytes)} |`);
     }
@@ -676,10 +672,7 @@ function renderReport(results: RowResult[], startedAt: Date, loadBefore: string,
   lines.push('- peak RSS: highest RSS sampled (every 20 ms) during that op, in the row\'s process.');
   lines.push('- every call starts on a fresh event-loop turn (setImmediate), as a request read from a socket would; latency is');
   lines.push('  the call alone. better-sqlite3 is synchronous, so sqlite calls never overlap whatever the concurrency.');
-  if (footnotes.length > 0) {
-    lines.push('');
-    footnotes.forEach((note, i) => lines.push(`${i + 1}. ${note}`));
-  }
+  lines.push(...footnotes.lines());
   lines.push('');
   lines.push('### Per row');
   lines.push('');

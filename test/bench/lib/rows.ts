@@ -11,6 +11,12 @@ export function envInt(name: string, fallback: number): number {
   return value;
 }
 
+/** The rows named in env `name` (comma-separated), in `rows`' order; all of them when it is unset. */
+export function selectRows<R extends string>(name: string, rows: readonly R[]): R[] {
+  const only = process.env[name]?.split(',').map((s) => s.trim()).filter(Boolean);
+  return rows.filter((row) => !only || only.includes(row));
+}
+
 /**
  * Forks `script --row <row>` and resolves with the message it sends; when it exits without one, or
  * is still running after `timeoutMs` (then it is killed), resolves with `failed(error, wallMs)`.
