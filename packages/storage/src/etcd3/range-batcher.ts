@@ -5,6 +5,7 @@
  * which dominates a small read in Node, is paid once per batch.
  */
 import type { IRangeRequest, IRangeResponse, KVClient } from 'etcd3';
+import { slices, TurnQueue } from '../turn-queue.js';
 
 interface PendingRange {
   request: IRangeRequest;
@@ -16,23 +17,14 @@ interface PendingRange {
 export const MAX_RANGES_PER_TXN = 128;
 
 export class RangeBatcher {
-  private queue: PendingRange[] = [];
-  private scheduled = false;
+  private readonly queue = new TurnQueue<PendingRange>((queued) => {
+    for (const batch of slices(queued, MAX_RANGES_PER_TXN)) void this.send(batch);
+  });
 
   constructor(private readonly kv: KVClient) {}
 
   range(request: IRangeRequest): Promise<IRangeResponse> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        const queued = this.queue;
-        this.queue = [];
-        for (let i = 0; i < queued.length; i += MAX_RANGES_PER_TXN) void this.send(queued.slice(i, i + MAX_RANGES_PER_TXN));
-      });
-    });
+    return new Promise((resolve, reject) => this.queue.add({ request, resolve, reject }));
   }
 
   private async send(batch: PendingRange[]): Promise<void> {

@@ -4,6 +4,7 @@
  * fsync, not the insert, is what a write costs). Each write keeps its own optimistic check against
  * the rows before it in the same batch, so the outcome is what one transaction per write would give.
  */
+import { slices, TurnQueue } from '../turn-queue.js';
 import type { AppendRequest, RevisionLog } from './revision-log.js';
 
 interface PendingAppend {
@@ -16,8 +17,9 @@ interface PendingAppend {
 const MAX_BATCH = 512;
 
 export class GroupCommitter {
-  private queue: PendingAppend[] = [];
-  private scheduled: NodeJS.Immediate | undefined;
+  private readonly queue = new TurnQueue<PendingAppend>((batch) => {
+    for (const slice of slices(batch, MAX_BATCH)) this.commit(slice);
+  });
 
   /** `committed` runs after every transaction that wrote at least one row, with the newest revision. */
   constructor(
@@ -27,27 +29,12 @@ export class GroupCommitter {
 
   /** Resolves to the new revision once committed, or undefined when the key moved on since it was read. */
   append(request: AppendRequest): Promise<number | undefined> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
-      this.scheduled ??= setImmediate(() => {
-        this.scheduled = undefined;
-        this.flush();
-      });
-    });
+    return new Promise((resolve, reject) => this.queue.add({ request, resolve, reject }));
   }
 
   /** Commits everything queued now (also before the database closes). */
   flush(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
-    while (this.queue.length > 0) this.commit(this.queue.splice(0, MAX_BATCH));
-  }
-
-  /** Refuses what is still queued, e.g. when the store closes without committing it. */
-  abort(err: Error): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
-    for (const pending of this.queue.splice(0)) pending.reject(err);
+    this.queue.flush();
   }
 
   private commit(batch: PendingAppend[]): void {
