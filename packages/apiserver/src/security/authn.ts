@@ -6,7 +6,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
 import { newUnauthorized } from '@kapi/apimachinery';
 import { requestURLOf } from '../server/request-info.js';
 import { sendJsonText } from '../server/responses.js';
@@ -118,26 +117,6 @@ export interface AuthenticationFilterOptions {
   authenticator: Authenticator;
   /** Paths served to anonymous callers instead of 401; default ALWAYS_OPEN_PATHS. */
   alwaysOpenPaths?: readonly string[];
-}
-
-/**
- * Express middleware: authenticates, records the user (requestUser(req) and res.locals.user), or
- * answers 401 Unauthorized.
- * An authenticator that throws is treated as a failed login, never as a 500.
- */
-export function authenticationFilter(options: AuthenticationFilterOptions) {
-  const authenticate = requestAuthenticator(options);
-  return (req: Request, res: Response, next: NextFunction): void | Promise<void> => {
-    const proceed = (ok: boolean): void => {
-      if (!ok) return;
-      // Also where handlers on the express app look (res.locals.user).
-      res.locals['user'] = requestUser(req);
-      next();
-    };
-    const ok = authenticate(req, res);
-    if (typeof ok === 'boolean') return proceed(ok);
-    return ok.then(proceed);
-  };
 }
 
 /**

@@ -3,7 +3,6 @@
  * authenticated user, and answers 403 Forbidden unless the authorizer allows.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
 import { forbiddenError, type AuthorizationAttributes, type AuthorizationResult, type Authorizer } from '../security/authz.js';
 import { ANONYMOUS_USER, requestUser } from '../security/authn.js';
 import { requestInfoOf } from './request-info.js';
@@ -22,15 +21,6 @@ export function authorizationAttributes(req: IncomingMessage): AuthorizationAttr
     resource: info.resource,
     subresource: info.subresource,
     name: info.name,
-  };
-}
-
-export function authorizationFilter(authorizer: Authorizer) {
-  const authorize = requestAuthorizer(authorizer);
-  return (req: Request, res: Response, next: NextFunction): void | Promise<void> => {
-    const allowed = authorize(req, res);
-    if (typeof allowed === 'boolean') return allowed ? next() : undefined;
-    return allowed.then((ok) => (ok ? next() : undefined));
   };
 }
 

@@ -4,7 +4,6 @@
  * Retry-After: 1, except for system:masters, which always gets an answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
 import { newTooManyRequests } from '@kapi/apimachinery';
 import { GROUP_MASTERS, requestUser } from '../security/authn.js';
 import { isLongRunning, isMutating, requestInfoOf } from './request-info.js';
@@ -56,23 +55,5 @@ export class MaxInFlightLimiter {
 
   release(seat: InFlightSeat): void {
     this.counts[seat]--;
-  }
-
-  middleware() {
-    return (req: Request, res: Response, next: NextFunction): void => {
-      const seat = this.admit(req, res);
-      if (seat === false) return;
-      if (seat !== null) {
-        let released = false;
-        const release = (): void => {
-          if (released) return;
-          released = true;
-          this.release(seat);
-        };
-        res.once('finish', release);
-        res.once('close', release);
-      }
-      next();
-    };
   }
 }

@@ -129,22 +129,6 @@ export class ApiServerMetrics {
     child.duration.observe(seconds);
   }
 
-  /** Express middleware: observe each request once, when its response finishes or the client goes away. */
-  middleware() {
-    return (req: Request, res: Response, next: () => void): void => {
-      const start = process.hrtime.bigint();
-      let recorded = false;
-      const record = (): void => {
-        if (recorded) return;
-        recorded = true;
-        this.observe(req, res, Number(process.hrtime.bigint() - start) / 1e9);
-      };
-      res.once('finish', record);
-      res.once('close', record);
-      next();
-    };
-  }
-
   /** GET /metrics in the Prometheus text format. */
   handler() {
     return async (_req: Request, res: Response): Promise<void> => {

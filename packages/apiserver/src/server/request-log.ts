@@ -3,7 +3,6 @@
  * written when the response finishes or the client goes away.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { requestUser } from '../security/authn.js';
 import { requestInfoOf } from './request-info.js';
@@ -45,17 +44,3 @@ export function logRequest(logger: Logger, req: IncomingMessage, res: ServerResp
   else logger.info(line, 'HTTP');
 }
 
-export function requestLogger(logger: Logger) {
-  return (req: Request, res: Response, next: () => void): void => {
-    const start = process.hrtime.bigint();
-    let logged = false;
-    const log = (aborted: boolean): void => {
-      if (logged) return;
-      logged = true;
-      logRequest(logger, req, res, start, aborted);
-    };
-    res.once('finish', () => log(false));
-    res.once('close', () => log(!res.writableFinished));
-    next();
-  };
-}

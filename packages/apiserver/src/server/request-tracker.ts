@@ -5,7 +5,6 @@
  * reset connection).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
 import { isLongRunning, requestInfoOf } from './request-info.js';
 
 /** One request being served. Its AbortController is made only when someone asks for the signal or aborts. */
@@ -59,14 +58,6 @@ export class RequestTracker {
     if (!entry.res.writableFinished) abortTracked(entry, new Error('client closed the connection'));
     this.active.delete(entry);
     this.changed?.();
-  }
-
-  middleware() {
-    return (req: Request, res: Response, next: NextFunction): void => {
-      const entry = this.track(req, res);
-      res.once('close', () => this.done(entry));
-      next();
-    };
   }
 
   count(longRunning?: boolean): number {
