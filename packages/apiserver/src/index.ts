@@ -1,5 +1,6 @@
 export * from './scheme/index.js';
 export * from './registry/index.js';
+export * from './http/index.js';
 export * from './endpoints/index.js';
 export * from './discovery/index.js';
 export * from './openapi/index.js';

@@ -1,17 +1,16 @@
-import express from 'express';
+import type { RequestListener } from 'node:http';
 import request from 'supertest';
 import { Scheme } from '../scheme/scheme.js';
 import { widgetKind } from '../scheme/test-kinds.js';
-import { createApiRouter } from '../endpoints/router.js';
+import { apiRoutes } from '../endpoints/router.js';
+import { routesHandler } from '../http/routes.js';
 import { storageVersionHash } from './storage-version-hash.js';
 
 const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
-function app(): express.Express {
+function app(): RequestListener {
   const scheme = new Scheme().addKind(widgetKind({ shortNames: ['wd'], categories: ['all'] }));
-  const a = express();
-  a.use(createApiRouter({ scheme, storages: new Map() }));
-  return a;
+  return routesHandler(apiRoutes({ scheme, storages: new Map() }));
 }
 
 describe('storageVersionHash', () => {

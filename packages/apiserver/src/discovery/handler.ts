@@ -3,10 +3,10 @@
  * for it, with ETag/304), /apis/<group> (APIGroup) and /apis/<group>/<version> (APIResourceList).
  */
 import { createHash } from 'node:crypto';
-import type { Request, Response } from 'express';
-import { StatusError, newNotAcceptable } from '@kapi/apimachinery';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { newNotAcceptable } from '@kapi/apimachinery';
 import { parseAccept } from '../endpoints/negotiation.js';
-import { sendBody, writeError } from '../endpoints/responses.js';
+import { methodNotAllowedError, notFoundError, sendBody, writeStatus } from '../http/responses.js';
 import type { SchemeLike } from '../registry/interfaces.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList } from './documents.js';
 import { servedGroups } from './served-groups.js';
@@ -34,21 +34,17 @@ export function negotiateDiscovery(acceptHeader: string | undefined): DiscoveryF
   throw newNotAcceptable('only the following media types are accepted: application/json, application/yaml, ' + AGGREGATED_DISCOVERY_CONTENT_TYPE);
 }
 
-function sendJson(res: Response, body: unknown, contentType = 'application/json'): void {
+function sendJson(res: ServerResponse, body: unknown, contentType = 'application/json'): void {
   sendBody(res, 200, contentType, JSON.stringify(body));
 }
 
-export type DiscoveryHandler = (req: Request, res: Response, path: { group?: string; version?: string }) => void;
-
-function notFound(): StatusError {
-  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
-}
+export type DiscoveryHandler = (req: IncomingMessage, res: ServerResponse, path: { group?: string; version?: string }) => void;
 
 export function createDiscoveryHandler(scheme: SchemeLike): DiscoveryHandler {
   return (req, res, path) => {
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+        throw methodNotAllowedError();
       }
       const groups = servedGroups(scheme.kinds);
       if (path.group === undefined) {
@@ -61,22 +57,22 @@ export function createDiscoveryHandler(scheme: SchemeLike): DiscoveryHandler {
         return;
       }
       const group = groups.find((g) => g.name === path.group);
-      if (!group) throw notFound();
+      if (!group) throw notFoundError();
       if (path.version === undefined) {
         sendJson(res, apiGroup(group, true));
         return;
       }
       const gv = group.versions.find((v) => v.version === path.version);
-      if (!gv) throw notFound();
+      if (!gv) throw notFoundError();
       sendJson(res, apiResourceList(group.name, gv));
     } catch (err) {
-      writeError(res, err);
+      writeStatus(res, err);
     }
   };
 }
 
 /** aggregated.ServeHTTPWithETag: quoted hash ETag, Cache-Control public, 304 on If-None-Match. */
-function serveWithETag(req: Request, res: Response, body: unknown, contentType: string): void {
+function serveWithETag(req: IncomingMessage, res: ServerResponse, body: unknown, contentType: string): void {
   const json = JSON.stringify(body);
   const etag = JSON.stringify(sha512Hex(json));
   res.setHeader('ETag', etag);

@@ -2,9 +2,12 @@
  * Request bodies: read with a hard size limit (never buffered past it), then parsed as JSON or
  * YAML by Content-Type, as the Go serializers accept them.
  */
-import type { Request } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType } from '@kapi/apimachinery';
+
+/** The request a body is read from; `res` is set by the router, so an oversized body can close the connection. */
+type Request = IncomingMessage & { res?: ServerResponse };
 
 /** 3 MiB, kube-apiserver's default --max-request-body-bytes. */
 export const DEFAULT_MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;

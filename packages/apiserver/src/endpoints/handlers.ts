@@ -2,7 +2,7 @@
  * One function per verb: options and body in, one RestStorage call, the answer out. Objects
  * cross into the registry in the hub version and come back out in the request's version.
  */
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { KubeList, KubeObject } from '@kapi/apimachinery';
 import { newNotFound, successStatus } from '@kapi/apimachinery';
 import type { UpdatedObjectFunc } from '../registry/rest.js';
@@ -21,12 +21,12 @@ import {
   renderObject,
   type ResourceContext,
 } from './resource-context.js';
-import { sendBody, setWarnings, writeObject, type EndpointLogger } from './responses.js';
+import { sendBody, setWarnings, writeObject } from '../http/responses.js';
 import { listMetaOf } from './table.js';
 import { getScale, updateScale } from '../registry/scale.js';
 import { defaultWatchTimeoutSeconds, serveWatch } from './watch.js';
 
-function respond(rc: ResourceContext, res: Response, code: number, body: unknown): void {
+function respond(rc: ResourceContext, res: ServerResponse, code: number, body: unknown): void {
   setWarnings(res, rc.ctx.warnings);
   writeObject(res, code, body, rc.output.format, rc.output.contentType);
 }
@@ -50,8 +50,8 @@ function decodeBody(rc: ResourceContext, body: unknown, opts: ParsedWriteOptions
   return decoded.object;
 }
 
-export async function handleGet(rc: ResourceContext, res: Response): Promise<void> {
-  const obj = await rc.storage.get(rc.ctx, rc.info.name!, parseGetOptions(rc.query));
+export async function handleGet(rc: ResourceContext, res: ServerResponse): Promise<void> {
+  const obj = await rc.storage.get(rc.ctx, rc.info.name, parseGetOptions(rc.query));
   if (rc.info.subresource === 'scale') {
     respond(rc, res, 200, getScale(rc.served.kind, obj));
     return;
@@ -59,7 +59,7 @@ export async function handleGet(rc: ResourceContext, res: Response): Promise<voi
   respond(rc, res, 200, renderObject(rc, obj));
 }
 
-export async function handleList(rc: ResourceContext, res: Response): Promise<void> {
+export async function handleList(rc: ResourceContext, res: ServerResponse): Promise<void> {
   const list = await rc.storage.list(rc.ctx, parseListOptions(rc.query, false));
   if (rc.output.format === 'json' && !rc.output.transform) {
     // A plain JSON list: each item's JSON as this version shows it, made once per stored object
@@ -80,14 +80,9 @@ function listJSON(rc: ResourceContext, list: KubeList): string {
   return `${head.slice(0, -1)},"items":[${items.join(',')}]}`;
 }
 
-export async function handleWatch(
-  rc: ResourceContext,
-  res: Response,
-  minRequestTimeoutSeconds: number,
-  logger?: EndpointLogger,
-): Promise<void> {
+export async function handleWatch(rc: ResourceContext, res: ServerResponse, minRequestTimeoutSeconds: number): Promise<void> {
   const opts = parseListOptions(rc.query, true);
-  if (rc.info.name !== undefined) {
+  if (rc.info.name !== '') {
     // /watch/…/<name> watches one object: the name becomes a field selector.
     const byName = `metadata.name=${rc.info.name}`;
     opts.fieldSelector = opts.fieldSelector ? `${opts.fieldSelector},${byName}` : byName;
@@ -102,7 +97,6 @@ export async function handleWatch(
     kind: rc.served.kind.kind,
     // Go streams watch events as application/json whatever transform was asked for.
     contentType: rc.output.format === 'yaml' ? 'application/yaml' : 'application/json',
-    ...(logger ? { logger } : {}),
     // Plain objects (no Table or metadata transform) are serialized once per object and version
     // for every watcher of the resource; transforms depend on the request, so they are not shared.
     encode: rc.output.transform
@@ -115,7 +109,7 @@ export async function handleWatch(
   });
 }
 
-export async function handleCreate(rc: ResourceContext, res: Response): Promise<void> {
+export async function handleCreate(rc: ResourceContext, res: ServerResponse): Promise<void> {
   const opts = parseWriteOptions(rc.query, 'CreateOptions');
   const obj = decodeBody(rc, await readObjectBody(rc), opts);
   ensureNamespace(rc, obj);
@@ -123,7 +117,7 @@ export async function handleCreate(rc: ResourceContext, res: Response): Promise<
   respond(rc, res, 201, renderObject(rc, created));
 }
 
-export async function handleUpdate(rc: ResourceContext, res: Response): Promise<void> {
+export async function handleUpdate(rc: ResourceContext, res: ServerResponse): Promise<void> {
   const opts = parseWriteOptions(rc.query, 'UpdateOptions');
   const body = await readObjectBody(rc);
   if (rc.info.subresource === 'scale') {
@@ -133,14 +127,14 @@ export async function handleUpdate(rc: ResourceContext, res: Response): Promise<
   const obj = decodeBody(rc, body, opts);
   checkName(rc, obj);
   ensureNamespace(rc, obj);
-  const result = await rc.storage.update(rc.ctx, rc.info.name!, () => deepCopy(obj), {
+  const result = await rc.storage.update(rc.ctx, rc.info.name, () => deepCopy(obj), {
     ...writeOptionsForStorage(opts),
     ...(rc.info.subresource === 'status' ? { subresource: 'status' as const } : {}),
   });
   respond(rc, res, result.created ? 201 : 200, renderObject(rc, result.object));
 }
 
-export async function handlePatch(rc: ResourceContext, res: Response): Promise<void> {
+export async function handlePatch(rc: ResourceContext, res: ServerResponse): Promise<void> {
   const patchType = patchTypeOf(rc.req.headers['content-type']);
   const opts = parseWriteOptions(rc.query, 'PatchOptions');
   const patch = parsePatch(patchType, await readBody(rc.req, rc.maxRequestBodyBytes));
@@ -149,7 +143,7 @@ export async function handlePatch(rc: ResourceContext, res: Response): Promise<v
     return;
   }
   let warnings: string[] = [];
-  const result = await rc.storage.update(rc.ctx, rc.info.name!, patchedObjectFunc(rc, patch, opts, (w) => (warnings = w)), {
+  const result = await rc.storage.update(rc.ctx, rc.info.name, patchedObjectFunc(rc, patch, opts, (w) => (warnings = w)), {
     ...writeOptionsForStorage(opts),
     ...(rc.info.subresource === 'status' ? { subresource: 'status' as const } : {}),
   });
@@ -165,11 +159,11 @@ function patchedObjectFunc(
   setWarnings: (w: string[]) => void,
 ): UpdatedObjectFunc {
   return (current) => {
-    if (!current) throw newNotFound(groupResource(rc), rc.info.name!);
+    if (!current) throw newNotFound(groupResource(rc), rc.info.name);
     // encode shares nested values with `current`, which may be the watch cache's: applyParsedPatch
     // works on a copy. The patched object is not handed over to decode: it may hold values of the
     // patch itself (merge patch puts them in by reference), and this function may run again.
-    const versioned = rc.scheme.encode(rc.served.kind, current, rc.info.version);
+    const versioned = rc.scheme.encode(rc.served.kind, current, rc.info.apiVersion);
     const patched = applyParsedPatch(versioned, patch);
     const decoded = rc.scheme.decode(rc.served, patched, { fieldValidation: opts.fieldValidation });
     setWarnings(decoded.warnings);
@@ -182,16 +176,16 @@ function patchedObjectFunc(
 /** PUT/PATCH on /scale: the new Scale (from the body, or the patched current Scale) lands on the object. */
 async function writeScale(
   rc: ResourceContext,
-  res: Response,
+  res: ServerResponse,
   opts: ParsedWriteOptions,
   newScale: (current: KubeObject) => unknown,
 ): Promise<void> {
   const kind = rc.served.kind;
   const result = await rc.storage.update(
     rc.ctx,
-    rc.info.name!,
+    rc.info.name,
     (current) => {
-      if (!current) throw newNotFound(groupResource(rc), rc.info.name!);
+      if (!current) throw newNotFound(groupResource(rc), rc.info.name);
       return updateScale(kind, current, newScale(current));
     },
     writeOptionsForStorage(opts),
@@ -204,19 +198,19 @@ async function readDeleteBody(rc: ResourceContext): Promise<unknown | undefined>
   return body.length > 0 ? parseObjectBody(body, rc.req.headers['content-type']) : undefined;
 }
 
-export async function handleDelete(rc: ResourceContext, res: Response): Promise<void> {
+export async function handleDelete(rc: ResourceContext, res: ServerResponse): Promise<void> {
   const { options, orphanDependentsFalse } = parseDeleteOptions(rc.query, await readDeleteBody(rc));
-  const result = await rc.storage.delete(rc.ctx, rc.info.name!, options);
+  const result = await rc.storage.delete(rc.ctx, rc.info.name, options);
   if (result.deleted) {
     const m = result.object.metadata;
-    respond(rc, res, 200, successStatus({ name: m.name ?? rc.info.name!, group: rc.info.group, kind: rc.info.resource, ...(m.uid ? { uid: m.uid } : {}) }));
+    respond(rc, res, 200, successStatus({ name: m.name ?? rc.info.name, group: rc.info.apiGroup, kind: rc.info.resource, ...(m.uid ? { uid: m.uid } : {}) }));
     return;
   }
   // Finalizers keep the object: it is the answer. Go says 202 only for orphanDependents=false.
   respond(rc, res, orphanDependentsFalse ? 202 : 200, renderObject(rc, result.object));
 }
 
-export async function handleDeleteCollection(rc: ResourceContext, res: Response): Promise<void> {
+export async function handleDeleteCollection(rc: ResourceContext, res: ServerResponse): Promise<void> {
   const listOpts = parseListOptions(rc.query, false);
   const { options } = parseDeleteOptions(rc.query, await readDeleteBody(rc));
   const list = await rc.storage.deleteCollection(rc.ctx, options, listOpts);

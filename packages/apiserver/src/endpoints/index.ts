@@ -1,13 +1,4 @@
-export {
-  createApiRouter,
-  notFoundStatus,
-  storageLookupOf,
-  type ApiRouterDeps,
-  type RequestMetric,
-  type RequestMetricsHook,
-  type StorageLookup,
-} from './router.js';
-export { parseRequestInfo, type DiscoveryRequestInfo, type ParsedRequestInfo, type ResourceRequestInfo, type Verb } from './request-info.js';
+export { apiRoutes, storageLookupOf, type ApiRoutesOptions, type StorageLookup } from './router.js';
 export { DEFAULT_MAX_REQUEST_BODY_BYTES, readBody, parseObjectBody } from './body.js';
 export { parseDeleteOptions, parseGetOptions, parseListOptions, parseWriteOptions, type ParsedDeleteOptions, type ParsedWriteOptions } from './options.js';
 export { negotiateOutput, parseAccept, type AcceptClause, type MetaTransform, type OutputTarget, type IncludeObjectPolicy } from './negotiation.js';
@@ -15,4 +6,3 @@ export { buildTable, tableColumns, type TableOptions } from './table.js';
 export { evaluateSimpleJsonPath } from './jsonpath.js';
 export { MAX_JSON_PATCH_OPERATIONS, SUPPORTED_PATCH_TYPES, applyParsedPatch, parsePatch, patchTypeOf, type ParsedPatch, type PatchType } from './patch.js';
 export { serveWatch, bookmarkObject, defaultWatchTimeoutSeconds, type ServeWatchOptions, type WatchObjectEncoder } from './watch.js';
-export { writeError, writeObject, setWarnings, warningHeaderValue, type EndpointLogger, type WireFormat } from './responses.js';

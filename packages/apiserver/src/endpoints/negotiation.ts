@@ -4,7 +4,7 @@
  * asked for with `;as=<Kind>;g=meta.k8s.io;v=v1|v1beta1`.
  */
 import { newNotAcceptable } from '@kapi/apimachinery';
-import type { WireFormat } from './responses.js';
+import type { WireFormat } from '../http/responses.js';
 
 export type MetaTransform = 'Table' | 'PartialObjectMetadata' | 'PartialObjectMetadataList';
 

@@ -11,15 +11,10 @@ import type {
   FieldValidation,
   WriteOptions,
 } from '../registry/rest.js';
-import { parseBoolParam } from './request-info.js';
+import { queryBool } from '../http/request-info.js';
 
 export const FIELD_MANAGER_MAX_LENGTH = 128;
 const META_GROUP = 'meta.k8s.io';
-
-function optionalBool(query: URLSearchParams, name: string): boolean | undefined {
-  const value = query.get(name);
-  return value === null || value === '' ? undefined : parseBoolParam(name, value);
-}
 
 function optionalInt(query: URLSearchParams, name: string): number | undefined {
   const value = query.get(name);
@@ -58,8 +53,8 @@ export function parseListOptions(query: URLSearchParams, watch: boolean): ApiLis
   const cont = optionalString(query, 'continue');
   const resourceVersion = optionalString(query, 'resourceVersion');
   const match = optionalString(query, 'resourceVersionMatch');
-  const allowWatchBookmarks = optionalBool(query, 'allowWatchBookmarks');
-  const sendInitialEvents = optionalBool(query, 'sendInitialEvents');
+  const allowWatchBookmarks = queryBool(query, 'allowWatchBookmarks');
+  const sendInitialEvents = queryBool(query, 'sendInitialEvents');
   const timeoutSeconds = optionalInt(query, 'timeoutSeconds');
 
   const errs: FieldError[] = [];
@@ -141,7 +136,7 @@ export function parseWriteOptions(query: URLSearchParams, kind: Exclude<WriteOpt
   const dryRun = query.getAll('dryRun').filter((v) => v !== '');
   const fieldManager = optionalString(query, 'fieldManager');
   const fieldValidation = optionalString(query, 'fieldValidation') ?? 'Warn';
-  const force = optionalBool(query, 'force');
+  const force = queryBool(query, 'force');
 
   const errs: FieldError[] = [];
   if (kind === 'PatchOptions') {
@@ -182,7 +177,7 @@ function deleteOptionsFromQuery(query: URLSearchParams): RawDeleteOptions {
   if (grace !== undefined) raw.gracePeriodSeconds = grace;
   const policy = optionalString(query, 'propagationPolicy');
   if (policy !== undefined) raw.propagationPolicy = policy;
-  const orphan = optionalBool(query, 'orphanDependents');
+  const orphan = queryBool(query, 'orphanDependents');
   if (orphan !== undefined) raw.orphanDependents = orphan;
   return raw;
 }

@@ -2,13 +2,13 @@
  * A resource request resolved against the scheme and the storages: what every verb handler
  * works with, plus the encoders from hub objects to what the client asked for.
  */
-import type { Request } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeList, KubeObject } from '@kapi/apimachinery';
 import { apiVersionOf, newBadRequest } from '@kapi/apimachinery';
 import type { RestStorage, SchemeLike, ServedVersion } from '../registry/interfaces.js';
 import type { RequestContext } from '../registry/rest.js';
 import type { OutputTarget } from './negotiation.js';
-import type { ResourceRequestInfo } from './request-info.js';
+import type { RequestInfo } from '../http/request-info.js';
 import {
   asPartialObjectMetadata,
   asPartialObjectMetadataList,
@@ -20,8 +20,9 @@ import {
 } from './table.js';
 
 export interface ResourceContext {
-  req: Request;
-  info: ResourceRequestInfo;
+  req: IncomingMessage & { res?: ServerResponse };
+  /** The request's one RequestInfo (for list and watch, `name` is the one a metadata.name field selector names, as Go has it). */
+  info: RequestInfo;
   served: ServedVersion;
   storage: RestStorage;
   scheme: SchemeLike;
@@ -32,16 +33,16 @@ export interface ResourceContext {
 }
 
 export function apiVersionOfRequest(rc: ResourceContext): string {
-  return apiVersionOf(rc.info.group, rc.info.version);
+  return apiVersionOf(rc.info.apiGroup, rc.info.apiVersion);
 }
 
 export function groupResource(rc: ResourceContext): { group: string; resource: string } {
-  return { group: rc.info.group, resource: rc.info.resource };
+  return { group: rc.info.apiGroup, resource: rc.info.resource };
 }
 
 /** Hub → the request's version. */
 export function encodeObject(rc: ResourceContext, hub: KubeObject): KubeObject {
-  return rc.scheme.encode(rc.served.kind, hub, rc.info.version);
+  return rc.scheme.encode(rc.served.kind, hub, rc.info.apiVersion);
 }
 
 /** A single object as the client asked for it (itself, a one-row Table, or its metadata). */
@@ -92,7 +93,7 @@ export function renderList(rc: ResourceContext, list: KubeList): unknown {
  * cluster-scoped kinds, refuses a different one.
  */
 export function ensureNamespace(rc: ResourceContext, obj: KubeObject): void {
-  const requestNamespace = rc.served.kind.namespaced ? (rc.info.namespace ?? '') : '';
+  const requestNamespace = rc.served.kind.namespaced ? rc.info.namespace : '';
   const objNamespace = obj.metadata.namespace ?? '';
   if (objNamespace === requestNamespace) return;
   if (objNamespace === '') obj.metadata.namespace = requestNamespace;
@@ -102,13 +103,13 @@ export function ensureNamespace(rc: ResourceContext, obj: KubeObject): void {
 
 /** The name in an update's body must be the URL's (handlers/rest.go checkName). */
 export function checkName(rc: ResourceContext, obj: KubeObject): void {
-  const name = rc.info.name ?? '';
+  const name = rc.info.name;
   const objName = obj.metadata.name ?? '';
   if (objName !== name) {
     throw newBadRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
   }
   const objNamespace = obj.metadata.namespace ?? '';
-  const namespace = rc.info.namespace ?? '';
+  const namespace = rc.info.namespace;
   if (objNamespace !== '' && rc.served.kind.namespaced && objNamespace !== namespace) {
     throw newBadRequest(`the namespace of the object (${objNamespace}) does not match the namespace on the URL (${namespace})`);
   }

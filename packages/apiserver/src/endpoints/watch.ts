@@ -3,11 +3,11 @@
  * `{"type":…,"object":…}` over a chunked response, one flush per event, until the timeout, the
  * end of the Watcher, or the client going away.
  */
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject, WatchEvent } from '@kapi/apimachinery';
 import { INITIAL_EVENTS_END_ANNOTATION, toStatusError } from '@kapi/apimachinery';
 import type { Watcher } from '@kapi/storage';
-import type { EndpointLogger } from './responses.js';
+import { requestLogger } from '../http/request-logger.js';
 
 /** Turns a hub event object into what goes on the wire (request version, Table, metadata…). */
 export type WatchObjectEncoder = (obj: KubeObject, type: 'ADDED' | 'MODIFIED' | 'DELETED') => unknown;
@@ -24,7 +24,6 @@ export interface ServeWatchOptions {
   apiVersion: string;
   kind: string;
   contentType: string;
-  logger?: EndpointLogger;
 }
 
 /** Go's default: random in [minRequestTimeout, 2 × minRequestTimeout). */
@@ -54,7 +53,7 @@ function wireLine(event: WatchEvent, opts: ServeWatchOptions): string {
 }
 
 /** Streams `watcher` to `res`; resolves when the stream is over. Always stops the watcher. */
-export async function serveWatch(req: Request, res: Response, watcher: Watcher, opts: ServeWatchOptions): Promise<void> {
+export async function serveWatch(req: IncomingMessage, res: ServerResponse, watcher: Watcher, opts: ServeWatchOptions): Promise<void> {
   let closed = false;
   const stop = (): void => {
     closed = true;
@@ -78,7 +77,7 @@ export async function serveWatch(req: Request, res: Response, watcher: Watcher, 
       try {
         line = wireLine(event, opts);
       } catch (err) {
-        opts.logger?.error({ err }, 'unable to encode watch object');
+        requestLogger(req).error({ err }, 'unable to encode watch object');
         line = JSON.stringify({ type: 'ERROR', object: toStatusError(err).status });
         writeLine(res, line);
         break;
@@ -94,12 +93,12 @@ export async function serveWatch(req: Request, res: Response, watcher: Watcher, 
   }
 }
 
-function writeLine(res: Response, line: string): boolean {
+function writeLine(res: ServerResponse, line: string): boolean {
   if (res.writableEnded || res.destroyed) return true;
   return res.write(`${line}\n`);
 }
 
-function drained(res: Response): Promise<void> {
+function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);

@@ -1,13 +1,17 @@
 /**
- * /openapi/v2 and /openapi/v3 as kube-openapi's handlers serve them: JSON only (406 otherwise),
- * quoted uppercase-sha512 ETags with 304 on If-None-Match, and for v3 group-version documents
- * the `?hash=` protocol (stale hash → 301 to the current URL; matching → immutable for a year).
+ * /openapi/v2 and /openapi/v3 as kube-openapi's handlers serve them: v3 as JSON only, v2 as JSON
+ * or as gnostic protobuf (what kubectl asks for first); 406 otherwise; quoted uppercase-sha512
+ * ETags (v2's protobuf shares its JSON's, as Go's does) with 304 on If-None-Match; and for v3
+ * group-version documents the `?hash=` protocol (stale hash → 301 to the current URL; matching →
+ * immutable for a year).
  */
-import { Router, type Request, type Response } from 'express';
-import { StatusError, newNotAcceptable } from '@kapi/apimachinery';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { newNotAcceptable } from '@kapi/apimachinery';
 import { sha512Hex } from '../discovery/handler.js';
 import { parseAccept } from '../endpoints/negotiation.js';
-import { writeError, type EndpointLogger } from '../endpoints/responses.js';
+import { requestInfoOf, requestQueryOf } from '../http/request-info.js';
+import { methodNotAllowedError, notFoundError, sendBody, writeStatus } from '../http/responses.js';
+import type { RequestHandler } from '../http/routes.js';
 import type { SchemeLike } from '../registry/interfaces.js';
 import type { KindDefinition } from '../scheme/kind.js';
 import { buildSwagger } from './v2.js';
@@ -59,58 +63,50 @@ function acceptsJson(accept: string | undefined): boolean {
   );
 }
 
-function notAcceptable(): StatusError {
-  return newNotAcceptable('only the following media types are accepted: application/json');
-}
-
 /** Writes a document with its ETag, or 304 when the client already has it. */
-function serveJson(req: Request, res: Response, doc: Rendered): void {
-  const etag = JSON.stringify(doc.hash);
+function serveDocument(req: IncomingMessage, res: ServerResponse, etagHash: string, contentType: string, body: string | Uint8Array): void {
+  const etag = JSON.stringify(etagHash);
   res.setHeader('ETag', etag);
   if (req.headers['if-none-match'] === etag) {
-    res.status(304).end();
+    res.statusCode = 304;
+    res.end();
     return;
   }
-  const body = Buffer.from(doc.json);
-  res.status(200).setHeader('Content-Type', 'application/json');
-  res.setHeader('Content-Length', String(body.length));
-  res.end(req.method === 'HEAD' ? undefined : body);
+  sendBody(res, 200, contentType, body);
 }
 
-export function createOpenApiRouter(scheme: SchemeLike, info: OpenApiInfo = {}, logger?: EndpointLogger): Router {
+/** GET /openapi/v2, /openapi/v3 and /openapi/v3/apis/<group>/<version>. */
+export function createOpenApiHandler(scheme: SchemeLike, info: OpenApiInfo = {}): RequestHandler {
   const documents = createOpenApiDocuments(scheme, info);
-  const router = Router();
-
-  router.get('/v2', (req, res) => {
+  return (req, res) => {
     try {
-      res.setHeader('Vary', 'Accept');
-      if (!acceptsJson(req.headers.accept)) throw notAcceptable();
-      serveJson(req, res, documents().v2);
-    } catch (err) {
-      writeError(res, err, logger);
-    }
-  });
-
-  router.get('/v3', (req, res) => {
-    try {
-      serveJson(req, res, documents().v3Root);
-    } catch (err) {
-      writeError(res, err, logger);
-    }
-  });
-
-  router.get('/v3/apis/:group/:version', (req, res) => {
-    try {
-      const group = req.params['group']!;
-      const version = req.params['version']!;
-      const doc = documents().groupVersions.get(`${group}/${version}`);
-      if (!doc) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
-      if (!acceptsJson(req.headers.accept)) throw notAcceptable();
-      const asked = typeof req.query['hash'] === 'string' ? req.query['hash'] : '';
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError();
+      const [, version, ...rest] = requestInfoOf(req).segments;
+      if (version === 'v2' && rest.length === 0) {
+        res.setHeader('Vary', 'Accept');
+        if (!acceptsJson(req.headers.accept)) throw newNotAcceptable('only the following media types are accepted: application/json');
+        const doc = documents().v2;
+        serveDocument(req, res, doc.hash, 'application/json', doc.json);
+        return;
+      }
+      if (version !== 'v3') throw notFoundError();
+      if (rest.length === 0) {
+        const root = documents().v3Root;
+        serveDocument(req, res, root.hash, 'application/json', root.json);
+        return;
+      }
+      if (rest.length !== 3 || rest[0] !== 'apis') throw notFoundError();
+      const [, group, gv] = rest;
+      const doc = documents().groupVersions.get(`${group}/${gv}`);
+      if (!doc) throw notFoundError();
+      if (!acceptsJson(req.headers.accept)) throw newNotAcceptable('only the following media types are accepted: application/json');
+      const asked = requestQueryOf(req).get('hash') ?? '';
       if (asked !== '') {
         if (asked !== doc.hash) {
+          const location = `/openapi/v3/apis/${group}/${gv}?hash=${doc.hash}`;
           res.setHeader('ETag', JSON.stringify(doc.hash));
-          res.redirect(301, `/openapi/v3/apis/${group}/${version}?hash=${doc.hash}`);
+          res.setHeader('Location', location);
+          sendBody(res, 301, 'text/html; charset=utf-8', `<a href="${location}">Moved Permanently</a>.\n`);
           return;
         }
         res.setHeader('Vary', 'Accept');
@@ -119,11 +115,9 @@ export function createOpenApiRouter(scheme: SchemeLike, info: OpenApiInfo = {}, 
         expires.setUTCFullYear(expires.getUTCFullYear() + 1);
         res.setHeader('Expires', expires.toUTCString());
       }
-      serveJson(req, res, doc);
+      serveDocument(req, res, doc.hash, 'application/json', doc.json);
     } catch (err) {
-      writeError(res, err, logger);
+      writeStatus(res, err);
     }
-  });
-
-  return router;
+  };
 }

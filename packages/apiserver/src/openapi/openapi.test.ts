@@ -1,16 +1,15 @@
-import express from 'express';
+import type { RequestListener } from 'node:http';
 import request from 'supertest';
 import { Scheme } from '../scheme/scheme.js';
 import { widgetKind } from '../scheme/test-kinds.js';
-import { createApiRouter } from '../endpoints/router.js';
+import { apiRoutes } from '../endpoints/router.js';
+import { routesHandler } from '../http/routes.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function app(): express.Express {
+function app(): RequestListener {
   const scheme = new Scheme().addKind(widgetKind({ shortNames: ['wd'] }));
-  const a = express();
-  a.use(createApiRouter({ scheme, storages: new Map(), openapi: { title: 'Test', version: '0.1' } }));
-  return a;
+  return routesHandler(apiRoutes({ scheme, storages: new Map(), openapi: { title: 'Test', version: '0.1' } }));
 }
 
 describe('OpenAPI v3', () => {

@@ -7,8 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import { newUnauthorized } from '@kapi/apimachinery';
-import { requestURLOf } from '../server/request-info.js';
-import { sendJsonText } from '../server/responses.js';
+import { requestInfoOf } from '../http/request-info.js';
+import { writeStatus } from '../http/responses.js';
+import type { Filter } from '../http/routes.js';
 import type { UserInfo } from '../registry/rest.js';
 import { parseCertificateBundle, subjectValues, verifySocketPeer } from './x509-verify.js';
 
@@ -120,34 +121,30 @@ export interface AuthenticationFilterOptions {
 }
 
 /**
- * The filter itself, on node's request and response: true when the request goes on (its user
- * recorded for requestUser), false when it was answered 401. Synchronous while the authenticators are.
+ * The authentication filter: the request goes on with its user recorded (requestUser), or is
+ * answered 401. Synchronous while the authenticators are.
  */
-export function requestAuthenticator(options: AuthenticationFilterOptions): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
+export function authenticationFilter(options: AuthenticationFilterOptions): Filter {
   const openPaths = new Set(options.alwaysOpenPaths ?? ALWAYS_OPEN_PATHS);
   const chain = new UnionAuthenticator([options.authenticator]);
-  const decide = (req: IncomingMessage, res: ServerResponse, found: UserInfo | undefined): boolean => {
+  const decide = (req: IncomingMessage, res: ServerResponse, next: () => void, found: UserInfo | undefined): void => {
     let user = found;
-    if (!user && openPaths.has(requestURLOf(req).path)) user = ANONYMOUS_USER;
-    if (!user) {
-      const status = newUnauthorized().status;
-      sendJsonText(res, status.code, JSON.stringify(status));
-      return false;
-    }
+    if (!user && openPaths.has(requestInfoOf(req).path)) user = ANONYMOUS_USER;
+    if (!user) return writeStatus(res, newUnauthorized());
     setRequestUser(req, user);
-    return true;
+    next();
   };
-  return (req, res) => {
+  return (req, res, next) => {
     let found: Promise<UserInfo | undefined> | UserInfo | undefined;
     try {
       found = chain.authenticate(req);
     } catch {
       found = undefined;
     }
-    if (!isPromise(found)) return decide(req, res, found);
-    return found.then(
-      (user) => decide(req, res, user),
-      () => decide(req, res, undefined),
+    if (!isPromise(found)) return decide(req, res, next, found);
+    found.then(
+      (user) => decide(req, res, next, user),
+      () => decide(req, res, next, undefined),
     );
   };
 }

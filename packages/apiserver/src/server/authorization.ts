@@ -2,11 +2,12 @@
  * The authorization filter: builds Go's authorizer attributes from the RequestInfo and the
  * authenticated user, and answers 403 Forbidden unless the authorizer allows.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { forbiddenError, type AuthorizationAttributes, type AuthorizationResult, type Authorizer } from '../security/authz.js';
+import type { IncomingMessage } from 'node:http';
+import { requestInfoOf } from '../http/request-info.js';
+import { writeStatus } from '../http/responses.js';
+import type { Filter } from '../http/routes.js';
 import { ANONYMOUS_USER, requestUser } from '../security/authn.js';
-import { requestInfoOf } from './request-info.js';
-import { writeStatus } from './responses.js';
+import { forbiddenError, type AuthorizationAttributes, type AuthorizationResult, type Authorizer } from '../security/authz.js';
 
 export function authorizationAttributes(req: IncomingMessage): AuthorizationAttributes {
   const info = requestInfoOf(req);
@@ -24,19 +25,16 @@ export function authorizationAttributes(req: IncomingMessage): AuthorizationAttr
   };
 }
 
-/**
- * The filter on node's request and response: true when the request goes on, false when it was
- * answered 403. Synchronous while the authorizer is (the standalone AlwaysAllowAuthorizer).
- */
-export function requestAuthorizer(authorizer: Authorizer): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
-  return (req, res) => {
+/** The filter: the request goes on when the authorizer allows it. Synchronous while the authorizer is (standalone's AlwaysAllow). */
+export function authorizationFilter(authorizer: Authorizer): Filter {
+  return (req, res, next) => {
     const attributes = authorizationAttributes(req);
-    const decide = (result: AuthorizationResult): boolean => {
-      if (result.decision === 'Allow') return true;
-      writeStatus(res, forbiddenError(attributes, result.reason));
-      return false;
+    const decide = (result: AuthorizationResult): void => {
+      if (result.decision === 'Allow') next();
+      else writeStatus(res, forbiddenError(attributes, result.reason));
     };
     const result = authorizer.authorize(attributes);
-    return 'then' in result && typeof result.then === 'function' ? Promise.resolve(result).then(decide) : decide(result as AuthorizationResult);
+    if ('then' in result && typeof result.then === 'function') Promise.resolve(result).then(decide, next);
+    else decide(result as AuthorizationResult);
   };
 }

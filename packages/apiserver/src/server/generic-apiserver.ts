@@ -1,11 +1,13 @@
 /**
- * The generic API server: HTTPS only, Go's filter chain in Go's order, the health, version and
- * metrics endpoints, the API routes the caller plugs in, and a graceful shutdown.
+ * The generic API server: HTTPS only, Go's filter chain in Go's order, one path table for
+ * everything it serves (health, version, metrics, the API, OpenAPI), the author's own handler for
+ * what no route owns, and a graceful shutdown.
  *
  * Filter order (outermost first), as k8s.io/apiserver's DefaultBuildHandlerChain runs them:
- * panic recovery (the error middleware, last in express terms) → request info → request log and
- * metrics → request tracking (shutdown) → cache-control → authentication → max in flight (after
- * authentication, so system:masters can be exempt) → authorization → routes.
+ * request log, metrics and request tracking (shutdown) → cache-control → request info (a URL that
+ * does not decode is a 400) → authentication → max in flight (after authentication, so
+ * system:masters can be exempt) → authorization → the author's filters → the route. Anything a
+ * step throws becomes its Status (panic recovery); the process never dies of a request.
  */
 import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,20 +15,21 @@ import { createServer as createHttpsServer, type Server as HttpsServer, type Ser
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { newBadRequest } from '@kapi/apimachinery';
 import pino, { type Logger } from 'pino';
-import { apiRequestHandlerOf, type ApiRequestHandler } from '../endpoints/router.js';
-import { X509Authenticator, requestAuthenticator, requestUser, type Authenticator, ALWAYS_OPEN_PATHS } from '../security/authn.js';
+import { requestInfoOf } from '../http/request-info.js';
+import { setRequestLogger } from '../http/request-logger.js';
+import { writeStatus } from '../http/responses.js';
+import { routesHandler, type Filter, type Route } from '../http/routes.js';
+import { X509Authenticator, authenticationFilter, type Authenticator, ALWAYS_OPEN_PATHS } from '../security/authn.js';
 import { AlwaysAllowAuthorizer, type Authorizer } from '../security/authz.js';
-import { requestAuthorizer } from './authorization.js';
-import { flagCheck, healthEndpoint, pingCheck, type HealthCheck } from './healthz.js';
+import { authorizationFilter } from './authorization.js';
+import { flagCheck, healthRoute, pingCheck, type HealthCheck } from './healthz.js';
 import { MaxInFlightLimiter, type InFlightSeat } from './max-in-flight.js';
 import { ApiServerMetrics } from './metrics.js';
-import { requestURLOf } from './request-info.js';
 import { logRequest } from './request-log.js';
 import { RequestTracker, type TrackedRequest } from './request-tracker.js';
-import { notFoundHandler, panicRecovery, recoverFromPanic } from './responses.js';
-import { versionHandler, versionInfo, type VersionInfo } from './version.js';
+import { versionInfo, versionRoute, type VersionInfo } from './version.js';
 
 export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 400;
 export const DEFAULT_MAX_MUTATING_REQUESTS_IN_FLIGHT = 200;
@@ -37,6 +40,8 @@ const WATCH_TERMINATION_GRACE_MS = 1_000;
 const MIN_SHUTDOWN_HOOK_MS = 2_000;
 
 export type ShutdownHook = () => void | Promise<void>;
+/** Run once the server listens (Go's PostStartHook); /readyz reports poststarthook/<name> failing until it is done. */
+export type PostStartHook = () => void | Promise<void>;
 
 export interface TLSServingOptions {
   /** PEM serving certificate (with intermediates, if any). */
@@ -69,10 +74,14 @@ export interface GenericAPIServerOptions {
   logger?: Logger;
   logLevel?: string;
   version?: Partial<VersionInfo>;
-  /** The API routes (/apis, /api, /openapi): mounted at the root behind every filter. */
-  apiRouter?: RequestHandler;
-  /** Alternatively (or also), a function installing routes on the app, behind every filter. */
-  installRoutes?: (app: Express) => void;
+  /** Routes behind every filter: the API's (endpoints apiRoutes()) and any of the author's; a path owned by two goes to the longer prefix. */
+  routes?: Route[];
+  /**
+   * What no route owns: the author's own handler for non-resource paths, e.g. an express app (Go's
+   * NonGoRestfulMux; an app, not a bare Router, since the app gives req and res express's
+   * methods), behind every filter; its `next()` is the 404, `next(err)` err's Status.
+   */
+  nonResourceHandler?: Filter;
   /** Checks for /healthz, /livez and /readyz. */
   healthChecks?: HealthCheck[];
   /** Checks for /readyz only (e.g. storage). */
@@ -93,19 +102,20 @@ interface FilterState {
 const FILTER_STATE = Symbol('kapi.filterState');
 type Filtered = IncomingMessage & { [FILTER_STATE]?: FilterState };
 
-/** A filter's verdict (true: go on; false: it answered), now or later. */
-type Step = boolean | Promise<boolean>;
-
-function isApisPath(path: string): boolean {
-  return path === '/apis' || path.startsWith('/apis/');
-}
+/** Go's HTTP server refuses a URL whose path does not percent-decode: so does this one, before anything reads the path. */
+const rejectUndecodablePath: Filter = (req, res, next) => {
+  const bad = requestInfoOf(req).badSegment;
+  if (bad === undefined) return next();
+  writeStatus(res, newBadRequest(`invalid URL escape in path segment "${bad}"`));
+};
 
 function hostPort(address: string, port: number): string {
   return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 export class GenericAPIServer {
-  readonly app: Express;
+  /** The whole chain as a request listener (Go's GenericAPIServer.Handler): what the HTTPS server calls. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   readonly logger: Logger;
   readonly metrics: ApiServerMetrics;
   readonly limiter: MaxInFlightLimiter;
@@ -119,10 +129,12 @@ export class GenericAPIServer {
   private readonly shutdownTimeoutMs: number;
   private shuttingDown = false;
   private shutdownPromise: Promise<void> | undefined;
-  private readonly authenticate: (req: IncomingMessage, res: ServerResponse) => Step;
-  private readonly authorize: (req: IncomingMessage, res: ServerResponse) => Step;
-  /** The /apis handler of a router made by createApiRouter, called without the express router walk. */
-  private readonly apiHandler: ApiRequestHandler | undefined;
+  /** The chain after request tracking, in order; the author's filters at the end. */
+  private readonly filters: Filter[];
+  /** The route owning the path, else the author's handler, else the one 404. */
+  private readonly serve: (req: IncomingMessage, res: ServerResponse) => void;
+  private readonly postStartHooks: Array<{ name: string; hook: PostStartHook }> = [];
+  private started = false;
   /** Shared by every response (no closures per request): they read the response they fire on. */
   private readonly onResponseClose: (this: ServerResponse) => void;
   private readonly onResponseError: (this: ServerResponse, err: Error) => void;
@@ -148,9 +160,13 @@ export class GenericAPIServer {
       ...(options.readyzChecks ?? []),
     ];
     this.shutdownHooks = [...(options.shutdownHooks ?? [])];
-    this.authenticate = requestAuthenticator({ authenticator: this.defaultAuthenticator(), alwaysOpenPaths: options.alwaysOpenPaths ?? ALWAYS_OPEN_PATHS });
-    this.authorize = requestAuthorizer(options.authorizer ?? new AlwaysAllowAuthorizer());
-    this.apiHandler = apiRequestHandlerOf(options.apiRouter);
+    this.filters = [
+      rejectUndecodablePath,
+      authenticationFilter({ authenticator: this.defaultAuthenticator(), alwaysOpenPaths: options.alwaysOpenPaths ?? ALWAYS_OPEN_PATHS }),
+      (req, res, next) => this.admit(req, res, next),
+      authorizationFilter(options.authorizer ?? new AlwaysAllowAuthorizer()),
+    ];
+    this.serve = routesHandler(this.buildRoutes(), options.nonResourceHandler);
     const server = this;
     this.onResponseClose = function (this: ServerResponse) {
       server.requestDone(this);
@@ -159,8 +175,8 @@ export class GenericAPIServer {
       // A write after the end (a watch ended by shutdown) must not become an unhandled 'error'.
       server.logger.debug({ err: err.message, uri: this.req?.url }, 'response error');
     };
-    this.app = this.buildApp();
-    this.httpsServer = createHttpsServer(this.tlsOptions(), (req, res) => this.handle(req, res));
+    this.handler = (req, res) => this.handle(req, res);
+    this.httpsServer = createHttpsServer(this.tlsOptions(), this.handler);
     this.httpsServer.on('tlsClientError', (err) => this.logger.debug({ err: err.message }, 'TLS handshake failed'));
     // The peer's certificate is verified once per connection (security/x509-verify.ts verifySocketPeer),
     // so it must not change under a connection: no TLS 1.2 renegotiation (Go's server has none either).
@@ -188,96 +204,55 @@ export class GenericAPIServer {
     return { authenticate: () => undefined };
   }
 
-  private buildApp(): Express {
-    const app = express();
-    app.disable('x-powered-by');
-    // Responses carry the ETags their handlers compute (discovery, OpenAPI), not express's.
-    app.set('etag', false);
-
-    // The filters: already run when the server's own handler passes the request on (handle()).
-    app.use((req: Request, res: Response, next: NextFunction) => {
-      if ((req as Filtered)[FILTER_STATE]) return this.continueInApp(req, res, next);
-      this.runFilters(req, res, () => this.continueInApp(req, res, next), next);
-    });
-
+  private buildRoutes(): Route[] {
     const allChecks = (): readonly HealthCheck[] => this.healthChecks;
-    app.use(healthEndpoint({ name: 'healthz', checks: allChecks, onFailure: (f) => this.logHealthFailure('healthz', f) }));
-    app.use(healthEndpoint({ name: 'livez', checks: allChecks, onFailure: (f) => this.logHealthFailure('livez', f) }));
-    app.use(
-      healthEndpoint({
+    return [
+      healthRoute({ name: 'healthz', checks: allChecks, onFailure: (f) => this.logHealthFailure('healthz', f) }),
+      healthRoute({ name: 'livez', checks: allChecks, onFailure: (f) => this.logHealthFailure('livez', f) }),
+      healthRoute({
         name: 'readyz',
         checks: () => [...this.healthChecks, ...this.readyzOnlyChecks],
         onFailure: (f) => this.logHealthFailure('readyz', f),
       }),
-    );
-    app.get('/version', versionHandler(versionInfo(this.options.version)));
-    app.get('/metrics', this.metrics.handler());
-
-    if (this.options.apiRouter) app.use(this.options.apiRouter);
-    this.options.installRoutes?.(app);
-
-    app.use(notFoundHandler());
-    app.use(panicRecovery(this.logger));
-    return app;
+      versionRoute(versionInfo(this.options.version)),
+      this.metrics.route(),
+      ...(this.options.routes ?? []),
+    ];
   }
 
   /**
-   * Every request: the filters in Go's order, then /apis straight to the API handler (when the
-   * apiRouter is createApiRouter's), anything else through the express app (health, version,
-   * metrics, OpenAPI, installed routes, 404), which does not run the filters again.
+   * Every request: tracked (log line, metrics, shutdown) until its response closes, then the
+   * filters in order, then the route owning its path, else the author's handler, else 404.
    */
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    this.runFilters(
-      req,
-      res,
-      () => {
-        if (this.apiHandler && isApisPath(requestURLOf(req).path)) {
-          this.apiHandler(req, res).catch((err: unknown) => recoverFromPanic(this.logger, err, req, res));
-        } else {
-          this.app(req, res);
-        }
-      },
-      (err) => recoverFromPanic(this.logger, err, req, res),
-    );
-  }
-
-  /** Handlers on the express app find the user where express handlers look (res.locals.user). */
-  private continueInApp(req: Request, res: Response, next: NextFunction): void {
-    res.locals['user'] = requestUser(req);
+    const state: FilterState = { start: process.hrtime.bigint(), tracked: this.tracker.track(req, res), seat: null };
+    (req as Filtered)[FILTER_STATE] = state;
+    setRequestLogger(req, this.logger);
+    res.on('error', this.onResponseError);
+    res.once('close', this.onResponseClose);
+    res.setHeader('Cache-Control', 'no-cache, private');
+    if (this.shuttingDown) res.setHeader('Connection', 'close');
+    const filters = this.filters;
+    let i = 0;
+    const next = (err?: unknown): void => {
+      if (err !== undefined) return writeStatus(res, err);
+      try {
+        const filter = filters[i++];
+        if (filter) filter(req, res, next);
+        else this.serve(req, res);
+      } catch (thrown) {
+        writeStatus(res, thrown);
+      }
+    };
     next();
   }
 
-  /**
-   * Request info → request log, metrics and request tracking (one 'close' listener for all) →
-   * cache-control → authentication → max in flight → authorization; `next` when the request goes
-   * on, `fail` with what a filter threw.
-   */
-  private runFilters(req: IncomingMessage, res: ServerResponse, next: () => void, fail: (err: unknown) => void): void {
-    try {
-      const state: FilterState = { start: process.hrtime.bigint(), tracked: this.tracker.track(req, res), seat: null };
-      (req as Filtered)[FILTER_STATE] = state;
-      res.on('error', this.onResponseError);
-      res.once('close', this.onResponseClose);
-      if (!res.hasHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-cache, private');
-      if (this.shuttingDown) res.setHeader('Connection', 'close');
-      const afterAuthorization = (ok: boolean): void => {
-        if (ok) next();
-      };
-      const afterAuthentication = (ok: boolean): void => {
-        if (!ok) return;
-        const seat = this.limiter.admit(req, res);
-        if (seat === false) return;
-        state.seat = seat;
-        const allowed = this.authorize(req, res);
-        if (typeof allowed === 'boolean') afterAuthorization(allowed);
-        else allowed.then(afterAuthorization).catch(fail);
-      };
-      const authenticated = this.authenticate(req, res);
-      if (typeof authenticated === 'boolean') afterAuthentication(authenticated);
-      else authenticated.then(afterAuthentication).catch(fail);
-    } catch (err) {
-      fail(err);
-    }
+  /** Max in flight: the seat is kept for release when the response closes. */
+  private admit(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    const seat = this.limiter.admit(req, res);
+    if (seat === false) return;
+    (req as Filtered)[FILTER_STATE]!.seat = seat;
+    next();
   }
 
   /** The response closed (finished, or the client went away first): the seat, the tracker, metrics, the log line. */
@@ -297,6 +272,14 @@ export class GenericAPIServer {
     this.logger.warn({ endpoint, failed: failed.map((f) => f.name) }, `${endpoint} check failed\n${detail}`);
   }
 
+  /**
+   * Adds a filter of the author's at the end of the chain: after authorization (requestUser and
+   * requestInfoOf are known), before the route, in the order added.
+   */
+  addFilter(filter: Filter): void {
+    this.filters.push(filter);
+  }
+
   /** Adds checks to /healthz, /livez and /readyz. */
   addHealthChecks(...checks: HealthCheck[]): void {
     this.healthChecks.push(...checks);
@@ -310,6 +293,36 @@ export class GenericAPIServer {
   /** Runs after requests are drained, in the order added (e.g. storage.close()). */
   addShutdownHook(hook: ShutdownHook): void {
     this.shutdownHooks.push(hook);
+  }
+
+  /**
+   * Runs `hook` once the server listens (at once if it already does); until it has finished,
+   * /readyz and /healthz report poststarthook/<name> failing. A hook that fails is logged and
+   * keeps failing the check, as Go's do.
+   */
+  addPostStartHook(name: string, hook: PostStartHook): void {
+    if (this.started) this.runPostStartHook(name, hook);
+    else this.postStartHooks.push({ name, hook });
+  }
+
+  private runPostStartHook(name: string, hook: PostStartHook): void {
+    let state: 'running' | 'done' | Error = 'running';
+    this.healthChecks.push({
+      name: `poststarthook/${name}`,
+      check: () => {
+        if (state === 'running') throw new Error('not finished');
+        if (state instanceof Error) throw state;
+      },
+    });
+    Promise.resolve()
+      .then(hook)
+      .then(
+        () => (state = 'done'),
+        (err: unknown) => {
+          state = err instanceof Error ? err : new Error(String(err));
+          this.logger.error({ err, hook: name }, 'post-start hook failed');
+        },
+      );
   }
 
   get isShuttingDown(): boolean {
@@ -340,6 +353,8 @@ export class GenericAPIServer {
         const address = this.address;
         this.logger.info({ address: address.address, port: address.port }, `serving securely on ${hostPort(address.address, address.port)}`);
         this.flushLog();
+        this.started = true;
+        for (const { name, hook } of this.postStartHooks) this.runPostStartHook(name, hook);
         resolve(address);
       });
     });

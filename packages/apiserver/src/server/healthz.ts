@@ -3,8 +3,10 @@
  * "[+]name ok" line per check; on failure always verbose, "[-]name failed: reason withheld",
  * and 500. ?exclude=name skips a check. /<endpoint>/<name> runs one check.
  */
-import type { Request, Response, Router } from 'express';
-import express from 'express';
+import type { ServerResponse } from 'node:http';
+import { requestInfoOf, requestQueryOf } from '../http/request-info.js';
+import { methodNotAllowedError, notFoundError, sendBody, writeStatus } from '../http/responses.js';
+import type { Route } from '../http/routes.js';
 
 export interface HealthCheck {
   name: string;
@@ -43,13 +45,13 @@ async function runCheck(check: HealthCheck, timeoutMs: number): Promise<Error | 
   }
 }
 
-function queryValues(req: Request, name: string): string[] {
-  const raw = new URL(req.originalUrl, 'http://request.invalid').searchParams.getAll(name);
-  return raw.flatMap((v) => v.split(',')).filter((v) => v !== '');
+function queryValues(query: URLSearchParams, name: string): string[] {
+  return query.getAll(name).flatMap((v) => v.split(',')).filter((v) => v !== '');
 }
 
-function sendText(res: Response, code: number, body: string): void {
-  res.status(code).set({ 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' }).send(body);
+function sendText(res: ServerResponse, code: number, body: string): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  sendBody(res, code, 'text/plain; charset=utf-8', body);
 }
 
 export interface HealthEndpointOptions {
@@ -61,13 +63,12 @@ export interface HealthEndpointOptions {
   checkTimeoutMs?: number;
 }
 
-/** A router serving GET /<name> and GET /<name>/<check>. */
-export function healthEndpoint(options: HealthEndpointOptions): Router {
-  const router = express.Router();
+/** The route of GET /<name> (every check) and GET /<name>/<check> (one). */
+export function healthRoute(options: HealthEndpointOptions): Route {
   const timeoutMs = options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
 
-  router.get(`/${options.name}`, async (req, res) => {
-    const excluded = new Set(queryValues(req, 'exclude'));
+  const all = async (query: URLSearchParams, res: ServerResponse): Promise<void> => {
+    const excluded = new Set(queryValues(query, 'exclude'));
     const unknownExcluded = new Set(excluded);
     const checks = options.checks();
     const results = await Promise.all(
@@ -96,17 +97,29 @@ export function healthEndpoint(options: HealthEndpointOptions): Router {
       sendText(res, 500, `${output}${options.name} check failed\n`);
       return;
     }
-    const verbose = new URL(req.originalUrl, 'http://request.invalid').searchParams.has('verbose');
-    sendText(res, 200, verbose ? `${output}${options.name} check passed\n` : 'ok');
-  });
+    sendText(res, 200, query.has('verbose') ? `${output}${options.name} check passed\n` : 'ok');
+  };
 
-  router.get(`/${options.name}/:check`, async (req, res, next) => {
-    const check = options.checks().find((c) => c.name === req.params.check);
-    if (!check) return next();
+  const one = async (name: string, res: ServerResponse): Promise<void> => {
+    const check = options.checks().find((c) => c.name === name);
+    if (!check) throw notFoundError();
     const error = await runCheck(check, timeoutMs);
     if (error) sendText(res, 500, `internal server error: ${error.message}\n`);
     else sendText(res, 200, 'ok');
-  });
+  };
 
-  return router;
+  return {
+    prefix: `/${options.name}`,
+    handler: async (req, res) => {
+      try {
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError();
+        const [, check, ...rest] = requestInfoOf(req).segments;
+        if (check === undefined) await all(requestQueryOf(req), res);
+        else if (rest.length === 0) await one(check, res);
+        else throw notFoundError();
+      } catch (err) {
+        writeStatus(res, err);
+      }
+    },
+  };
 }

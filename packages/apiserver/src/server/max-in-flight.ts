@@ -6,8 +6,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newTooManyRequests } from '@kapi/apimachinery';
 import { GROUP_MASTERS, requestUser } from '../security/authn.js';
-import { isLongRunning, isMutating, requestInfoOf } from './request-info.js';
-import { writeStatus } from './responses.js';
+import { isLongRunning, isMutating, requestInfoOf } from '../http/request-info.js';
+import { writeStatus } from '../http/responses.js';
 
 export interface MaxInFlightOptions {
   /** Read-only requests at once; 0 = unlimited. Go's --max-requests-inflight (400). */

@@ -4,9 +4,10 @@
  * refuses a second registration of a name (two servers in one process, tests).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Request, Response } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { requestInfoOf, requestQueryOf, type RequestInfo } from './request-info.js';
+import { requestInfoOf, requestQueryOf, type RequestInfo } from '../http/request-info.js';
+import { sendBody } from '../http/responses.js';
+import type { Route } from '../http/routes.js';
 
 const COMPONENT = 'apiserver';
 /** kube-apiserver's apiserver_request_duration_seconds buckets. */
@@ -49,10 +50,6 @@ export function metricVerb(info: RequestInfo, method: string, contentType: strin
 }
 
 /** Go's cleanDryRun: "" when absent, the sorted distinct values, "invalid" for anything but All. */
-export function metricDryRun(url: string): string {
-  return dryRunLabel(new URL(url, 'http://request.invalid').searchParams);
-}
-
 function dryRunLabel(query: URLSearchParams): string {
   const values = query.getAll('dryRun');
   if (values.length === 0) return '';
@@ -130,10 +127,10 @@ export class ApiServerMetrics {
   }
 
   /** GET /metrics in the Prometheus text format. */
-  handler() {
-    return async (_req: Request, res: Response): Promise<void> => {
-      const body = await this.registry.metrics();
-      res.status(200).type(this.registry.contentType).send(body);
+  route(): Route {
+    return {
+      prefix: '/metrics',
+      handler: async (_req, res) => sendBody(res, 200, this.registry.contentType, await this.registry.metrics()),
     };
   }
 }

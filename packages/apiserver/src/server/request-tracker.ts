@@ -5,7 +5,7 @@
  * reset connection).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isLongRunning, requestInfoOf } from './request-info.js';
+import { isLongRunning, requestInfoOf } from '../http/request-info.js';
 
 /** One request being served. Its AbortController is made only when someone asks for the signal or aborts. */
 export interface TrackedRequest {

@@ -4,7 +4,8 @@
  */
 import { SqliteStorage, type Storage } from '@kapi/storage';
 import pino, { type Logger } from 'pino';
-import { createApiRouter, type StorageLookup } from '../endpoints/router.js';
+import { apiRoutes, type StorageLookup } from '../endpoints/router.js';
+import type { Filter } from '../http/routes.js';
 import type { SchemeLike } from '../registry/interfaces.js';
 import type { KindDefinition } from '../scheme/kind.js';
 import { handleWorkerSignals, ServerWorkers, workerSlot } from './cluster.js';
@@ -34,6 +35,10 @@ export interface APIServerDefinition {
   install(backend: Storage): Promise<InstalledAPI>;
   /** The kubectl command suggested with the admin kubeconfig of a standalone server. */
   kubectlHint?: string;
+  /** The author's handler for non-resource paths (an express app or router): see GenericAPIServerOptions. */
+  nonResourceHandler?: Filter;
+  /** Called with the server before it listens: add filters, health checks, post-start and shutdown hooks. */
+  extend?(server: GenericAPIServer): void;
 }
 
 /** How long workers get beyond their own --shutdown-timeout before the primary kills them. */
@@ -92,7 +97,8 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
     maxMutatingRequestsInFlight: opts.maxMutatingRequestsInFlight,
     shutdownTimeoutMs: opts.shutdownTimeoutMs,
     logLevel: opts.logLevel,
-    apiRouter: createApiRouter({ scheme: installed.scheme, storages: installed.storages }),
+    routes: apiRoutes({ scheme: installed.scheme, storages: installed.storages }),
+    ...(api.nonResourceHandler ? { nonResourceHandler: api.nonResourceHandler } : {}),
     readyzChecks: [{ name: 'storage', check: () => backend.healthCheck() }, ...(security?.readyzChecks ?? [])],
     shutdownHooks: [
       async () => {
@@ -103,6 +109,7 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
       },
     ],
   });
+  api.extend?.(server);
   if (worker) handleWorkerSignals(server);
   else server.handleSignals();
   await server.start();

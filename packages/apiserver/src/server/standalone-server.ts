@@ -149,7 +149,7 @@ export interface InstallStoresOptions {
 }
 
 export interface InstalledStores {
-  /** The Stores by "<group>/<plural>", for createApiRouter. */
+  /** The Stores by "<group>/<plural>", for apiRoutes. */
   storages: Map<string, RestStorage>;
   /** Closes the watch caches (the backend stays open). */
   close(): Promise<void>;

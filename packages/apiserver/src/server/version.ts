@@ -1,5 +1,6 @@
 /** /version: k8s.io/apimachinery/pkg/version.Info, with Node.js where Go reports its toolchain. */
-import type { Request, Response } from 'express';
+import { sendBody } from '../http/responses.js';
+import type { Route } from '../http/routes.js';
 
 export interface VersionInfo {
   major: string;
@@ -36,9 +37,7 @@ export function versionInfo(overrides: Partial<VersionInfo> = {}): VersionInfo {
   };
 }
 
-export function versionHandler(info: VersionInfo) {
+export function versionRoute(info: VersionInfo): Route {
   const body = JSON.stringify(info, null, 2);
-  return (_req: Request, res: Response): void => {
-    res.status(200).type('application/json').send(body);
-  };
+  return { prefix: '/version', handler: (_req, res) => sendBody(res, 200, 'application/json', body) };
 }

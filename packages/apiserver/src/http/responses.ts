@@ -1,0 +1,75 @@
+/**
+ * Writing answers, for every layer (filters, endpoints, discovery, OpenAPI, health): bodies with
+ * their Content-Type and Content-Length, warnings as RFC 7234 `Warning: 299 - "..."` headers, and
+ * errors as a metav1.Status (Go's responsewriters.ErrorNegotiated). A 5xx keeps its cause on the
+ * response, so the request log line that closes the request names it.
+ */
+import type { ServerResponse } from 'node:http';
+import { stringify as toYaml } from 'yaml';
+import { StatusError, toStatusError } from '@kapi/apimachinery';
+
+export type WireFormat = 'json' | 'yaml';
+
+/**
+ * Writes a body with res.end. The text goes as it is: node sends the header block and a string
+ * body as one string, one write (a Buffer would be a copy first, then a second chunk).
+ */
+export function sendBody(res: ServerResponse, code: number, contentType: string, body: string | Uint8Array): void {
+  res.statusCode = code;
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+  if (res.req?.method === 'HEAD') res.end();
+  else res.end(body);
+}
+
+export function writeObject(res: ServerResponse, code: number, body: unknown, format: WireFormat = 'json', contentType?: string): void {
+  if (format === 'yaml') sendBody(res, code, contentType ?? 'application/yaml', toYaml(body));
+  else sendBody(res, code, contentType ?? 'application/json', JSON.stringify(body));
+}
+
+const CAUSE = Symbol('kapi.errorCause');
+type WithCause = ServerResponse & { [CAUSE]?: unknown };
+
+/** What made this response a 5xx (a thrown error), for the request log; undefined otherwise. */
+export function errorCauseOf(res: ServerResponse): unknown {
+  return (res as WithCause)[CAUSE];
+}
+
+/**
+ * Any thrown value as the response: its Status (unknowns become 500 InternalError), with
+ * Retry-After when the Status asks for one. Once headers are out (a stream) it is too late for a
+ * Status: the response is ended instead of corrupted.
+ */
+export function writeStatus(res: ServerResponse, err: unknown): void {
+  const statusErr = toStatusError(err);
+  if (statusErr.code >= 500) (res as WithCause)[CAUSE] = err;
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  const retryAfter = statusErr.status.details?.retryAfterSeconds;
+  if (retryAfter !== undefined && retryAfter > 0) res.setHeader('Retry-After', String(retryAfter));
+  writeObject(res, statusErr.code, statusErr.status);
+}
+
+/** The one 404, as kube-apiserver answers a path nothing serves. */
+export function notFoundError(): StatusError {
+  return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+}
+
+/** A method the path does not serve (discovery, OpenAPI: GET only). */
+export function methodNotAllowedError(): StatusError {
+  return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+}
+
+/** `299 - "text"` with quotes and backslashes escaped; characters a header cannot carry become '?'. */
+export function warningHeaderValue(text: string): string {
+  const quoted = text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[^\t\x20-\x7e\x80-\xff]/g, '?');
+  return `299 - "${quoted}"`;
+}
+
+/** Sets one Warning header per distinct message. */
+export function setWarnings(res: ServerResponse, warnings: readonly string[]): void {
+  const unique = [...new Set(warnings)];
+  if (unique.length > 0 && !res.headersSent) res.setHeader('Warning', unique.map(warningHeaderValue));
+}
