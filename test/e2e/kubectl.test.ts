@@ -2,7 +2,7 @@
  * The sample server judged by the real kubectl, on the embedded SQLite store and on etcd:
  * every command a user would type, and the message kubectl prints for each error.
  */
-import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcd, type EtcdServer } from '@kapi/storage/testing';
@@ -55,6 +55,14 @@ ${spec}`;
     await server?.stop();
     await etcd?.stop();
     if (files) rmSync(files, { recursive: true, force: true });
+  });
+
+  it('prints the server version: kapi\'s own, which kubectl parses', () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '../../packages/apiserver/package.json'), 'utf8')) as { version: string };
+    const version = JSON.parse(kubectl.ok(['version', '-o', 'json'])) as { serverVersion: { gitVersion: string; gitCommit: string; major: string; minor: string } };
+    expect(version.serverVersion).toMatchObject({ gitVersion: `v${pkg.version}`, major: pkg.version.split('.')[0], minor: pkg.version.split('.')[1] });
+    expect(version.serverVersion.gitCommit).toMatch(/^([0-9a-f]{40})?$/);
+    expect(kubectl.ok(['version'])).toContain(`Server Version: v${pkg.version}`);
   });
 
   it('lists flunders and fischers in api-resources', () => {

@@ -7,3 +7,4 @@ export * from './openapi/index.js';
 export * from './server/index.js';
 export * from './security/index.js';
 export * from './aggregation/index.js';
+export * from './audit/index.js';

@@ -2,3 +2,4 @@
 export * from './policy.js';
 export * from './event.js';
 export * from './log-backend.js';
+export * from './filter.js';

@@ -6,11 +6,12 @@ import type { ServerResponse } from 'node:http';
 import type { KubeList, KubeObject } from '@kapi/apimachinery';
 import { newNotFound, successStatus } from '@kapi/apimachinery';
 import type { UpdatedObjectFunc } from '../registry/rest.js';
+import { recordRequestObject } from '../audit/filter.js';
 import { deepCopy } from '../scheme/deep.js';
 import { parseObjectBody, readBody } from './body.js';
 import { cachedObjectJSON } from './object-json-cache.js';
 import { parseDeleteOptions, parseGetOptions, parseListOptions, parseWriteOptions, type ParsedWriteOptions } from './options.js';
-import { applyParsedPatch, parsePatch, patchTypeOf, type ParsedPatch } from './patch.js';
+import { JSON_PATCH, applyParsedPatch, parsePatch, patchTypeOf, type ParsedPatch } from './patch.js';
 import {
   apiVersionOfRequest,
   checkName,
@@ -39,8 +40,9 @@ function writeOptionsForStorage(opts: ParsedWriteOptions): { dryRun?: boolean; f
 }
 
 async function readObjectBody(rc: ResourceContext): Promise<unknown> {
-  const body = await readBody(rc.req, rc.maxRequestBodyBytes);
-  return parseObjectBody(body, rc.req.headers['content-type']);
+  const body = parseObjectBody(await readBody(rc.req, rc.maxRequestBodyBytes), rc.req.headers['content-type']);
+  recordRequestObject(rc.req, body);
+  return body;
 }
 
 /** Request-version body (parsed for this request alone: decoded in place) → hub object, warnings recorded on the request. */
@@ -138,6 +140,7 @@ export async function handlePatch(rc: ResourceContext, res: ServerResponse): Pro
   const patchType = patchTypeOf(rc.req.headers['content-type']);
   const opts = parseWriteOptions(rc.query, 'PatchOptions');
   const patch = parsePatch(patchType, await readBody(rc.req, rc.maxRequestBodyBytes));
+  recordRequestObject(rc.req, patch.type === JSON_PATCH ? patch.operations : patch.patch, true);
   if (rc.info.subresource === 'scale') {
     await writeScale(rc, res, opts, (current) => applyParsedPatch({ ...getScale(rc.served.kind, current) }, patch));
     return;

@@ -5,7 +5,7 @@
  *
  * Filter order (outermost first), as k8s.io/apiserver's DefaultBuildHandlerChain runs them:
  * request log, metrics and request tracking (shutdown) → cache-control → request info (a URL that
- * does not decode is a 400) → authentication → max in flight (after authentication, so
+ * does not decode is a 400) → authentication → audit → max in flight (after authentication, so
  * system:masters can be exempt) → authorization → the author's filters → the route. Anything a
  * step throws becomes its Status (panic recovery); the process never dies of a request.
  */
@@ -17,6 +17,7 @@ import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { newBadRequest } from '@kapi/apimachinery';
 import pino, { type Logger } from 'pino';
+import { auditFilter, type AuditOptions } from '../audit/filter.js';
 import { requestInfoOf } from '../http/request-info.js';
 import { setRequestLogger } from '../http/request-logger.js';
 import { writeStatus } from '../http/responses.js';
@@ -82,6 +83,8 @@ export interface GenericAPIServerOptions {
    * methods), behind every filter; its `next()` is the 404, `next(err)` err's Status.
    */
   nonResourceHandler?: Filter;
+  /** Audit logging: the policy and where events go; absent, nothing is audited. */
+  audit?: AuditOptions;
   /** Checks for /healthz, /livez and /readyz. */
   healthChecks?: HealthCheck[];
   /** Checks for /readyz only (e.g. storage). */
@@ -163,6 +166,7 @@ export class GenericAPIServer {
     this.filters = [
       rejectUndecodablePath,
       authenticationFilter({ authenticator: this.defaultAuthenticator(), alwaysOpenPaths: options.alwaysOpenPaths ?? ALWAYS_OPEN_PATHS }),
+      ...(options.audit ? [auditFilter(options.audit)] : []),
       (req, res, next) => this.admit(req, res, next),
       authorizationFilter(options.authorizer ?? new AlwaysAllowAuthorizer()),
     ];

@@ -4,6 +4,9 @@
  */
 import { SqliteStorage, type Storage } from '@kapi/storage';
 import pino, { type Logger } from 'pino';
+import type { AuditOptions } from '../audit/filter.js';
+import { LogBackend } from '../audit/log-backend.js';
+import { PolicyRuleEvaluator, loadPolicyFile } from '../audit/policy.js';
 import { apiRoutes, type StorageLookup } from '../endpoints/router.js';
 import type { Filter } from '../http/routes.js';
 import type { SchemeLike } from '../registry/interfaces.js';
@@ -13,7 +16,7 @@ export { ServerWorkers } from './cluster.js';
 import { relayCommits, shareCommits } from './commit-relay.js';
 import { delegatedSecurity, type DelegatedSecurity } from './delegated-server.js';
 import { createServer, type GenericAPIServer } from './generic-apiserver.js';
-import { parseServerOptions, type ServerOptions } from './options.js';
+import { parseServerOptions, type AuditLogOptions, type ServerOptions } from './options.js';
 import { openStorage, prepareStorage, resolveTLS } from './standalone-server.js';
 
 /** What a server built on kapi serves, once its storage is open. */
@@ -86,7 +89,9 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
   const stopSharing = worker && backend instanceof SqliteStorage ? shareCommits(backend) : undefined;
   const installed = await api.install(backend);
 
+  const audit = opts.audit ? openAudit(opts.audit) : undefined;
   const server = createServer({
+    ...(audit ? { audit } : {}),
     bindAddress: opts.bindAddress,
     port: opts.securePort,
     // Delegated: the authenticators verify client certificates with the cluster's CAs; the TLS
@@ -102,6 +107,7 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
     readyzChecks: [{ name: 'storage', check: () => backend.healthCheck() }, ...(security?.readyzChecks ?? [])],
     shutdownHooks: [
       async () => {
+        audit?.backend.close();
         security?.stop();
         stopSharing?.();
         await installed.close();
@@ -115,6 +121,14 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
   await server.start();
   if (!security && !worker) logKubectlHint(server.logger, adminKubeconfig, api);
   return server;
+}
+
+/** The audit policy and log of --audit-*: a policy that does not load stops the server here, with the file's problems. */
+function openAudit(options: AuditLogOptions): AuditOptions & { backend: LogBackend } {
+  return {
+    evaluator: new PolicyRuleEvaluator(loadPolicyFile(options.policyFile)),
+    backend: new LogBackend({ path: options.logPath, maxSizeMB: options.maxSizeMB, maxBackups: options.maxBackups, maxAgeDays: options.maxAgeDays }),
+  };
 }
 
 function logKubectlHint(logger: Logger, adminKubeconfig: string | undefined, api: APIServerDefinition): void {
