@@ -205,6 +205,12 @@ describe('GenericAPIServer', () => {
         expect(JSON.parse(reply.body)).toMatchObject({ kind: 'Status', reason: 'InternalError', code: 500 });
       }
       expect((await call(ctx.server, '/healthz')).status).toBe(200);
+      // Each 5xx is logged with its cause, on the request's own line.
+      const failed = ctx.logs.lines.filter((l) => l.msg === 'HTTP' && l.code === 500);
+      expect(failed.map((l) => [l.uri, (l.err as { message?: string } | undefined)?.message])).toEqual([
+        ['/apis/test.example.com/v1/boom', 'kaboom'],
+        ['/apis/test.example.com/v1/asyncboom', 'async kaboom'],
+      ]);
     });
 
     it('serves /version in the version.Info shape', async () => {
@@ -373,6 +379,64 @@ describe('GenericAPIServer', () => {
     expect(await stuck).toMatchObject({ message: expect.any(String) });
     expect((await stuck as Error).stack).toBeDefined();
     gate.release();
+  });
+});
+
+describe('GenericAPIServer extended by its author', () => {
+  it('runs added filters after authorization, in order, and a filter may answer or fail', async () => {
+    const { server } = await startServer();
+    const seen: string[] = [];
+    server.addFilter((req, _res, next) => {
+      seen.push(`first ${requestUser(req)?.username ?? '-'}`);
+      next();
+    });
+    server.addFilter((req, res, next) => {
+      seen.push('second');
+      if (req.url === '/teapot') {
+        res.statusCode = 418;
+        res.end('short and stout');
+        return;
+      }
+      if (req.url === '/refused') return next(new Error('refused by a filter'));
+      next();
+    });
+    try {
+      expect(await call(server, '/teapot', admin)).toMatchObject({ status: 418, body: 'short and stout' });
+      const refused = await call(server, '/refused', admin);
+      expect(refused.status).toBe(500);
+      expect(JSON.parse(refused.body)).toMatchObject({ kind: 'Status', reason: 'InternalError', message: 'Internal error occurred: refused by a filter' });
+      expect((await call(server, '/apis/test.example.com/v1/whoami', admin)).status).toBe(200);
+      // Not authenticated: no filter of the author's runs.
+      expect((await call(server, '/teapot')).status).toBe(401);
+      expect(seen).toEqual(['first admin', 'second', 'first admin', 'second', 'first admin', 'second']);
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  it('reports a post-start hook on /readyz until it has finished, and a failed one as failed', async () => {
+    const gate = newGate();
+    const { server } = await startServer();
+    try {
+      server.addPostStartHook('warm-cache', () => gate.wait);
+      server.addPostStartHook('broken', () => {
+        throw new Error('no cache');
+      });
+      await sleep(20);
+      const before = await call(server, '/readyz?verbose');
+      expect(before.status).toBe(500);
+      expect(before.body).toContain('[-]poststarthook/warm-cache failed: reason withheld');
+      expect(before.body).toContain('[-]poststarthook/broken failed: reason withheld');
+      gate.release();
+      await sleep(20);
+      const after = await call(server, '/readyz?verbose&exclude=poststarthook/broken');
+      expect(after.status).toBe(200);
+      expect(after.body).toContain('[+]poststarthook/warm-cache ok');
+      expect((await call(server, '/healthz/poststarthook/broken', admin)).status).toBe(500);
+      expect((await call(server, '/healthz/poststarthook/warm-cache', admin)).body).toBe('ok');
+    } finally {
+      await server.shutdown();
+    }
   });
 });
 

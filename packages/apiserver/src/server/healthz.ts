@@ -113,10 +113,10 @@ export function healthRoute(options: HealthEndpointOptions): Route {
     handler: async (req, res) => {
       try {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError();
-        const [, check, ...rest] = requestInfoOf(req).segments;
-        if (check === undefined) await all(requestQueryOf(req), res);
-        else if (rest.length === 0) await one(check, res);
-        else throw notFoundError();
+        // A check's name may hold slashes (poststarthook/<name>).
+        const check = requestInfoOf(req).segments.slice(1).join('/');
+        if (check === '') await all(requestQueryOf(req), res);
+        else await one(check, res);
       } catch (err) {
         writeStatus(res, err);
       }
