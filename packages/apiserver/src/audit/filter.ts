@@ -11,10 +11,10 @@ import { newInternalError } from '@kapi/apimachinery';
 import { isLongRunning, requestInfoOf } from '../http/request-info.js';
 import { requestLogger } from '../http/request-logger.js';
 import type { Filter } from '../http/routes.js';
-import { requestUser } from '../security/authn.js';
+import { authorizationAttributes } from '../security/authz.js';
 import { AUDIT_ID_HEADER, auditIDFor, buildAuditEvent, preciseNow, sourceIPs, type AuditEventInput } from './event.js';
 import type { LogBackend } from './log-backend.js';
-import { levelAtLeast, shouldAuditStage, type AuditAttributes, type AuditStage, type PolicyRuleEvaluator, type RequestAuditConfig } from './policy.js';
+import { levelAtLeast, shouldAuditStage, type AuditStage, type PolicyRuleEvaluator, type RequestAuditConfig } from './policy.js';
 
 export interface AuditOptions {
   evaluator: PolicyRuleEvaluator;
@@ -36,23 +36,6 @@ export function recordRequestObject(req: IncomingMessage, object: unknown, patch
   slot.patch = patch;
 }
 
-function attributesOf(req: IncomingMessage): AuditAttributes {
-  const info = requestInfoOf(req);
-  const user = requestUser(req);
-  return {
-    ...(user ? { user: { username: user.username, groups: [...user.groups], ...(user.uid ? { uid: user.uid } : {}), ...(user.extra ? { extra: user.extra } : {}) } } : {}),
-    verb: info.verb,
-    isResourceRequest: info.isResourceRequest,
-    path: info.path,
-    apiGroup: info.apiGroup,
-    apiVersion: info.apiVersion,
-    namespace: info.namespace,
-    resource: info.resource,
-    subresource: info.subresource,
-    name: info.name,
-  };
-}
-
 /** The JSON body a response ends with, when it is one (RequestResponse keeps it). */
 function responseBody(res: ServerResponse, chunk: unknown): unknown {
   const type = String(res.getHeader('Content-Type') ?? '');
@@ -68,7 +51,8 @@ function responseBody(res: ServerResponse, chunk: unknown): unknown {
 
 export function auditFilter(options: AuditOptions): Filter {
   return (req, res, next) => {
-    const attributes = attributesOf(req);
+    // After authentication: the user is the one it found (anonymous on the open paths).
+    const attributes = authorizationAttributes(req);
     const config: RequestAuditConfig = options.evaluator.evaluate(attributes);
     const auditID = auditIDFor(req.headers['audit-id']);
     res.setHeader(AUDIT_ID_HEADER, auditID);

@@ -3,6 +3,7 @@
  * validated and evaluated as k8s.io/apiserver's pkg/audit/policy (reader.go, checker.go) and
  * pkg/apis/audit/validation do it.
  */
+import type { AuthorizationAttributes } from '../security/authz.js';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { isDNS1123Subdomain } from '@kapi/apimachinery';
@@ -28,21 +29,12 @@ export interface AuditUser {
   extra?: Record<string, string[]>;
 }
 
-/** What a policy is evaluated against: the authorizer attributes of a request (Go's authorizer.Attributes). */
-export interface AuditAttributes {
-  /** Absent when the request was not authenticated; rules naming users or groups then never match. */
-  user?: AuditUser;
-  verb: string;
-  isResourceRequest: boolean;
-  path: string;
-  apiGroup: string;
-  apiVersion: string;
-  /** "" for cluster-scoped resources (and for non-resource requests). */
-  namespace: string;
-  resource: string;
-  subresource: string;
-  name: string;
-}
+/**
+ * What a policy is evaluated against: the authorizer attributes of a request (Go's
+ * authorizer.Attributes, as authorization reads them); `user` is absent when the request was not
+ * authenticated, and rules naming users or groups then never match.
+ */
+export type AuditAttributes = Omit<AuthorizationAttributes, 'user'> & { user?: AuditUser };
 
 export interface GroupResources {
   /** "" is the core group, "*" any group. */

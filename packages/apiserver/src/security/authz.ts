@@ -3,8 +3,10 @@
  * SubjectAccessReview authorizer can be written against them later; standalone servers allow all.
  */
 import { StatusError } from '@kapi/apimachinery';
+import type { IncomingMessage } from 'node:http';
+import { requestInfoOf } from '../http/request-info.js';
 import type { UserInfo } from '../registry/rest.js';
-import { GROUP_MASTERS } from './authn.js';
+import { ANONYMOUS_USER, GROUP_MASTERS, requestUser } from './authn.js';
 
 export interface AuthorizationAttributes {
   user: UserInfo;
@@ -19,6 +21,23 @@ export interface AuthorizationAttributes {
   resource: string;
   subresource: string;
   name: string;
+}
+
+/** A request's attributes: its RequestInfo and the user authentication found (anonymous when none). */
+export function authorizationAttributes(req: IncomingMessage): AuthorizationAttributes {
+  const info = requestInfoOf(req);
+  return {
+    user: requestUser(req) ?? ANONYMOUS_USER,
+    verb: info.verb,
+    isResourceRequest: info.isResourceRequest,
+    path: info.path,
+    namespace: info.namespace,
+    apiGroup: info.apiGroup,
+    apiVersion: info.apiVersion,
+    resource: info.resource,
+    subresource: info.subresource,
+    name: info.name,
+  };
 }
 
 export type Decision = 'Allow' | 'Deny' | 'NoOpinion';

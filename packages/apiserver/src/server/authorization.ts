@@ -1,29 +1,10 @@
 /**
- * The authorization filter: builds Go's authorizer attributes from the RequestInfo and the
- * authenticated user, and answers 403 Forbidden unless the authorizer allows.
+ * The authorization filter: the request's authorizer attributes (its RequestInfo and user) go to
+ * the authorizer; 403 Forbidden unless it allows.
  */
-import type { IncomingMessage } from 'node:http';
-import { requestInfoOf } from '../http/request-info.js';
 import { writeStatus } from '../http/responses.js';
 import type { Filter } from '../http/routes.js';
-import { ANONYMOUS_USER, requestUser } from '../security/authn.js';
-import { forbiddenError, type AuthorizationAttributes, type AuthorizationResult, type Authorizer } from '../security/authz.js';
-
-export function authorizationAttributes(req: IncomingMessage): AuthorizationAttributes {
-  const info = requestInfoOf(req);
-  return {
-    user: requestUser(req) ?? ANONYMOUS_USER,
-    verb: info.verb,
-    isResourceRequest: info.isResourceRequest,
-    path: info.path,
-    namespace: info.namespace,
-    apiGroup: info.apiGroup,
-    apiVersion: info.apiVersion,
-    resource: info.resource,
-    subresource: info.subresource,
-    name: info.name,
-  };
-}
+import { authorizationAttributes, forbiddenError, type AuthorizationResult, type Authorizer } from '../security/authz.js';
 
 /** The filter: the request goes on when the authorizer allows it. Synchronous while the authorizer is (standalone's AlwaysAllow). */
 export function authorizationFilter(authorizer: Authorizer): Filter {
