@@ -285,7 +285,8 @@ describe('GenericAPIServer', () => {
 
       // Watches are long-running: not counted, not refused. system:masters always gets an answer.
       const watch = await openStream(server, '/apis/test.example.com/v1/gadgets?watch=true', alice);
-      expect(watch.chunks.length).toBeGreaterThanOrEqual(0);
+      await until(() => watch.chunks.join('').includes('"type":"ADDED"'));
+      expect(server.limiter.inFlight).toEqual({ readOnly: 1, mutating: 1 });
       const masterGate = call(server, '/apis/test.example.com/v1/namespaces/default/blocks', admin);
 
       gate.release();
