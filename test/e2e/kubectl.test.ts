@@ -211,6 +211,15 @@ ${spec}`;
     expect(kubectl.fails(['create', '-f', badName])).toContain('The Flunder "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain');
   });
 
+  it('says "no matches for kind" for a version the server does not serve (kubectl reads /openapi/v2 as protobuf for it)', () => {
+    const file = manifest('unserved.yaml', 'apiVersion: wardle.example.com/v9\nkind: Flunder\nmetadata:\n  name: unserved\n  namespace: default\n');
+    const stderr = kubectl.fails(['create', '-f', file]);
+    expect(stderr).toContain('no matches for kind "Flunder" in version "wardle.example.com/v9"');
+    expect(stderr).not.toContain('failed to download openapi');
+    // It got there through the protobuf document (406 before kapi served it).
+    expect(kubectl.ok(['get', '--raw', '/metrics'])).toMatch(/apiserver_request_total\{verb="GET"[^}]*subresource="\/openapi\/v2"[^}]*code="200"\} [1-9]/);
+  });
+
   it('refuses unknown fields under --validate=strict (the default), and warns under --validate=warn', () => {
     const file = manifest('unknown.yaml', flunderV1alpha1('unknown', 'a') + '  color: blue\n');
     expect(kubectl.fails(['create', '-f', file])).toContain('unknown field "spec.color"');

@@ -15,6 +15,7 @@ import type { RequestHandler } from '../http/routes.js';
 import type { SchemeLike } from '../registry/interfaces.js';
 import type { KindDefinition } from '../scheme/kind.js';
 import { buildSwagger } from './v2.js';
+import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, OPENAPI_V2_PROTOBUF_MEDIA_TYPE, encodeOpenAPIV2Protobuf } from './v2-protobuf.js';
 import { buildGroupVersionDocuments, buildV3Root, type OpenApiInfo } from './v3.js';
 
 export type { OpenApiInfo };
@@ -28,6 +29,8 @@ interface OpenApiCache {
   kinds: readonly KindDefinition[];
   count: number;
   v2: Rendered;
+  /** The v2 document as gnostic protobuf, made on first ask. */
+  v2Protobuf?: Uint8Array;
   v3Root: Rendered;
   groupVersions: Map<string, Rendered>;
 }
@@ -52,6 +55,25 @@ export function createOpenApiDocuments(scheme: SchemeLike, info: OpenApiInfo = {
     cache = { kinds, count: kinds.length, v2: render(buildSwagger(docs.map((d) => d.document), info)), v3Root, groupVersions };
     return cache;
   };
+}
+
+/** The media types /openapi/v2 serves, in kube-openapi's order (the first fitting the first clause wins). */
+const V2_FORMATS: ReadonlyArray<{ subtype: string; format: 'json' | 'protobuf' }> = [
+  { subtype: 'json', format: 'json' },
+  { subtype: OPENAPI_V2_PROTOBUF_MEDIA_TYPE.slice('application/'.length), format: 'protobuf' },
+  { subtype: OPENAPI_V2_PROTOBUF_CONTENT_TYPE.slice('application/'.length), format: 'protobuf' },
+];
+
+/** kube-openapi's negotiation for /openapi/v2: clauses by weight, wildcards allowed; an empty Accept is *\/*. */
+function negotiateV2(accept: string | undefined): 'json' | 'protobuf' {
+  const clauses = parseAccept(accept);
+  if (clauses.length === 0) return 'json';
+  for (const c of clauses) {
+    if (c.type !== 'application' && c.type !== '*') continue;
+    const fit = V2_FORMATS.find((f) => c.subtype === '*' || c.subtype === f.subtype);
+    if (fit) return fit.format;
+  }
+  throw newNotAcceptable(`only the following media types are accepted: application/json, ${OPENAPI_V2_PROTOBUF_CONTENT_TYPE}`);
 }
 
 /** JSON (or anything) is acceptable; protobuf and the rest are not. An empty Accept means JSON. */
@@ -84,9 +106,11 @@ export function createOpenApiHandler(scheme: SchemeLike, info: OpenApiInfo = {})
       const [, version, ...rest] = requestInfoOf(req).segments;
       if (version === 'v2' && rest.length === 0) {
         res.setHeader('Vary', 'Accept');
-        if (!acceptsJson(req.headers.accept)) throw newNotAcceptable('only the following media types are accepted: application/json');
-        const doc = documents().v2;
-        serveDocument(req, res, doc.hash, 'application/json', doc.json);
+        const cache = documents();
+        const format = negotiateV2(req.headers.accept);
+        if (format === 'json') serveDocument(req, res, cache.v2.hash, 'application/json', cache.v2.json);
+        // The protobuf shares the JSON's ETag, as Go's (the Vary header tells them apart).
+        else serveDocument(req, res, cache.v2.hash, OPENAPI_V2_PROTOBUF_CONTENT_TYPE, (cache.v2Protobuf ??= encodeOpenAPIV2Protobuf(JSON.parse(cache.v2.json) as Record<string, unknown>)));
         return;
       }
       if (version !== 'v3') throw notFoundError();

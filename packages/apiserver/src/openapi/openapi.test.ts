@@ -4,6 +4,7 @@ import { Scheme } from '../scheme/scheme.js';
 import { widgetKind } from '../scheme/test-kinds.js';
 import { apiRoutes } from '../endpoints/router.js';
 import { routesHandler } from '../http/routes.js';
+import { openAPIV2ProtobufRoot } from './v2-protobuf.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -79,7 +80,7 @@ describe('OpenAPI v3', () => {
 });
 
 describe('OpenAPI v2', () => {
-  it('serves Swagger 2.0 JSON with GVK arrays, an ETag and 406 for other types', async () => {
+  it('serves Swagger 2.0 JSON with GVK arrays, an ETag and 406 for types it does not serve', async () => {
     const a = app();
     const res = await request(a).get('/openapi/v2').set('Accept', 'application/json').expect(200);
     expect(res.headers['vary']).toBe('Accept');
@@ -97,6 +98,32 @@ describe('OpenAPI v2', () => {
     expect(patch.parameters.find((p: Json) => p.name === 'fieldValidation')).toMatchObject({ in: 'query', type: 'string' });
     expect(JSON.stringify(doc)).not.toContain('#/components/');
     expect((await request(a).get('/openapi/v2').set('If-None-Match', res.headers['etag']!)).status).toBe(304);
-    expect((await request(a).get('/openapi/v2').set('Accept', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf')).status).toBe(406);
+    expect((await request(a).get('/openapi/v2').set('Accept', 'application/xml')).status).toBe(406);
+  });
+
+  it('serves the same document as gnostic protobuf, as kubectl asks for it, with the JSON\'s ETag', async () => {
+    const a = app();
+    const json = await request(a).get('/openapi/v2').expect(200);
+    const proto = await request(a)
+      .get('/openapi/v2')
+      .set('Accept', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf, application/json')
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expect(proto.headers['content-type']).toBe('application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+    expect(proto.headers['etag']).toBe(json.headers['etag']);
+    expect(proto.headers['vary']).toBe('Accept');
+    const type = openAPIV2ProtobufRoot().lookupType('openapi.v2.Document');
+    const decoded = type.toObject(type.decode(proto.body as Buffer)) as Json;
+    expect(decoded.swagger).toBe('2.0');
+    const names = (decoded.definitions.additional_properties as Json[]).map((d) => d.name);
+    expect(names).toEqual(Object.keys(json.body.definitions));
+    expect((await request(a).get('/openapi/v2').set('Accept', 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf').set('If-None-Match', json.headers['etag']!)).status).toBe(304);
+    // JSON first in the Accept list: JSON.
+    expect((await request(a).get('/openapi/v2').set('Accept', 'application/json, application/com.github.proto-openapi.spec.v2@v1.0+protobuf')).headers['content-type']).toBe('application/json');
   });
 });
