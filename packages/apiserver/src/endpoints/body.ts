@@ -2,6 +2,7 @@
  * Request bodies: read with a hard size limit (never buffered past it), then parsed as JSON or
  * YAML by Content-Type, as the Go serializers accept them.
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType } from '@kapi/apimachinery';
@@ -91,9 +92,39 @@ export function parseObjectBody(body: Buffer, contentTypeHeader: string | undefi
   throw newUnsupportedMediaType(OBJECT_CONTENT_TYPES.join(', '));
 }
 
+/**
+ * How deep a body may nest, as in Go: encoding/json's scanner (and sigs.k8s.io/json's copy of it)
+ * fails a document nested deeper with "exceeded max depth", before anything walks the value.
+ */
+export const MAX_NESTING_DEPTH = 10_000;
+
+/** The opening bracket that nests past MAX_NESTING_DEPTH (outside strings), or undefined. */
+function jsonTooDeep(text: string): string | undefined {
+  // Opening and closing that many levels takes this many characters; shorter valid JSON is shallower.
+  if (text.length <= 2 * MAX_NESTING_DEPTH) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > MAX_NESTING_DEPTH) return text[i];
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
 export function parseJson(body: Buffer): unknown {
   const text = body.toString('utf8');
   if (isBlank(text)) throw newBadRequest('Object \'Kind\' is missing in \'\'');
+  const tooDeep = jsonTooDeep(text);
+  if (tooDeep !== undefined) throw newBadRequest(`error decoding JSON: invalid character '${tooDeep}' exceeded max depth`);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -107,6 +138,8 @@ function isBlank(text: string): boolean {
 }
 
 export function parseYamlDocument(body: Buffer): unknown {
+  // Go's YAML reader refuses bytes that are not UTF-8 (toString would replace them with U+FFFD).
+  if (!isUtf8(body)) throw newBadRequest('error decoding YAML: invalid UTF-8 octet sequence');
   const text = body.toString('utf8');
   const docs = parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [docs];
