@@ -320,6 +320,42 @@ describe('bad input against the sample server (sqlite, HTTPS, admin client certi
     });
   });
 
+  describe('what schemathesis found (test/fuzz)', () => {
+    /** Whether a watch is still streaming `afterMs` after its headers (it is destroyed then). */
+    const watchOpenAfter = (path: string, afterMs: number): Promise<{ status: number; open: boolean }> =>
+      new Promise((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: server.port, ...tls }, () =>
+          socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n`),
+        );
+        let text = '';
+        let ended = false;
+        socket.on('data', (c: Buffer) => {
+          text += c.toString('utf8');
+          // A chunked stream ends with a zero-length chunk; the server may keep the connection.
+          if (/\r\n0\r\n\r\n$/.test(text)) ended = true;
+        });
+        socket.on('close', () => (ended = true));
+        socket.on('error', reject);
+        setTimeout(() => {
+          socket.destroy();
+          resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), open: !ended });
+        }, afterMs);
+      });
+
+    it('GET …/flunders?watch=true&timeoutSeconds=0 stays open: 0 means the default timeout, as in Go (minRequestTimeout × [1, 2))', async () => {
+      expect(await watchOpenAfter(`${V1BETA1}/flunders?watch=true`, 2_000)).toEqual({ status: 200, open: true });
+      expect(await watchOpenAfter(`${V1BETA1}/flunders?watch=true&timeoutSeconds=0`, 2_000)).toEqual({ status: 200, open: true });
+    });
+
+    it('TRACE on a resource path is a 405 Status with an Allow header (RFC 9110; go-restful sets it)', async () => {
+      for (const path of [`${V1BETA1}/`, FLUNDERS, `${FLUNDERS}/keeper`]) {
+        const res = await raw.send('TRACE', path);
+        expectStatus(res, 405, 'MethodNotAllowed');
+        expect({ path, allow: res.headers.allow }).toEqual({ path, allow: expect.stringContaining('GET') });
+      }
+    });
+  });
+
   describe('slow-loris clients', () => {
     /** Go's http.Server in kube-apiserver: ReadHeaderTimeout 32 s, which also bounds the TLS handshake. */
     const GO_READ_HEADER_TIMEOUT_MS = 32_000;
