@@ -5,21 +5,15 @@
  * aggregated server of that cluster: front-proxy, client-certificate and token authentication and
  * SubjectAccessReview authorization through it. Without, it runs standalone.
  */
-import { runAPIServer } from '@kapi/apiserver';
+import { apiServer } from '@kapi/apiserver';
 import { SERVICE_HOSTS } from './tls.js';
-import { fischerKind, flunderKind } from './wardle/index.js';
-import { installWardle } from './wardle/install.js';
+import { banFlunder, fischerKind, flunderKind } from './wardle/index.js';
 
-runAPIServer(process.argv.slice(2), {
-  name: 'wardle',
-  kinds: [flunderKind, fischerKind],
-  serviceHosts: SERVICE_HOSTS,
-  kubectlHint: 'get flunders',
-  async install(backend) {
-    const wardle = await installWardle(backend);
-    return { scheme: wardle.scheme, storages: wardle.storages, close: () => wardle.caches.close() };
-  },
-}).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+apiServer({ name: 'wardle', serviceHosts: SERVICE_HOSTS, kubectlHint: 'get flunders' })
+  .withKind(flunderKind, { admission: (api) => [banFlunder(api)] })
+  .withKind(fischerKind)
+  .run()
+  .catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });

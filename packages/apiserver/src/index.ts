@@ -8,3 +8,4 @@ export * from './server/index.js';
 export * from './security/index.js';
 export * from './aggregation/index.js';
 export * from './audit/index.js';
+export * from './builder/index.js';

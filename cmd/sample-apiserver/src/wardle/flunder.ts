@@ -1,34 +1,53 @@
 /** Flunder: namespaced, served as v1beta1 (the hub) and v1alpha1, with a status subresource. */
+import { Type } from '@sinclair/typebox';
 import type { FieldError } from '@kapi/apimachinery';
-import type { KindDefinition, JSONSchemaProps, VersionDefinition } from '@kapi/apiserver';
-import { GROUP, type FlunderV1alpha1, type FlunderV1beta1 } from './types.js';
+import { StringEnum, defineKind, defineVersion, type ObjectOf } from '@kapi/apiserver';
+import { GROUP } from './types.js';
 
-const referenceType: JSONSchemaProps = {
-  type: 'string',
-  enum: ['Flunder', 'Fischer'],
-  description: 'The kind of object the reference names.',
-};
+const referenceType = StringEnum(['Flunder', 'Fischer'], { description: 'The kind of object the reference names.' });
+const status = Type.Optional(Type.Object({}, { description: 'The observed state of the Flunder.' }));
 
-const status: JSONSchemaProps = { type: 'object', description: 'The observed state of the Flunder.' };
-
-const v1beta1: VersionDefinition<FlunderV1beta1, FlunderV1beta1> = {
-  name: 'v1beta1',
-  schema: {
-    type: 'object',
-    description: 'A Flunder refers to another Flunder or to a Fischer.',
-    properties: {
-      spec: {
-        type: 'object',
-        description: 'The desired state of the Flunder.',
-        properties: {
-          flunderReference: { type: 'string', description: 'A name of another flunder, mutually exclusive to the FischerReference.' },
-          fischerReference: { type: 'string', description: 'A name of a fischer, mutually exclusive to the FlunderReference.' },
-          referenceType: referenceType,
+const v1beta1Schema = Type.Object(
+  {
+    spec: Type.Optional(
+      Type.Object(
+        {
+          flunderReference: Type.Optional(Type.String({ description: 'A name of another flunder, mutually exclusive to the FischerReference.' })),
+          fischerReference: Type.Optional(Type.String({ description: 'A name of a fischer, mutually exclusive to the FlunderReference.' })),
+          referenceType: Type.Optional(referenceType),
         },
-      },
-      status,
-    },
+        { description: 'The desired state of the Flunder.' },
+      ),
+    ),
+    status,
   },
+  { description: 'A Flunder refers to another Flunder or to a Fischer.' },
+);
+
+const v1alpha1Schema = Type.Object(
+  {
+    spec: Type.Optional(
+      Type.Object(
+        {
+          reference: Type.Optional(Type.String({ description: 'A name of another flunder or fischer, depending on the referenceType.' })),
+          referenceType: Type.Optional(referenceType),
+        },
+        { description: 'The desired state of the Flunder.' },
+      ),
+    ),
+    status,
+  },
+  { description: 'A Flunder refers to another Flunder or to a Fischer.' },
+);
+
+/** v1beta1, also the hub (storage) version: one field per kind of reference. */
+export type FlunderV1beta1 = ObjectOf<typeof v1beta1Schema>;
+/** v1alpha1: one reference and a type that says what it names. */
+export type FlunderV1alpha1 = ObjectOf<typeof v1alpha1Schema>;
+
+const v1beta1 = defineVersion({
+  name: 'v1beta1',
+  schema: v1beta1Schema,
   printerColumns: [
     { name: 'Reference Type', type: 'string', jsonPath: '.spec.referenceType', description: 'What the reference names' },
     { name: 'Flunder Reference', type: 'string', jsonPath: '.spec.flunderReference', priority: 1 },
@@ -42,25 +61,11 @@ const v1beta1: VersionDefinition<FlunderV1beta1, FlunderV1beta1> = {
       else if (spec.fischerReference) spec.referenceType = 'Fischer';
     }
   },
-};
+});
 
-const v1alpha1: VersionDefinition<FlunderV1alpha1, FlunderV1beta1> = {
+const v1alpha1 = defineVersion<typeof v1alpha1Schema, FlunderV1beta1>({
   name: 'v1alpha1',
-  schema: {
-    type: 'object',
-    description: 'A Flunder refers to another Flunder or to a Fischer.',
-    properties: {
-      spec: {
-        type: 'object',
-        description: 'The desired state of the Flunder.',
-        properties: {
-          reference: { type: 'string', description: 'A name of another flunder or fischer, depending on the referenceType.' },
-          referenceType: referenceType,
-        },
-      },
-      status,
-    },
-  },
+  schema: v1alpha1Schema,
   printerColumns: [
     { name: 'Reference Type', type: 'string', jsonPath: '.spec.referenceType', description: 'What the reference names' },
     { name: 'Reference', type: 'string', jsonPath: '.spec.reference', priority: 1 },
@@ -92,7 +97,7 @@ const v1alpha1: VersionDefinition<FlunderV1alpha1, FlunderV1beta1> = {
     }
     return obj;
   },
-};
+});
 
 /** The rules of k8s.io/sample-apiserver's ValidateFlunderSpec, in hub terms. */
 export function validateFlunder(obj: FlunderV1beta1): FieldError[] {
@@ -115,11 +120,9 @@ export function validateFlunder(obj: FlunderV1beta1): FieldError[] {
   return errs;
 }
 
-export const flunderKind: KindDefinition<FlunderV1beta1> = {
+export const flunderKind = defineKind<FlunderV1beta1>({
   group: GROUP,
   kind: 'Flunder',
-  plural: 'flunders',
-  singular: 'flunder',
   namespaced: true,
   shortNames: ['fl'],
   categories: ['all', 'wardle'],
@@ -131,4 +134,4 @@ export const flunderKind: KindDefinition<FlunderV1beta1> = {
     validate: validateFlunder,
     validateUpdate: (obj) => validateFlunder(obj),
   },
-};
+});

@@ -2,11 +2,11 @@
  * The discovery documents (k8s.io/apimachinery/pkg/apis/meta/v1 APIGroupList, APIGroup,
  * APIResourceList and apidiscovery.k8s.io/v2 APIGroupDiscoveryList), built from the scheme.
  */
-import type { KindDefinition } from '../scheme/kind.js';
+import { verbsOf, type KindDefinition } from '../scheme/kind.js';
 import type { ServedGroup, ServedGroupVersion } from './served-groups.js';
 import { storageVersionHash } from './storage-version-hash.js';
 
-export const RESOURCE_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+/** The verbs of a stored subresource (status, scale). */
 export const SUBRESOURCE_VERBS = ['get', 'patch', 'update'];
 
 export interface GroupVersionForDiscovery {
@@ -74,6 +74,35 @@ function sorted(verbs: string[]): string[] {
   return [...verbs].sort();
 }
 
+interface SubresourceEntry {
+  name: string;
+  responseKind: { group: string; version: string; kind: string };
+  verbs: string[];
+}
+
+/** A kind's subresources at `version` as discovery shows them: stored, action and connect ones. */
+function subresourcesOf(kind: KindDefinition, version: string): SubresourceEntry[] {
+  const own = (k: string, group?: string, v?: string) => ({ group: group ?? kind.group, version: v ?? version, kind: k });
+  const entries: SubresourceEntry[] = [];
+  const sub = kind.subresources;
+  if (sub?.status) entries.push({ name: 'status', responseKind: own(kind.kind), verbs: sorted(SUBRESOURCE_VERBS) });
+  if (sub?.scale) entries.push({ name: 'scale', responseKind: own('Scale', 'autoscaling', 'v1'), verbs: sorted(SUBRESOURCE_VERBS) });
+  for (const [name, action] of Object.entries(sub?.actions ?? {})) {
+    entries.push({ name, responseKind: own(action.responseKind.kind, action.responseKind.group, action.responseKind.version), verbs: ['create'] });
+  }
+  for (const [name, connect] of Object.entries(sub?.connect ?? {})) {
+    // Go lists pods/exec with the verbs of its methods: POST is create, GET is get.
+    const verbs = connect.methods.map((m) => (m === 'POST' ? 'create' : 'get'));
+    entries.push({ name, responseKind: connect.responseKind ? own(connect.responseKind, '', 'v1') : own(kind.kind), verbs: sorted(verbs) });
+  }
+  return entries;
+}
+
+/** A stored kind (no `verbs` of its own) has a storage version hash; a computed resource has none, as in Go. */
+function storageHashOf(kind: KindDefinition): { storageVersionHash?: string } {
+  return kind.verbs ? {} : { storageVersionHash: storageVersionHash(kind.group, kind.hubVersion, kind.kind) };
+}
+
 export function apiResourceList(group: string, gv: ServedGroupVersion): APIResourceList {
   const resources: APIResource[] = [];
   for (const { kind } of gv.kinds) {
@@ -82,23 +111,20 @@ export function apiResourceList(group: string, gv: ServedGroupVersion): APIResou
       singularName: singularOf(kind),
       namespaced: kind.namespaced,
       kind: kind.kind,
-      verbs: sorted(RESOURCE_VERBS),
+      verbs: sorted([...verbsOf(kind)]),
       ...(kind.shortNames?.length ? { shortNames: kind.shortNames } : {}),
       ...(kind.categories?.length ? { categories: kind.categories } : {}),
-      storageVersionHash: storageVersionHash(kind.group, kind.hubVersion, kind.kind),
+      ...storageHashOf(kind),
     });
-    if (kind.subresources?.status) {
-      resources.push({ name: `${kind.plural}/status`, singularName: '', namespaced: kind.namespaced, kind: kind.kind, verbs: sorted(SUBRESOURCE_VERBS) });
-    }
-    if (kind.subresources?.scale) {
+    for (const sub of subresourcesOf(kind, gv.version)) {
+      const foreign = sub.responseKind.group !== kind.group || sub.responseKind.version !== gv.version;
       resources.push({
-        name: `${kind.plural}/scale`,
+        name: `${kind.plural}/${sub.name}`,
         singularName: '',
         namespaced: kind.namespaced,
-        group: 'autoscaling',
-        version: 'v1',
-        kind: 'Scale',
-        verbs: sorted(SUBRESOURCE_VERBS),
+        ...(foreign ? { group: sub.responseKind.group, version: sub.responseKind.version } : {}),
+        kind: sub.responseKind.kind,
+        verbs: sub.verbs,
       });
     }
   }
@@ -153,17 +179,13 @@ export interface APIGroupDiscoveryList {
 
 function resourceDiscovery(kind: KindDefinition, version: string): APIResourceDiscovery {
   const responseKind = { group: kind.group, version, kind: kind.kind };
-  const subresources: APISubresourceDiscovery[] = [];
-  if (kind.subresources?.status) subresources.push({ subresource: 'status', responseKind, verbs: sorted(SUBRESOURCE_VERBS) });
-  if (kind.subresources?.scale) {
-    subresources.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: sorted(SUBRESOURCE_VERBS) });
-  }
+  const subresources: APISubresourceDiscovery[] = subresourcesOf(kind, version).map((s) => ({ subresource: s.name, responseKind: s.responseKind, verbs: s.verbs }));
   return {
     resource: kind.plural,
     responseKind,
     scope: kind.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: singularOf(kind),
-    verbs: sorted(RESOURCE_VERBS),
+    verbs: sorted([...verbsOf(kind)]),
     ...(kind.shortNames?.length ? { shortNames: kind.shortNames } : {}),
     ...(kind.categories?.length ? { categories: kind.categories } : {}),
     ...(subresources.length ? { subresources } : {}),

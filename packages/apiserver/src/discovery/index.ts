@@ -5,7 +5,6 @@ export {
   apiGroup,
   apiGroupList,
   apiResourceList,
-  RESOURCE_VERBS,
   SUBRESOURCE_VERBS,
   type APIGroup,
   type APIGroupDiscovery,

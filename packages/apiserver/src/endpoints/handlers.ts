@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { KubeList, KubeObject } from '@kapi/apimachinery';
-import { newNotFound, successStatus } from '@kapi/apimachinery';
+import { newBadRequest, newNotFound, successStatus } from '@kapi/apimachinery';
 import type { UpdatedObjectFunc } from '../registry/rest.js';
 import { recordRequestObject } from '../audit/filter.js';
 import { deepCopy } from '../scheme/deep.js';
@@ -20,6 +20,7 @@ import {
   groupResource,
   renderList,
   renderObject,
+  storageMethod,
   type ResourceContext,
 } from './resource-context.js';
 import { sendBody, setWarnings, writeObject } from '../http/responses.js';
@@ -53,7 +54,7 @@ function decodeBody(rc: ResourceContext, body: unknown, opts: ParsedWriteOptions
 }
 
 export async function handleGet(rc: ResourceContext, res: ServerResponse): Promise<void> {
-  const obj = await rc.storage.get(rc.ctx, rc.info.name, parseGetOptions(rc.query));
+  const obj = await storageMethod(rc, 'get')(rc.ctx, rc.info.name, parseGetOptions(rc.query));
   if (rc.info.subresource === 'scale') {
     respond(rc, res, 200, getScale(rc.served.kind, obj));
     return;
@@ -62,7 +63,7 @@ export async function handleGet(rc: ResourceContext, res: ServerResponse): Promi
 }
 
 export async function handleList(rc: ResourceContext, res: ServerResponse): Promise<void> {
-  const list = await rc.storage.list(rc.ctx, parseListOptions(rc.query, false));
+  const list = await storageMethod(rc, 'list')(rc.ctx, parseListOptions(rc.query, false));
   if (rc.output.format === 'json' && !rc.output.transform) {
     // A plain JSON list: each item's JSON as this version shows it, made once per stored object
     // (the watch cache hands out the same objects to every list and watch) and joined.
@@ -90,7 +91,7 @@ export async function handleWatch(rc: ResourceContext, res: ServerResponse, minR
     opts.fieldSelector = opts.fieldSelector ? `${opts.fieldSelector},${byName}` : byName;
   }
   const timeoutSeconds = opts.timeoutSeconds ?? defaultWatchTimeoutSeconds(minRequestTimeoutSeconds);
-  const watcher = await rc.storage.watch(rc.ctx, opts);
+  const watcher = await storageMethod(rc, 'watch')(rc.ctx, opts);
   let first = true;
   setWarnings(res, rc.ctx.warnings);
   await serveWatch(rc.req, res, watcher, {
@@ -115,7 +116,7 @@ export async function handleCreate(rc: ResourceContext, res: ServerResponse): Pr
   const opts = parseWriteOptions(rc.query, 'CreateOptions');
   const obj = decodeBody(rc, await readObjectBody(rc), opts);
   ensureNamespace(rc, obj);
-  const created = await rc.storage.create(rc.ctx, obj, writeOptionsForStorage(opts));
+  const created = await storageMethod(rc, 'create')(rc.ctx, obj, writeOptionsForStorage(opts));
   respond(rc, res, 201, renderObject(rc, created));
 }
 
@@ -129,7 +130,7 @@ export async function handleUpdate(rc: ResourceContext, res: ServerResponse): Pr
   const obj = decodeBody(rc, body, opts);
   checkName(rc, obj);
   ensureNamespace(rc, obj);
-  const result = await rc.storage.update(rc.ctx, rc.info.name, () => deepCopy(obj), {
+  const result = await storageMethod(rc, 'update')(rc.ctx, rc.info.name, () => deepCopy(obj), {
     ...writeOptionsForStorage(opts),
     ...(rc.info.subresource === 'status' ? { subresource: 'status' as const } : {}),
   });
@@ -146,7 +147,7 @@ export async function handlePatch(rc: ResourceContext, res: ServerResponse): Pro
     return;
   }
   let warnings: string[] = [];
-  const result = await rc.storage.update(rc.ctx, rc.info.name, patchedObjectFunc(rc, patch, opts, (w) => (warnings = w)), {
+  const result = await storageMethod(rc, 'update')(rc.ctx, rc.info.name, patchedObjectFunc(rc, patch, opts, (w) => (warnings = w)), {
     ...writeOptionsForStorage(opts),
     ...(rc.info.subresource === 'status' ? { subresource: 'status' as const } : {}),
   });
@@ -184,7 +185,7 @@ async function writeScale(
   newScale: (current: KubeObject) => unknown,
 ): Promise<void> {
   const kind = rc.served.kind;
-  const result = await rc.storage.update(
+  const result = await storageMethod(rc, 'update')(
     rc.ctx,
     rc.info.name,
     (current) => {
@@ -203,7 +204,7 @@ async function readDeleteBody(rc: ResourceContext): Promise<unknown | undefined>
 
 export async function handleDelete(rc: ResourceContext, res: ServerResponse): Promise<void> {
   const { options, orphanDependentsFalse } = parseDeleteOptions(rc.query, await readDeleteBody(rc));
-  const result = await rc.storage.delete(rc.ctx, rc.info.name, options);
+  const result = await storageMethod(rc, 'delete')(rc.ctx, rc.info.name, options);
   if (result.deleted) {
     const m = result.object.metadata;
     respond(rc, res, 200, successStatus({ name: m.name ?? rc.info.name, group: rc.info.apiGroup, kind: rc.info.resource, ...(m.uid ? { uid: m.uid } : {}) }));
@@ -216,6 +217,28 @@ export async function handleDelete(rc: ResourceContext, res: ServerResponse): Pr
 export async function handleDeleteCollection(rc: ResourceContext, res: ServerResponse): Promise<void> {
   const listOpts = parseListOptions(rc.query, false);
   const { options } = parseDeleteOptions(rc.query, await readDeleteBody(rc));
-  const list = await rc.storage.deleteCollection(rc.ctx, options, listOpts);
+  const list = await storageMethod(rc, 'deleteCollection')(rc.ctx, options, listOpts);
   respond(rc, res, 200, renderList(rc, list));
+}
+
+/**
+ * POST <name>/<subresource> of an action subresource: the body is its request kind (apiVersion
+ * and kind checked), the answer its response kind, 201 as Go's create handler answers.
+ */
+export async function handleAction(rc: ResourceContext, res: ServerResponse): Promise<void> {
+  const action = rc.served.kind.subresources!.actions![rc.info.subresource]!;
+  const opts = parseWriteOptions(rc.query, 'CreateOptions');
+  let body: KubeObject | undefined;
+  if (action.requestKind) {
+    const parsed = await readObjectBody(rc);
+    const obj = (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {}) as Partial<KubeObject>;
+    const apiVersion = apiVersionOfRequest(rc);
+    if (obj.kind !== action.requestKind || (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion)) {
+      throw newBadRequest(`the body of ${rc.info.resource}/${rc.info.subresource} must be a ${action.requestKind} of ${apiVersion}, not ${obj.kind ?? 'an object without kind'}`);
+    }
+    body = { metadata: {}, ...obj, apiVersion, kind: action.requestKind } as KubeObject;
+  }
+  if (opts.dryRun) throw newBadRequest(`dryRun is not supported by ${rc.info.resource}/${rc.info.subresource}`);
+  const result = await storageMethod(rc, 'action')(rc.ctx, rc.info.name, rc.info.subresource, body);
+  respond(rc, res, 201, result);
 }

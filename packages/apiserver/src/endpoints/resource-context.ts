@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeList, KubeObject } from '@kapi/apimachinery';
-import { apiVersionOf, newBadRequest } from '@kapi/apimachinery';
+import { apiVersionOf, newBadRequest, newMethodNotSupported } from '@kapi/apimachinery';
 import type { RestStorage, SchemeLike, ServedVersion } from '../registry/interfaces.js';
 import type { RequestContext } from '../registry/rest.js';
 import type { OutputTarget } from './negotiation.js';
@@ -30,6 +30,15 @@ export interface ResourceContext {
   query: URLSearchParams;
   output: OutputTarget;
   maxRequestBodyBytes: number;
+}
+
+type StorageMethod = Exclude<keyof RestStorage, 'kind'>;
+
+/** The resource's implementation of `method`, bound to it; 405 when the resource does not offer it. */
+export function storageMethod<M extends StorageMethod>(rc: ResourceContext, method: M): NonNullable<RestStorage[M]> {
+  const fn = rc.storage[method] as ((...args: never[]) => unknown) | undefined;
+  if (typeof fn !== 'function') throw newMethodNotSupported(groupResource(rc), rc.info.verb);
+  return fn.bind(rc.storage) as NonNullable<RestStorage[M]>;
 }
 
 export function apiVersionOfRequest(rc: ResourceContext): string {

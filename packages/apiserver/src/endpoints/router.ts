@@ -12,9 +12,11 @@ import type { Route } from '../http/routes.js';
 import { createOpenApiHandler, type OpenApiInfo } from '../openapi/handler.js';
 import type { RestStorage, SchemeLike } from '../registry/interfaces.js';
 import type { RequestContext } from '../registry/rest.js';
+import { verbsOf, type KindDefinition, type ResourceVerb } from '../scheme/kind.js';
 import { requestUser } from '../security/authn.js';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES } from './body.js';
 import {
+  handleAction,
   handleCreate,
   handleDelete,
   handleDeleteCollection,
@@ -48,12 +50,26 @@ export function storageLookupOf(storages: StorageLookup): (group: string, versio
   return (group, _version, plural) => storages.get(`${group}/${plural}`);
 }
 
-/** Which verbs a URL shape serves (a known path with another verb is 405); `pathName` is the path's name, if any. */
-function verbAllowed(info: RequestInfo, method: string): boolean {
-  if (info.verbViaPath) return info.verb === 'watch' && (method === 'GET' || method === 'HEAD');
-  if (info.subresource !== '') return ['get', 'update', 'patch'].includes(info.verb);
-  if (info.parts.length >= 2) return ['get', 'update', 'patch', 'delete'].includes(info.verb);
-  return ['list', 'watch', 'create', 'deletecollection'].includes(info.verb);
+/** What a subresource of `kind` is: stored (status, scale), an action, a connect stream; undefined when it has none of that name. */
+export type SubresourceShape = 'stored' | 'action' | 'connect';
+
+function subresourceShape(kind: KindDefinition, name: string): SubresourceShape | undefined {
+  const sub = kind.subresources;
+  if ((name === 'status' && sub?.status) || (name === 'scale' && sub?.scale)) return 'stored';
+  if (sub?.actions && Object.hasOwn(sub.actions, name)) return 'action';
+  if (sub?.connect && Object.hasOwn(sub.connect, name)) return 'connect';
+  return undefined;
+}
+
+/** Which verbs a URL shape serves (a known path with another verb is 405). */
+function verbAllowed(info: RequestInfo, method: string, kind: KindDefinition, shape: SubresourceShape | undefined): boolean {
+  if (info.verbViaPath) return info.verb === 'watch' && (method === 'GET' || method === 'HEAD') && verbsOf(kind).includes('watch');
+  if (shape === 'stored') return ['get', 'update', 'patch'].includes(info.verb);
+  if (shape === 'action') return info.verb === 'create';
+  const verb = info.verb as ResourceVerb;
+  if (!verbsOf(kind).includes(verb)) return false;
+  if (info.parts.length >= 2) return ['get', 'update', 'patch', 'delete'].includes(verb);
+  return ['list', 'watch', 'create', 'deletecollection'].includes(verb);
 }
 
 /**
@@ -109,9 +125,10 @@ function createApisHandler(options: ApiRoutesOptions): (req: IncomingMessage, re
       const named = info.parts.length >= 2;
       if (!kind.namespaced && info.namespace !== '') throw notFoundError();
       if (kind.namespaced && info.namespace === '' && named && !info.verbViaPath) throw notFoundError();
-      if (info.subresource !== '' && !kind.subresources?.[info.subresource as 'status' | 'scale']) throw notFoundError();
+      const shape = info.subresource === '' ? undefined : subresourceShape(kind, info.subresource);
+      if (info.subresource !== '' && !shape) throw notFoundError();
       const method = (req.method ?? 'GET').toUpperCase();
-      if (!verbAllowed(info, method) || (kind.namespaced && info.namespace === '' && !['list', 'watch'].includes(info.verb))) {
+      if (!verbAllowed(info, method, kind, shape) || (kind.namespaced && info.namespace === '' && !['list', 'watch'].includes(info.verb))) {
         throw newMethodNotSupported({ group: info.apiGroup, resource: info.resource }, info.verb || method);
       }
       // body.ts closes the connection after an oversized body through req.res.
@@ -140,6 +157,7 @@ function createApisHandler(options: ApiRoutesOptions): (req: IncomingMessage, re
         maxRequestBodyBytes,
       };
       if (served.version.deprecationWarning) ctx.warnings.push(served.version.deprecationWarning);
+      if (shape === 'action') return await handleAction(rc, res);
       switch (info.verb) {
         case 'get':
           return await handleGet(rc, res);

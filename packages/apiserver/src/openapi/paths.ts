@@ -13,7 +13,8 @@ import type {
   ResponsesObject,
   SchemaObject,
 } from 'openapi3-ts/oas30';
-import type { KindDefinition } from '../scheme/kind.js';
+import { verbsOf, type KindDefinition, type ResourceVerb } from '../scheme/kind.js';
+import { toOpenApiSchema } from './kind-schemas.js';
 import { SUPPORTED_PATCH_TYPES } from '../endpoints/patch.js';
 import { GVK_EXTENSION, type GroupVersionKindExtension } from './meta-schemas.js';
 import { AUTOSCALING_V1, groupVersionCamel, groupVersionTag, kindSchemaName, metaSchemaName, schemaRef } from './names.js';
@@ -69,7 +70,7 @@ function body(schemaName: string, mediaTypes: readonly string[], required = true
 }
 
 interface OperationSpec {
-  action: 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection' | 'watch' | 'watchlist';
+  action: 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection' | 'watch' | 'watchlist' | 'connect';
   operationId: string;
   description: string;
   gvk: GroupVersionKindExtension;
@@ -110,19 +111,51 @@ export function kindPaths(kind: KindDefinition, version: string): Record<string,
   const op = (s: OperationSpec): OperationObject => operation(s, tag);
   const paths: Record<string, PathItemObject> = {};
 
+  const verbs = new Set<ResourceVerb>(verbsOf(kind));
+  const has = (verb: ResourceVerb): boolean => verbs.has(verb);
   paths[collection] = {
-    get: op({ action: 'list', operationId: `list${gv}${scoped}`, description: `list or watch objects of kind ${K}`, gvk, parameters: LIST_PARAMS, responses: responses([200], listSchemaName, WATCH_MEDIA_TYPES) }),
-    post: op({ action: 'post', operationId: `create${gv}${scoped}`, description: `create a ${K}`, gvk, parameters: WRITE_PARAMS, requestBody: body(objectSchema, OBJECT_MEDIA_TYPES), responses: responses([200, 201, 202], objectSchema) }),
-    delete: op({ action: 'deletecollection', operationId: `delete${gv}Collection${scoped}`, description: `delete collection of ${K}`, gvk, parameters: [...LIST_PARAMS.filter((p) => p.name !== 'watch' && p.name !== 'allowWatchBookmarks'), ...DELETE_PARAMS], requestBody: body(metaSchemaName('DeleteOptions'), OBJECT_MEDIA_TYPES, false), responses: responses([200], status) }),
+    ...(has('list') ? { get: op({ action: 'list', operationId: `list${gv}${scoped}`, description: `list or watch objects of kind ${K}`, gvk, parameters: LIST_PARAMS, responses: responses([200], listSchemaName, WATCH_MEDIA_TYPES) }) } : {}),
+    ...(has('create') ? { post: op({ action: 'post', operationId: `create${gv}${scoped}`, description: `create a ${K}`, gvk, parameters: WRITE_PARAMS, requestBody: body(objectSchema, OBJECT_MEDIA_TYPES), responses: responses([200, 201, 202], objectSchema) }) } : {}),
+    ...(has('deletecollection') ? { delete: op({ action: 'deletecollection', operationId: `delete${gv}Collection${scoped}`, description: `delete collection of ${K}`, gvk, parameters: [...LIST_PARAMS.filter((p) => p.name !== 'watch' && p.name !== 'allowWatchBookmarks'), ...DELETE_PARAMS], requestBody: body(metaSchemaName('DeleteOptions'), OBJECT_MEDIA_TYPES, false), responses: responses([200], status) }) } : {}),
     parameters: [...nsParams, P.pretty],
   };
   paths[item] = {
-    get: op({ action: 'get', operationId: `read${gv}${scoped}`, description: `read the specified ${K}`, gvk, parameters: [], responses: responses([200], objectSchema) }),
-    put: op({ action: 'put', operationId: `replace${gv}${scoped}`, description: `replace the specified ${K}`, gvk, parameters: WRITE_PARAMS, requestBody: body(objectSchema, OBJECT_MEDIA_TYPES), responses: responses([200, 201], objectSchema) }),
-    patch: op({ action: 'patch', operationId: `patch${gv}${scoped}`, description: `partially update the specified ${K}`, gvk, parameters: [...WRITE_PARAMS, P.force], requestBody: body(metaSchemaName('Patch'), SUPPORTED_PATCH_TYPES), responses: responses([200, 201], objectSchema) }),
-    delete: op({ action: 'delete', operationId: `delete${gv}${scoped}`, description: `delete a ${K}`, gvk, parameters: DELETE_PARAMS, requestBody: body(metaSchemaName('DeleteOptions'), OBJECT_MEDIA_TYPES, false), responses: responses([200, 202], status) }),
+    ...(has('get') ? { get: op({ action: 'get', operationId: `read${gv}${scoped}`, description: `read the specified ${K}`, gvk, parameters: [], responses: responses([200], objectSchema) }) } : {}),
+    ...(has('update') ? { put: op({ action: 'put', operationId: `replace${gv}${scoped}`, description: `replace the specified ${K}`, gvk, parameters: WRITE_PARAMS, requestBody: body(objectSchema, OBJECT_MEDIA_TYPES), responses: responses([200, 201], objectSchema) }) } : {}),
+    ...(has('patch') ? { patch: op({ action: 'patch', operationId: `patch${gv}${scoped}`, description: `partially update the specified ${K}`, gvk, parameters: [...WRITE_PARAMS, P.force], requestBody: body(metaSchemaName('Patch'), SUPPORTED_PATCH_TYPES), responses: responses([200, 201], objectSchema) }) } : {}),
+    ...(has('delete') ? { delete: op({ action: 'delete', operationId: `delete${gv}${scoped}`, description: `delete a ${K}`, gvk, parameters: DELETE_PARAMS, requestBody: body(metaSchemaName('DeleteOptions'), OBJECT_MEDIA_TYPES, false), responses: responses([200, 202], status) }) } : {}),
     parameters: [P.name(K), ...nsParams, P.pretty],
   };
+
+  const camel = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
+  for (const [name, action] of Object.entries(kind.subresources?.actions ?? {})) {
+    const response = action.responseKind;
+    const responseSchema =
+      (response.group ?? group) === group && (response.version ?? version) === version ? kindSchemaName(group, version, response.kind) : status;
+    paths[`${item}/${name}`] = {
+      post: op({
+        action: 'post',
+        operationId: `create${gv}${scoped}${camel(name)}`,
+        description: `${name} the specified ${K}`,
+        gvk: { group: response.group ?? group, kind: response.kind, version: response.version ?? version },
+        parameters: WRITE_PARAMS,
+        ...(action.requestKind
+          ? { requestBody: { content: Object.fromEntries(OBJECT_MEDIA_TYPES.map((m) => [m, { schema: toOpenApiSchema(action.schema ?? { type: 'object' }) }])), required: true } }
+          : {}),
+        responses: responses([200, 201], responseSchema),
+      }),
+      parameters: [P.name(K), ...nsParams, P.pretty],
+    };
+  }
+  for (const [name, connect] of Object.entries(kind.subresources?.connect ?? {})) {
+    const item_: PathItemObject = { parameters: [P.name(K), ...nsParams] };
+    const text = { '200': { description: 'OK', content: { '*/*': { schema: { type: 'string' } } } }, '401': { description: 'Unauthorized' } } as ResponsesObject;
+    for (const method of connect.methods) {
+      const key = method === 'GET' ? 'get' : 'post';
+      item_[key] = op({ action: 'connect', operationId: `connect${camel(key)}${gv}${scoped}${camel(name)}`, description: `connect ${method} requests to ${name} of ${K}`, gvk, parameters: [], responses: text });
+    }
+    paths[`${item}/${name}`] = item_;
+  }
 
   const subresource = (sub: 'status' | 'scale', schema: string, subGvk: GroupVersionKindExtension): void => {
     const Sub = sub === 'status' ? 'Status' : 'Scale';
@@ -138,24 +171,28 @@ export function kindPaths(kind: KindDefinition, version: string): Record<string,
 
   const watchEvent = metaSchemaName('WatchEvent');
   const watchPrefix = `${prefix}/watch${nsSegment}/${kind.plural}`;
-  paths[watchPrefix] = {
+  if (has('watch')) paths[watchPrefix] = {
     get: op({ action: 'watchlist', operationId: `watch${gv}${scoped}List`, description: `watch individual changes to a list of ${K}. deprecated: use the 'watch' parameter with a list operation instead.`, gvk, parameters: [], responses: responses([200], watchEvent, WATCH_MEDIA_TYPES) }),
     parameters: [...LIST_PARAMS, ...nsParams, P.pretty],
   };
-  paths[`${watchPrefix}/{name}`] = {
+  if (has('watch')) paths[`${watchPrefix}/{name}`] = {
     get: op({ action: 'watch', operationId: `watch${gv}${scoped}`, description: `watch changes to an object of kind ${K}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.`, gvk, parameters: [], responses: responses([200], watchEvent, WATCH_MEDIA_TYPES) }),
     parameters: [...LIST_PARAMS, P.name(K), ...nsParams, P.pretty],
   };
 
-  if (kind.namespaced) {
+  if (kind.namespaced && has('list')) {
     paths[`${prefix}/${kind.plural}`] = {
       get: op({ action: 'list', operationId: `list${gv}${K}ForAllNamespaces`, description: `list or watch objects of kind ${K}`, gvk, parameters: [], responses: responses([200], listSchemaName, WATCH_MEDIA_TYPES) }),
       parameters: [...LIST_PARAMS, P.pretty],
     };
-    paths[`${prefix}/watch/${kind.plural}`] = {
+    if (has('watch')) paths[`${prefix}/watch/${kind.plural}`] = {
       get: op({ action: 'watchlist', operationId: `watch${gv}${K}ListForAllNamespaces`, description: `watch individual changes to a list of ${K}. deprecated: use the 'watch' parameter with a list operation instead.`, gvk, parameters: [], responses: responses([200], watchEvent, WATCH_MEDIA_TYPES) }),
       parameters: [...LIST_PARAMS, P.pretty],
     };
+  }
+  // A path none of whose operations the resource serves is not published.
+  for (const [path, itemObject] of Object.entries(paths)) {
+    if (!Object.keys(itemObject).some((k) => k !== 'parameters')) delete paths[path];
   }
   return paths;
 }

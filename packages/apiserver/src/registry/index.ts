@@ -14,3 +14,4 @@ export { interpretStorageError } from './storage-errors.js';
 export { generateNameFrom, rfc3339 } from './naming.js';
 export { markAsDeleting, shouldDeleteDuringUpdate, checkDeletePreconditions } from './deletion.js';
 export { specChanged, statusOnlyUpdate, keepCurrentStatus } from './update-semantics.js';
+export { computedStorage, computedVerbs, type ComputedResourceImpl } from './computed.js';

@@ -62,8 +62,11 @@ export interface StoreOptions<Hub extends KubeObject = KubeObject> {
   storage: Storage;
   /** Run on every write, in order: all admit hooks, then (after validation) all validate hooks. */
   admission?: readonly AdmissionPlugin[];
-  /** Key root (default /registry). */
-  keyRoot?: string;
+  /**
+   * The resource's key prefix (default /registry/<group>/<plural>/): computed once by whoever also
+   * puts a watch cache on it, so the two never disagree.
+   */
+  prefix?: string;
   /** An update without metadata.resourceVersion overwrites the latest (default true, as most Go kinds). */
   allowUnconditionalUpdate?: boolean;
   /** PUT on a missing name creates it (default false, as sample-apiserver's strategies). */
@@ -97,7 +100,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     this.storage = opts.storage;
     this.strategy = this.kind.strategy ?? {};
     this.admission = new AdmissionChain(opts.admission);
-    this.prefix = resourcePrefix(this.kind.group, this.kind.plural, opts.keyRoot);
+    this.prefix = opts.prefix ?? resourcePrefix(this.kind.group, this.kind.plural);
     this.resource = { group: this.kind.group, resource: this.kind.plural };
     this.allowUnconditionalUpdate = opts.allowUnconditionalUpdate ?? true;
     this.allowCreateOnUpdate = opts.allowCreateOnUpdate ?? false;

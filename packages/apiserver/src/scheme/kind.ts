@@ -69,6 +69,30 @@ export interface ScaleSubresource {
   labelSelectorPath?: string;
 }
 
+/**
+ * An action subresource (POST <resource>/<name>/<subresource>, e.g. flunders/x/approve): its own
+ * request and response kinds, served by the resource's RestStorage.action.
+ */
+export interface ActionSubresource {
+  /** The kind the POST body is (apiVersion/kind checked, validated against `schema`); absent: no body. */
+  requestKind?: string;
+  /** Schema of the request kind's fields besides apiVersion/kind/metadata. */
+  schema?: JSONSchemaProps;
+  /** What the answer is: group/version default to the resource's. */
+  responseKind: { group?: string; version?: string; kind: string };
+}
+
+/**
+ * A connect subresource (GET/POST <resource>/<name>/<subresource> upgraded to a stream, as
+ * pods/exec, attach and portforward are), served by the resource's RestStorage.connect.
+ */
+export interface ConnectSubresource {
+  /** The methods it answers (kubectl and client-go upgrade GET for WebSocket, POST for SPDY). */
+  methods: ReadonlyArray<'GET' | 'POST'>;
+  /** The kind discovery names as its response kind (e.g. "Status" for exec-like streams). */
+  responseKind?: string;
+}
+
 /** Extra field selectors beyond metadata.name/metadata.namespace, computed from the hub object. */
 export interface SelectableField<Hub extends KubeObject = KubeObject> {
   /** e.g. "spec.referenceType". */
@@ -89,6 +113,16 @@ export interface KindStrategy<Hub extends KubeObject = KubeObject> {
   canonicalize?: (obj: Hub) => void;
 }
 
+export type ResourceVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+/** Every verb of a stored kind, in discovery's (sorted) order. */
+export const STORED_RESOURCE_VERBS: readonly ResourceVerb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** The verbs `kind` serves. */
+export function verbsOf(kind: Pick<KindDefinition, 'verbs'>): readonly ResourceVerb[] {
+  return kind.verbs ?? STORED_RESOURCE_VERBS;
+}
+
 export interface KindDefinition<Hub extends KubeObject = KubeObject> {
   group: string;
   kind: string;
@@ -103,7 +137,17 @@ export interface KindDefinition<Hub extends KubeObject = KubeObject> {
   versions: VersionDefinition<KubeObject, Hub>[];
   /** The version objects are stored in; its VersionDefinition has no toHub/fromHub. */
   hubVersion: string;
-  subresources?: { status?: boolean; scale?: ScaleSubresource };
+  subresources?: {
+    status?: boolean;
+    scale?: ScaleSubresource;
+    actions?: Readonly<Record<string, ActionSubresource>>;
+    connect?: Readonly<Record<string, ConnectSubresource>>;
+  };
+  /**
+   * The verbs the resource serves (discovery, OpenAPI and routing show exactly these); default all
+   * eight of a stored kind. A resource that is not stored lists what its implementation offers.
+   */
+  verbs?: readonly ResourceVerb[];
   selectableFields?: SelectableField<Hub>[];
   strategy?: KindStrategy<Hub>;
 }

@@ -1,0 +1,174 @@
+/**
+ * The builder of a server (apiserver-runtime's builder.APIServer): each kind is named once, with
+ * what it needs, and the builder owns the rest: the Scheme, the backend's kinds (the crd backend
+ * makes their CRDs), one watch cache and one generic Store per stored kind on one key prefix,
+ * the storages of resources that are not stored, and closing them all on shutdown.
+ *
+ *   await apiServer({ name: 'wardle', serviceHosts })
+ *     .withKind(fischerKind)
+ *     .withKind(flunderKind, { admission: (api) => [banFlunder(api)] })
+ *     .withResource(flunderMetricsKind, { list: async (ctx) => ... })
+ *     .run();
+ *
+ * `runAPIServer(argv, { kinds, install })` underneath stays the escape hatch.
+ */
+import type { KubeObject } from '@kapi/apimachinery';
+import { Cacher, resourcePrefix, type Storage } from '@kapi/storage';
+import type { Filter } from '../http/routes.js';
+import { computedStorage, computedVerbs, type ComputedResourceImpl } from '../registry/computed.js';
+import type { RestStorage } from '../registry/interfaces.js';
+import type { AdmissionPlugin } from '../registry/rest.js';
+import { Store, type StoreOptions } from '../registry/store.js';
+import type { KindDefinition } from '../scheme/kind.js';
+import { Scheme } from '../scheme/scheme.js';
+import type { ServerWorkers } from '../server/cluster.js';
+import type { GenericAPIServer } from '../server/generic-apiserver.js';
+import { runAPIServer, type APIServerDefinition, type InstalledAPI } from '../server/run.js';
+
+export interface APIServerOptions {
+  /** Names the generated certificates and kubeconfig. */
+  name: string;
+  /** DNS names a generated serving certificate carries (the Service kube-apiserver dials, e.g. api.wardle.svc). */
+  serviceHosts?: readonly string[];
+  /** The kubectl command suggested with the admin kubeconfig of a standalone server. */
+  kubectlHint?: string;
+  /** A watch cache in front of each stored kind (default true, as kube-apiserver). */
+  watchCache?: boolean;
+}
+
+/** What a kind's hooks may reach of the built API: the Store of any stored kind. */
+export interface BuiltAPI {
+  store<Hub extends KubeObject>(kind: KindDefinition<Hub>): Store<Hub>;
+}
+
+export interface KindOptions {
+  /** Admission plugins of the kind's writes, made with the built API (e.g. to read another kind). */
+  admission?: (api: BuiltAPI) => readonly AdmissionPlugin[];
+  /** Store behaviour (defaults as Go's sample strategies). */
+  store?: Pick<StoreOptions, 'allowUnconditionalUpdate' | 'allowCreateOnUpdate'>;
+}
+
+interface StoredEntry {
+  kind: KindDefinition;
+  options: KindOptions;
+}
+
+interface ComputedEntry {
+  kind: KindDefinition;
+  impl: ComputedResourceImpl;
+}
+
+const keyOf = (kind: Pick<KindDefinition, 'group' | 'plural'>): string => `${kind.group}/${kind.plural}`;
+
+export class APIServerBuilder {
+  private readonly stored: StoredEntry[] = [];
+  private readonly computed: ComputedEntry[] = [];
+  private nonResourceHandler: Filter | undefined;
+  private readonly extensions: Array<(server: GenericAPIServer) => void> = [];
+
+  constructor(private readonly options: APIServerOptions) {}
+
+  /** A stored kind: a generic Store behind a watch cache on the server's backend. */
+  withKind<Hub extends KubeObject>(kind: KindDefinition<Hub>, options: KindOptions = {}): this {
+    this.claim(kind as unknown as KindDefinition);
+    this.stored.push({ kind: kind as unknown as KindDefinition, options });
+    return this;
+  }
+
+  /**
+   * A resource that is not stored: served by `impl` with only the verbs it implements (get, list),
+   * which discovery and OpenAPI show; selectors, scope, Table and RBAC as for a stored kind.
+   */
+  withResource<T extends KubeObject>(kind: KindDefinition<T>, impl: ComputedResourceImpl<T>): this {
+    const def = { ...(kind as unknown as KindDefinition), verbs: computedVerbs(impl as ComputedResourceImpl) };
+    this.claim(def);
+    this.computed.push({ kind: def, impl: impl as ComputedResourceImpl });
+    return this;
+  }
+
+  /** The author's handler of non-resource paths (an express app), behind every filter. */
+  withNonResourceHandler(handler: Filter): this {
+    this.nonResourceHandler = handler;
+    return this;
+  }
+
+  /** Called with the server before it listens: filters, health checks, post-start and shutdown hooks. */
+  configure(extend: (server: GenericAPIServer) => void): this {
+    this.extensions.push(extend);
+    return this;
+  }
+
+  /** What runAPIServer serves: the builder's kinds installed on the backend it opens. */
+  definition(): APIServerDefinition {
+    const stored = [...this.stored];
+    const computed = [...this.computed];
+    const watchCache = this.options.watchCache !== false;
+    const extensions = [...this.extensions];
+    return {
+      name: this.options.name,
+      kinds: stored.map((e) => e.kind),
+      serviceHosts: this.options.serviceHosts ?? [],
+      ...(this.options.kubectlHint ? { kubectlHint: this.options.kubectlHint } : {}),
+      ...(this.nonResourceHandler ? { nonResourceHandler: this.nonResourceHandler } : {}),
+      ...(extensions.length ? { extend: (server: GenericAPIServer) => extensions.forEach((extend) => extend(server)) } : {}),
+      install: (backend) => install(backend, stored, computed, watchCache),
+    };
+  }
+
+  /** Parses `argv`, serves until SIGTERM/SIGINT (see runAPIServer). */
+  run(argv: readonly string[] = process.argv.slice(2)): Promise<GenericAPIServer | ServerWorkers> {
+    return runAPIServer(argv, this.definition());
+  }
+
+  private claim(kind: KindDefinition): void {
+    const taken = [...this.stored, ...this.computed].find((e) => keyOf(e.kind) === keyOf(kind));
+    if (taken) throw new Error(`${keyOf(kind)} is served twice (kinds ${taken.kind.kind} and ${kind.kind})`);
+  }
+}
+
+async function install(backend: Storage, stored: readonly StoredEntry[], computed: readonly ComputedEntry[], watchCache: boolean): Promise<InstalledAPI> {
+  const scheme = new Scheme();
+  const storages = new Map<string, RestStorage>();
+  const stores = new Map<string, Store>();
+  const caches: Cacher[] = [];
+  const api: BuiltAPI = {
+    store<Hub extends KubeObject>(kind: KindDefinition<Hub>): Store<Hub> {
+      const store = stores.get(keyOf(kind));
+      if (!store) throw new Error(`${keyOf(kind)} is not a stored kind of this server`);
+      return store as unknown as Store<Hub>;
+    },
+  };
+  const close = async (): Promise<void> => {
+    for (const cache of caches.splice(0)) await cache.close();
+  };
+  try {
+    for (const { kind, options } of stored) {
+      scheme.addKind(kind);
+      // The one place a resource's key prefix is computed: its watch cache and its Store share it.
+      const prefix = resourcePrefix(kind.group, kind.plural);
+      let storage: Storage = backend;
+      if (watchCache) {
+        const cache = await Cacher.create(backend, { resourcePrefix: prefix });
+        caches.push(cache);
+        storage = cache;
+      }
+      const admission = options.admission?.(api);
+      const store = new Store({ kind, storage, prefix, ...options.store, ...(admission ? { admission } : {}) });
+      stores.set(keyOf(kind), store);
+      storages.set(keyOf(kind), store);
+    }
+    for (const { kind, impl } of computed) {
+      scheme.addKind(kind);
+      storages.set(keyOf(kind), computedStorage(kind, impl));
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { scheme, storages, close };
+}
+
+/** Starts a builder (apiserver-runtime's builder.APIServer). */
+export function apiServer(options: APIServerOptions): APIServerBuilder {
+  return new APIServerBuilder(options);
+}
