@@ -203,15 +203,17 @@ describe('bad input against the sample server (sqlite, HTTPS, admin client certi
     });
 
     // Go's scanner accepts up to 10,000 levels; what it accepts must not make kapi fail with a 5xx
-    // (its recursive walks of an object overflow the stack: RangeError → 500).
+    // (recursive walks of the object overflow node's stack: RangeError → 500, or a 422 citing it).
+    // On node 20's default stack JSON.stringify manages about 4,170 levels, deepCopy 4,040.
     it.each([
       ['metadata.managedFields[0].fieldsV1 nested 5,000 levels (create)', 'POST', `${FLUNDERS}?dryRun=All`, JSON.stringify({ apiVersion: 'wardle.example.com/v1beta1', kind: 'Flunder', metadata: { name: 'deep-mf', managedFields: [{ manager: 'm', operation: 'Update', apiVersion: 'wardle.example.com/v1beta1', fieldsType: 'FieldsV1', fieldsV1: {} }] }, spec: {} }).replace('"fieldsV1":{}', `"fieldsV1":${nested(5_000)}`), 'application/json'],
       ['spec.x nested 9,990 levels in a merge patch', 'PATCH', `${FLUNDERS}/keeper?dryRun=All`, `{"spec":{"x":${nested(9_990)}}}`, 'application/merge-patch+json'],
       ['spec.x nested 9,990 levels in a JSON patch', 'PATCH', `${FLUNDERS}/keeper?dryRun=All`, `[{"op":"add","path":"/spec/x","value":${nested(9_990)}}]`, 'application/json-patch+json'],
-    ])('answers %s without a 5xx', async (_what, method, path, body, type) => {
+    ])('answers %s without a 5xx or a stack-overflow error', async (_what, method, path, body, type) => {
       const res = await raw.send(method, path, body, { 'content-type': type });
       expectNoServerError(res);
-      if (res.status >= 400) expect(expectStatus(res, res.status).message).not.toMatch(/call stack/i);
+      // Nor a 4xx that is a stack overflow in disguise.
+      expect(res.body).not.toMatch(/call stack/i);
     });
 
     it('in YAML is answered with 400, flow-nested past 10,000 levels or built deep by a chain of aliases', async () => {
