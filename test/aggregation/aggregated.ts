@@ -38,6 +38,8 @@ export interface AggregatedOptions {
   availableTimeoutMs?: number;
   /** More flags for the sample server. */
   serverArgs?: string[];
+  /** Another server program built with kapi (compiled main.js) and what it serves; default the sample server and WARDLE. */
+  program?: { main: string; served: GroupVersions };
 }
 
 export interface Aggregated {
@@ -79,6 +81,7 @@ export async function startAggregated(opts: AggregatedOptions = {}): Promise<Agg
     const storageBackend = opts.storageBackend ?? 'sqlite';
     server = await startSampleServer({
       storageBackend,
+      ...(opts.program ? { main: opts.program.main } : {}),
       ...(storageBackend === 'etcd3' ? { etcdServers: cluster.etcdEndpoint } : {}),
       extraArgs: [
         `--tls-cert-file=${certFile}`,
@@ -90,7 +93,7 @@ export async function startAggregated(opts: AggregatedOptions = {}): Promise<Agg
     });
 
     const objects = buildAggregationObjects({
-      served: [WARDLE],
+      served: [opts.program?.served ?? WARDLE],
       caBundlePem: servingCA.cert,
       port: server.port,
       serviceName: SERVICE_NAME,

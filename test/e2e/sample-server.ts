@@ -11,6 +11,8 @@ const MAIN = join(REPO_ROOT, 'cmd/sample-apiserver/dist/main.js');
 
 export interface SampleServerOptions {
   storageBackend: 'sqlite' | 'etcd3' | 'crd';
+  /** Another server program built with kapi (its compiled main.js); default the sample server. */
+  main?: string;
   etcdServers?: string;
   extraArgs?: string[];
 }
@@ -46,7 +48,7 @@ export async function startSampleServer(opts: SampleServerOptions): Promise<Samp
   const dir = mkdtempSync(join(tmpdir(), 'kapi-e2e-'));
   const port = await freePort();
   const args = [
-    MAIN,
+    opts.main ?? MAIN,
     `--secure-port=${port}`,
     '--bind-address=127.0.0.1',
     `--storage-backend=${opts.storageBackend}`,

@@ -16,8 +16,8 @@ import type { KubeObject } from '@kapi/apimachinery';
 import { Cacher, resourcePrefix, type Storage } from '@kapi/storage';
 import type { Filter } from '../http/routes.js';
 import { computedStorage, computedVerbs, type ComputedResourceImpl } from '../registry/computed.js';
-import type { RestStorage } from '../registry/interfaces.js';
-import type { AdmissionPlugin } from '../registry/rest.js';
+import type { ConnectStream, RestStorage } from '../registry/interfaces.js';
+import type { AdmissionPlugin, RequestContext } from '../registry/rest.js';
 import { Store, type StoreOptions } from '../registry/store.js';
 import type { KindDefinition } from '../scheme/kind.js';
 import { Scheme } from '../scheme/scheme.js';
@@ -41,7 +41,19 @@ export interface BuiltAPI {
   store<Hub extends KubeObject>(kind: KindDefinition<Hub>): Store<Hub>;
 }
 
-export interface KindOptions {
+/** POST <name>/<action>: the decoded request kind (undefined when it has none) in, the response kind out. */
+export type ActionHandler = (ctx: RequestContext, name: string, body: KubeObject | undefined, api: BuiltAPI) => Promise<KubeObject>;
+
+/** A connect subresource: serves the upgraded stream until it ends. */
+export type ConnectHandler = (ctx: RequestContext, name: string, stream: ConnectStream, api: BuiltAPI) => Promise<void>;
+
+/** The implementations of the subresources a kind declares (kind.subresources.actions / .connect), by name. */
+export interface SubresourceHandlers {
+  actions?: Readonly<Record<string, ActionHandler>>;
+  connect?: Readonly<Record<string, ConnectHandler>>;
+}
+
+export interface KindOptions extends SubresourceHandlers {
   /** Admission plugins of the kind's writes, made with the built API (e.g. to read another kind). */
   admission?: (api: BuiltAPI) => readonly AdmissionPlugin[];
   /** Store behaviour (defaults as Go's sample strategies). */
@@ -55,7 +67,8 @@ interface StoredEntry {
 
 interface ComputedEntry {
   kind: KindDefinition;
-  impl: ComputedResourceImpl;
+  make: (api: BuiltAPI) => ComputedResourceImpl;
+  handlers: SubresourceHandlers;
 }
 
 const keyOf = (kind: Pick<KindDefinition, 'group' | 'plural'>): string => `${kind.group}/${kind.plural}`;
@@ -71,18 +84,26 @@ export class APIServerBuilder {
   /** A stored kind: a generic Store behind a watch cache on the server's backend. */
   withKind<Hub extends KubeObject>(kind: KindDefinition<Hub>, options: KindOptions = {}): this {
     this.claim(kind as unknown as KindDefinition);
+    checkHandlers(kind as unknown as KindDefinition, options);
     this.stored.push({ kind: kind as unknown as KindDefinition, options });
     return this;
   }
 
   /**
-   * A resource that is not stored: served by `impl` with only the verbs it implements (get, list),
-   * which discovery and OpenAPI show; selectors, scope, Table and RBAC as for a stored kind.
+   * A resource that is not stored: served by `impl` (or what it makes with the built API) with
+   * only the verbs it implements (get, list), which discovery and OpenAPI show; selectors, scope,
+   * Table and RBAC as for a stored kind.
    */
-  withResource<T extends KubeObject>(kind: KindDefinition<T>, impl: ComputedResourceImpl<T>): this {
-    const def = { ...(kind as unknown as KindDefinition), verbs: computedVerbs(impl as ComputedResourceImpl) };
+  withResource<T extends KubeObject>(
+    kind: KindDefinition<T>,
+    impl: ComputedResourceImpl<T> | ((api: BuiltAPI) => ComputedResourceImpl<T>),
+    handlers: SubresourceHandlers = {},
+  ): this {
+    const def = kind as unknown as KindDefinition;
     this.claim(def);
-    this.computed.push({ kind: def, impl: impl as ComputedResourceImpl });
+    checkHandlers(def, handlers);
+    const make = typeof impl === 'function' ? impl : () => impl;
+    this.computed.push({ kind: def, make: make as (api: BuiltAPI) => ComputedResourceImpl, handlers });
     return this;
   }
 
@@ -155,17 +176,42 @@ async function install(backend: Storage, stored: readonly StoredEntry[], compute
       const admission = options.admission?.(api);
       const store = new Store({ kind, storage, prefix, ...options.store, ...(admission ? { admission } : {}) });
       stores.set(keyOf(kind), store);
-      storages.set(keyOf(kind), store);
+      storages.set(keyOf(kind), withSubresources(store, options, api));
     }
-    for (const { kind, impl } of computed) {
-      scheme.addKind(kind);
-      storages.set(keyOf(kind), computedStorage(kind, impl));
+    for (const { kind, make, handlers } of computed) {
+      const impl = make(api);
+      // Discovery, OpenAPI and routing serve exactly the verbs the implementation has.
+      const served: KindDefinition = { ...kind, verbs: computedVerbs(impl) };
+      scheme.addKind(served);
+      storages.set(keyOf(kind), withSubresources(computedStorage(served, impl), handlers, api));
     }
   } catch (err) {
     await close();
     throw err;
   }
   return { scheme, storages, close };
+}
+
+/** Every action and connect subresource the kind declares has its handler, and no handler is for an undeclared one. */
+function checkHandlers(kind: KindDefinition, handlers: SubresourceHandlers): void {
+  for (const shape of ['actions', 'connect'] as const) {
+    const declared = Object.keys(kind.subresources?.[shape] ?? {}).sort();
+    const given = Object.keys(handlers[shape] ?? {}).sort();
+    const missing = declared.filter((name) => !given.includes(name));
+    const extra = given.filter((name) => !declared.includes(name));
+    if (missing.length) throw new Error(`${keyOf(kind)}: no handler for the ${shape === 'actions' ? 'action' : 'connect'} subresource ${missing.join(', ')}`);
+    if (extra.length) throw new Error(`${keyOf(kind)}: a handler for ${extra.join(', ')}, which kind.subresources.${shape} does not declare`);
+  }
+}
+
+/** `storage` with the kind's action and connect subresources served by their handlers. */
+function withSubresources(storage: RestStorage, handlers: SubresourceHandlers, api: BuiltAPI): RestStorage {
+  const { actions, connect } = handlers;
+  if (!actions && !connect) return storage;
+  const served: RestStorage = Object.create(storage) as RestStorage;
+  if (actions) served.action = (ctx, name, subresource, body) => actions[subresource]!(ctx, name, body, api);
+  if (connect) served.connect = (ctx, name, subresource, stream) => connect[subresource]!(ctx, name, stream, api);
+  return served;
 }
 
 /** Starts a builder (apiserver-runtime's builder.APIServer). */

@@ -44,7 +44,7 @@ export function createDiscoveryHandler(scheme: SchemeLike): DiscoveryHandler {
   return (req, res, path) => {
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        throw methodNotAllowedError();
+        throw methodNotAllowedError(res);
       }
       const groups = servedGroups(scheme.kinds);
       if (path.group === undefined) {

@@ -93,10 +93,13 @@ export function parseObjectBody(body: Buffer, contentTypeHeader: string | undefi
 }
 
 /**
- * How deep a body may nest, as in Go: encoding/json's scanner (and sigs.k8s.io/json's copy of it)
- * fails a document nested deeper with "exceeded max depth", before anything walks the value.
+ * How deep a body may nest. Go's encoding/json scanner (and sigs.k8s.io/json's copy of it) fails a
+ * document nested past 10,000 levels with "exceeded max depth", before anything walks the value.
+ * kapi stops at 1,000, with Go's message: node's recursive walks of a value (JSON.stringify, the
+ * scheme's deep copy, structuredClone) overflow the stack at 2,000–4,000 levels on its default
+ * stack, which would turn a deep but accepted body into a 500; no Kubernetes object comes near.
  */
-export const MAX_NESTING_DEPTH = 10_000;
+export const MAX_NESTING_DEPTH = 1_000;
 
 /** The opening bracket that nests past MAX_NESTING_DEPTH (outside strings), or undefined. */
 function jsonTooDeep(text: string): string | undefined {
@@ -147,11 +150,29 @@ export function parseYamlDocument(body: Buffer): unknown {
     if (doc.errors.length > 0) throw newBadRequest(`error decoding YAML: ${doc.errors[0]!.message}`);
   }
   if (list.length > 1) throw newBadRequest('error decoding YAML: expected a single document');
+  let value: unknown;
   try {
-    const value: unknown = parseYaml(text);
+    value = parseYaml(text);
     if (value === null || value === undefined) throw new Error('empty document');
-    return value;
   } catch (err) {
     throw newBadRequest(`error decoding YAML: ${(err as Error).message}`);
   }
+  if (valueTooDeep(value)) throw newBadRequest(`error decoding YAML: exceeded max depth of ${MAX_NESTING_DEPTH}`);
+  return value;
+}
+
+/** Whether a parsed value nests past MAX_NESTING_DEPTH (walked without recursion; YAML aliases may share nodes). */
+function valueTooDeep(root: unknown): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 0 }];
+  const seen = new Map<object, number>();
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_NESTING_DEPTH) return true;
+    // A node shared through aliases is walked again only when reached deeper than before.
+    if ((seen.get(value) ?? -1) >= depth) continue;
+    seen.set(value, depth);
+    for (const child of Object.values(value)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return false;
 }

@@ -90,7 +90,8 @@ export async function handleWatch(rc: ResourceContext, res: ServerResponse, minR
     const byName = `metadata.name=${rc.info.name}`;
     opts.fieldSelector = opts.fieldSelector ? `${opts.fieldSelector},${byName}` : byName;
   }
-  const timeoutSeconds = opts.timeoutSeconds ?? defaultWatchTimeoutSeconds(minRequestTimeoutSeconds);
+  // As Go: timeoutSeconds=0 (or none) is the default, minRequestTimeout × [1, 2).
+  const timeoutSeconds = opts.timeoutSeconds || defaultWatchTimeoutSeconds(minRequestTimeoutSeconds);
   const watcher = await storageMethod(rc, 'watch')(rc.ctx, opts);
   let first = true;
   setWarnings(res, rc.ctx.warnings);

@@ -15,6 +15,7 @@ import type { RequestContext } from '../registry/rest.js';
 import { verbsOf, type KindDefinition, type ResourceVerb } from '../scheme/kind.js';
 import { requestUser } from '../security/authn.js';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES } from './body.js';
+import { isUpgradeRequest, serveConnect } from './connect.js';
 import {
   handleAction,
   handleCreate,
@@ -61,15 +62,27 @@ function subresourceShape(kind: KindDefinition, name: string): SubresourceShape 
   return undefined;
 }
 
-/** Which verbs a URL shape serves (a known path with another verb is 405). */
-function verbAllowed(info: RequestInfo, method: string, kind: KindDefinition, shape: SubresourceShape | undefined): boolean {
-  if (info.verbViaPath) return info.verb === 'watch' && (method === 'GET' || method === 'HEAD') && verbsOf(kind).includes('watch');
-  if (shape === 'stored') return ['get', 'update', 'patch'].includes(info.verb);
-  if (shape === 'action') return info.verb === 'create';
-  const verb = info.verb as ResourceVerb;
-  if (!verbsOf(kind).includes(verb)) return false;
-  if (info.parts.length >= 2) return ['get', 'update', 'patch', 'delete'].includes(verb);
-  return ['list', 'watch', 'create', 'deletecollection'].includes(verb);
+const METHOD_OF: Readonly<Record<ResourceVerb, string>> = {
+  get: 'GET',
+  list: 'GET',
+  watch: 'GET',
+  create: 'POST',
+  update: 'PUT',
+  patch: 'PATCH',
+  delete: 'DELETE',
+  deletecollection: 'DELETE',
+};
+
+/** The verbs a URL shape serves for `kind` (another verb is 405, with these verbs' methods in Allow). */
+function servedVerbs(info: RequestInfo, kind: KindDefinition, shape: SubresourceShape | undefined): ResourceVerb[] {
+  const offered = verbsOf(kind);
+  if (info.verbViaPath) return offered.includes('watch') ? ['watch'] : [];
+  if (shape === 'stored') return ['get', 'update', 'patch'];
+  if (shape === 'action') return ['create'];
+  // A namespaced kind without a namespace: only lists and watches across all namespaces.
+  if (kind.namespaced && info.namespace === '') return offered.filter((v) => v === 'list' || v === 'watch');
+  const ofShape: ResourceVerb[] = info.parts.length >= 2 ? ['get', 'update', 'patch', 'delete'] : ['list', 'watch', 'create', 'deletecollection'];
+  return ofShape.filter((v) => offered.includes(v));
 }
 
 /**
@@ -127,8 +140,14 @@ function createApisHandler(options: ApiRoutesOptions): (req: IncomingMessage, re
       if (kind.namespaced && info.namespace === '' && named && !info.verbViaPath) throw notFoundError();
       const shape = info.subresource === '' ? undefined : subresourceShape(kind, info.subresource);
       if (info.subresource !== '' && !shape) throw notFoundError();
+      // A connect subresource (the WebSocket upgrade, endpoints/connect.ts); any other upgrade is refused there.
+      if ((shape === 'connect' && !info.verbViaPath) || isUpgradeRequest(req)) return await serveConnect(req, res, { info, served, storage });
       const method = (req.method ?? 'GET').toUpperCase();
-      if (!verbAllowed(info, method, kind, shape) || (kind.namespaced && info.namespace === '' && !['list', 'watch'].includes(info.verb))) {
+      const verbs = servedVerbs(info, kind, shape);
+      // The legacy /watch/ prefix names the verb whatever the method: only a GET is one.
+      const viaPathMismatch = info.verbViaPath && method !== 'GET' && method !== 'HEAD';
+      if (viaPathMismatch || !verbs.includes(info.verb as ResourceVerb)) {
+        res.setHeader('Allow', [...new Set(verbs.map((v) => METHOD_OF[v]))].join(', '));
         throw newMethodNotSupported({ group: info.apiGroup, resource: info.resource }, info.verb || method);
       }
       // body.ts closes the connection after an oversized body through req.res.

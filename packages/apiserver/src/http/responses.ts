@@ -57,8 +57,9 @@ export function notFoundError(): StatusError {
   return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
-/** A method the path does not serve (discovery, OpenAPI: GET only). */
-export function methodNotAllowedError(): StatusError {
+/** A method a GET-only path (discovery, OpenAPI, health) does not serve: the Status, with Allow set on `res`. */
+export function methodNotAllowedError(res: ServerResponse): StatusError {
+  res.setHeader('Allow', 'GET, HEAD');
   return new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
 }
 

@@ -102,7 +102,7 @@ export function createOpenApiHandler(scheme: SchemeLike, info: OpenApiInfo = {})
   const documents = createOpenApiDocuments(scheme, info);
   return (req, res) => {
     try {
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError();
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError(res);
       const [, version, ...rest] = requestInfoOf(req).segments;
       if (version === 'v2' && rest.length === 0) {
         res.setHeader('Vary', 'Accept');

@@ -2,12 +2,11 @@
  * A resource that is not stored: its objects are computed when asked for (metrics.k8s.io's
  * PodMetrics, custom.metrics.k8s.io), so it offers only the verbs its implementation has. The
  * adapter gives it what a stored kind has for free: label and field selectors (metadata.name,
- * metadata.namespace and the kind's selectable fields), the namespace scope, NotFound, and the
- * kind's action and connect subresources.
+ * metadata.namespace and the kind's selectable fields), the namespace scope and NotFound.
  */
 import { newNotFound, type KubeList, type KubeObject } from '@kapi/apimachinery';
 import type { KindDefinition, ResourceVerb } from '../scheme/kind.js';
-import type { ConnectStream, RestStorage } from './interfaces.js';
+import type { RestStorage } from './interfaces.js';
 import { predicateFor, validateListOptions } from './list-options.js';
 import type { ApiGetOptions, ApiListOptions, RequestContext } from './rest.js';
 
@@ -17,8 +16,6 @@ export interface ComputedResourceImpl<T extends KubeObject = KubeObject> {
   get?(ctx: RequestContext, name: string, opts: ApiGetOptions): Promise<T | undefined>;
   /** Every object in the request's scope (ctx.namespace, or all); selectors are applied after. */
   list?(ctx: RequestContext, opts: ApiListOptions): Promise<T[]>;
-  action?(ctx: RequestContext, name: string, subresource: string, body: KubeObject | undefined): Promise<KubeObject>;
-  connect?(ctx: RequestContext, name: string, subresource: string, stream: ConnectStream): Promise<void>;
 }
 
 /** The verbs an implementation offers. */
@@ -49,7 +46,5 @@ export function computedStorage<T extends KubeObject>(kind: KindDefinition, impl
       return { apiVersion: '', kind: '', metadata: { resourceVersion: '' }, items };
     };
   }
-  if (impl.action) storage.action = impl.action.bind(impl);
-  if (impl.connect) storage.connect = impl.connect.bind(impl);
   return storage;
 }

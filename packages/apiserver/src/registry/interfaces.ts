@@ -2,7 +2,7 @@
  * The two services the endpoints call: the Scheme (decode/encode between a request's version and
  * the hub) and a RestStorage per resource (the generic Store). The endpoints know nothing else.
  */
-import type { KubeList, KubeObject } from '@kapi/apimachinery';
+import type { KubeList, KubeObject, StatusDetails } from '@kapi/apimachinery';
 import type { Watcher } from '@kapi/storage';
 import type { KindDefinition, VersionDefinition } from '../scheme/kind.js';
 import type {
@@ -100,8 +100,16 @@ export interface ConnectStream {
   onData(listener: (channel: number, data: Buffer) => void): void;
   /** The client closed `channel` (v5's close frame) or the whole stream (channel -1). */
   onClose(listener: (channel: number) => void): void;
-  /** Sends `data` on `channel` (stdout 1, stderr 2, error 3). */
-  write(channel: number, data: Buffer | string): void;
-  /** Ends the stream; an error Status goes on the error channel first, as exec reports a failure. */
-  close(status?: { status: 'Success' | 'Failure'; message?: string; reason?: string; code?: number }): void;
+  /**
+   * Sends `data` on `channel` (stdout 1, stderr 2, error 3). False when the client is behind (the
+   * unsent data is over the high-water mark): wait for onDrain before writing more.
+   */
+  write(channel: number, data: Buffer | string): boolean;
+  /** After write() returned false: the unsent data is below the high-water mark again. */
+  onDrain(listener: () => void): void;
+  /**
+   * Ends the stream; a Status goes on the error channel first, as exec reports its end (a
+   * non-zero exit: reason NonZeroExitCode, details.causes [{ type: 'ExitCode', message: '<code>' }]).
+   */
+  close(status?: { status: 'Success' | 'Failure'; message?: string; reason?: string; details?: StatusDetails; code?: number }): void;
 }

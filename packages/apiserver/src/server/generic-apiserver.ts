@@ -10,14 +10,16 @@
  * step throws becomes its Status (panic recovery); the process never dies of a request.
  */
 import cluster from 'node:cluster';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { newBadRequest } from '@kapi/apimachinery';
 import pino, { type Logger } from 'pino';
 import { auditFilter, type AuditOptions } from '../audit/filter.js';
+import { isUpgradeRequest, markUpgrade } from '../endpoints/connect.js';
 import { requestInfoOf } from '../http/request-info.js';
 import { setRequestLogger } from '../http/request-logger.js';
 import { writeStatus } from '../http/responses.js';
@@ -37,6 +39,10 @@ export const DEFAULT_MAX_MUTATING_REQUESTS_IN_FLIGHT = 200;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 /** How long watch handlers get to end their own streams before the server ends them. */
 const WATCH_TERMINATION_GRACE_MS = 1_000;
+/** Go's ReadHeaderTimeout for the secure port. */
+const READ_HEADER_TIMEOUT_MS = 32_000;
+/** How long the whole request (headers and body) may take to arrive. */
+const REQUEST_TIMEOUT_MS = 60_000;
 /** Storage close callbacks always get at least this long, even after a drain that ran out of time. */
 const MIN_SHUTDOWN_HOOK_MS = 2_000;
 
@@ -123,6 +129,8 @@ export class GenericAPIServer {
   readonly metrics: ApiServerMetrics;
   readonly limiter: MaxInFlightLimiter;
   private readonly tracker = new RequestTracker();
+  /** Sockets of upgrade requests: node's server no longer counts them as its connections. */
+  private readonly upgradeSockets = new Set<Duplex>();
   private readonly httpsServer: HttpsServer;
   private readonly healthChecks: HealthCheck[] = [pingCheck];
   private readonly readyzOnlyChecks: HealthCheck[];
@@ -185,6 +193,7 @@ export class GenericAPIServer {
     // The peer's certificate is verified once per connection (security/x509-verify.ts verifySocketPeer),
     // so it must not change under a connection: no TLS 1.2 renegotiation (Go's server has none either).
     this.httpsServer.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+    this.httpsServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head));
   }
 
   private tlsOptions(): HttpsServerOptions {
@@ -199,6 +208,14 @@ export class GenericAPIServer {
       ...(clientCA ? { ca: clientCA } : {}),
       minVersion: 'TLSv1.2',
       ALPNProtocols: ['http/1.1'],
+      // Go's secure serving: ReadHeaderTimeout 32 s bounds the TLS handshake and the request
+      // headers, so a slow-loris client holds a connection that long at most.
+      handshakeTimeout: READ_HEADER_TIMEOUT_MS,
+      headersTimeout: READ_HEADER_TIMEOUT_MS,
+      // A request body must arrive within a minute (Go answers a slow one 504 at 60 s); watches have none.
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      // How often node looks for connections past those timeouts (its default, 30 s, would double them).
+      connectionsCheckingInterval: 1_000,
     };
   }
 
@@ -251,8 +268,28 @@ export class GenericAPIServer {
     next();
   }
 
+  /**
+   * An upgrade request (node emits 'upgrade' for Connection: Upgrade, not 'request'): the same
+   * chain, on a response of its own over the raw socket, so that refusals are Statuses. A connect
+   * subresource takes the socket over (endpoints/connect.ts); anything else is answered and the
+   * connection closed. Long-running, as a watch: no in-flight seat, ended at shutdown.
+   */
+  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.upgradeSockets.add(socket);
+    socket.on('error', (err) => this.logger.debug({ err: err.message, uri: req.url }, 'upgrade connection error'));
+    socket.once('close', () => this.upgradeSockets.delete(socket));
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.once('finish', () => (socket as Socket).destroySoon());
+    markUpgrade(req, socket, head);
+    this.handle(req, res);
+    (req as Filtered)[FILTER_STATE]!.tracked.longRunning = true;
+  }
+
   /** Max in flight: the seat is kept for release when the response closes. */
   private admit(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    if (isUpgradeRequest(req)) return next();
     const seat = this.limiter.admit(req, res);
     if (seat === false) return;
     (req as Filtered)[FILTER_STATE]!.seat = seat;
@@ -393,6 +430,7 @@ export class GenericAPIServer {
     const allClosed = await Promise.race([closed.then(() => true), sleepUntil(deadline).then(() => false)]);
     if (!allClosed) {
       this.httpsServer.closeAllConnections();
+      for (const socket of this.upgradeSockets) socket.destroy();
       await closed;
     }
 

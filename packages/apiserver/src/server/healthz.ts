@@ -112,7 +112,7 @@ export function healthRoute(options: HealthEndpointOptions): Route {
     prefix: `/${options.name}`,
     handler: async (req, res) => {
       try {
-        if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError();
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError(res);
         // A check's name may hold slashes (poststarthook/<name>).
         const check = requestInfoOf(req).segments.slice(1).join('/');
         if (check === '') await all(requestQueryOf(req), res);
