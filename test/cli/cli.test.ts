@@ -125,9 +125,16 @@ describe('kapi, from nothing to kubectl', () => {
 
   it('scaffolds a project with two kinds and a second version', () => {
     expect(kapiOk(['init', 'fleet', '--domain', 'example.com', '--kapi-source', REPO], work)).toContain('create    src/main.ts');
-    expect(kapiOk(['create', 'api', '--group', 'ship', '--version', 'v1', '--kind', 'Frigate', '--status-subresource'], project)).toContain('create    src/apis/ship/frigate.ts');
+    const created = kapiOk(['create', 'api', '--group', 'ship', '--version', 'v1', '--kind', 'Frigate', '--status-subresource'], project);
+    expect(created).toContain('create    src/apis/ship/frigate.ts');
+    expect(created).toContain('update    src/main.ts');
     kapiOk(['create', 'api', '--group', 'ship', '--version', 'v1', '--kind', 'Harbor', '--namespaced=false'], project);
     expect(kapiOk(['create', 'version', '--group', 'ship', '--version', 'v2', '--kind', 'Frigate'], project)).toContain('create    src/apis/ship/v2/frigate.ts');
+    // The server is the builder with one .withKind per kind; a version is a TypeBox schema and its derived type.
+    const main = readFileSync(join(project, 'src/main.ts'), 'utf8');
+    expect(main).toMatch(/apiServer\(\{ name: 'fleet', serviceHosts: SERVICE_HOSTS \}\)\n  \.withKind\(frigateKind\)\n  \.withKind\(harborKind\)\n/);
+    expect(existsSync(join(project, 'src/apis/index.ts'))).toBe(false);
+    expect(readFileSync(join(project, 'src/apis/ship/v2/frigate.ts'), 'utf8')).toContain('export type FrigateV2 = ObjectOf<typeof schema>;');
     const model = JSON.parse(readFileSync(join(project, 'kapi.json'), 'utf8')) as { kinds: { kind: string; versions: string[] }[] };
     expect(model.kinds.map((k) => [k.kind, k.versions])).toEqual([
       ['Frigate', ['v1', 'v2']],
@@ -161,6 +168,10 @@ describe('kapi, from nothing to kubectl', () => {
     const kubectl = new Kubectl(kubeconfig);
 
     expect(kubectl.ok(['api-resources', '--api-group=ship.example.com'])).toMatch(/^frigates\s+ship\.example\.com\/v1\s+true\s+Frigate$/m);
+    // The TypeBox schema is what OpenAPI serves: its descriptions are kubectl explain's text.
+    const explained = kubectl.ok(['explain', 'frigates.spec']);
+    expect(explained).toContain('The desired state of the Frigate.');
+    expect(explained).toMatch(/message\s+<string>\n\s+Free text; defaulted when not given, and may not be blank\./);
 
     const frigate = `apiVersion: ship.example.com/v1
 kind: Frigate

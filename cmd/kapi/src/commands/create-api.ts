@@ -1,4 +1,4 @@
-/** `kapi create api`: a new kind, with its first (hub) version, registration and tests. */
+/** `kapi create api`: a new kind, with its first (hub) version and tests, served by main.ts's builder. */
 import { CliError } from '../errors.js';
 import { findKind, saveModel, type KindModel, type Project } from '../project/model.js';
 import { checkKind, checkPlural, checkVersion, pluralize, resolveGroup } from '../project/names.js';
@@ -9,7 +9,7 @@ import { kindModule } from '../templates/api/kind.js';
 import { kindTest } from '../templates/api/kind-test.js';
 import { kindNames } from '../templates/api/names.js';
 import { versionModule } from '../templates/api/version.js';
-import { APIS_INDEX_PATH, kindImport, kindRegistration } from '../templates/project/apis-index.js';
+import { MAIN_PATH, kindImport, kindImported, kindRegistered, kindRegistration } from '../templates/project/main.js';
 import { reportFile, type Output } from '../ui.js';
 
 export interface CreateApiOptions {
@@ -69,16 +69,17 @@ export function createApi(project: Project, opts: CreateApiOptions, out: Output)
   const dirClash = project.model.kinds.find((k) => k.groupDir === kind.groupDir && k.group !== group);
   if (dirClash) throw new CliError(`src/apis/${short} already holds the group ${dirClash.group}`, `use a group whose first label is not "${short}"`);
 
+  // main.ts is the one place the kinds are listed: the import and the builder's .withKind.
   const insertions: Insertion[] = [
-    { path: APIS_INDEX_PATH, marker: 'imports', lines: [kindImport(kind)] },
-    { path: APIS_INDEX_PATH, marker: 'kinds', lines: [kindRegistration(kind)] },
+    { path: MAIN_PATH, marker: 'imports', lines: [kindImport(kind)], present: kindImported(kind) },
+    { path: MAIN_PATH, marker: 'kinds', lines: [kindRegistration(kind)], present: kindRegistered(kind) },
   ];
   out.write(`Adding ${kind.kind}.${group} ${version} (${kind.namespaced ? 'namespaced' : 'cluster scoped'}${kind.statusSubresource ? ', status' : ''}${kind.scaleSubresource ? ', scale' : ''})\n`);
   writeFiles(kindFiles(kind), insertions, { root: project.dir, ledger: project.model.files, force: opts.force ?? false, onWrite: (r) => reportFile(out, r) });
   project.model.kinds = existing ? project.model.kinds.map((k) => (k === existing ? kind : k)) : [...project.model.kinds, kind];
   saveModel(project);
   out.write(`
-Next: edit the types, schema and defaults in ${kindNames(kind).versionModule(kind.hubVersion)},
+Next: edit the schema (its type follows) and defaults in ${kindNames(kind).versionModule(kind.hubVersion)},
 then \`npm run build && npm test\` and \`kapi run local\`.
 `);
   return kind;

@@ -5,10 +5,9 @@ import { CliError } from '../errors.js';
 import { MODEL_FILE, newModel, parseModel, saveModel, type Project } from '../project/model.js';
 import { checkDomain, projectNameOf } from '../project/names.js';
 import { writeFiles, type GeneratedFile } from '../project/writer.js';
-import { APIS_INDEX_PATH, apisIndex } from '../templates/project/apis-index.js';
 import { gitignore } from '../templates/project/gitignore.js';
 import { jestConfig } from '../templates/project/jest-config.js';
-import { serverMain } from '../templates/project/main.js';
+import { MAIN_PATH, serverMain } from '../templates/project/main.js';
 import { KAPI_PACKAGES, packageJson } from '../templates/project/package-json.js';
 import { projectReadme } from '../templates/project/readme.js';
 import { tsconfigJson } from '../templates/project/tsconfig.js';
@@ -58,8 +57,7 @@ export function initProject(dir: string, opts: InitOptions, out: Output): Projec
     { path: 'jest.config.js', content: jestConfig() },
     { path: '.gitignore', content: gitignore() },
     { path: 'README.md', content: projectReadme(model) },
-    { path: 'src/main.ts', content: serverMain(model) },
-    { path: APIS_INDEX_PATH, content: apisIndex(model) },
+    { path: MAIN_PATH, content: serverMain(model) },
   ];
   out.write(`Creating the kapi project ${name} (domain ${domain}) in ${root}\n`);
   writeFiles(files, [], { root, ledger: model.files, force: opts.force ?? false, onWrite: (r) => reportFile(out, r) });

@@ -46,7 +46,17 @@ describe('writeFiles', () => {
     expect(ledger['index.ts']).toBeUndefined();
   });
 
-  it('says what to do when a marker is gone', () => {
+  it('says what to do when a marker is gone, unless there is nothing to add', () => {
     expect(() => insertAtMarker('nothing here\n', { path: 'x.ts', marker: 'kinds', lines: ['y;'] })).toThrow(/\+kapi:scaffold:kinds/);
+    expect(insertAtMarker('  y;\n', { path: 'x.ts', marker: 'kinds', lines: ['y;'] })).toBe('  y;\n');
+  });
+
+  it('adds nothing when the file already has the lines in another form', () => {
+    const text = `a\n  .withKind(fooKind, { admission: () => [] })\n  ${markerLine('kinds')}\n`;
+    const insertion = { path: 'main.ts', marker: 'kinds', lines: ['.withKind(fooKind)'], present: /\.withKind\(\s*fooKind\b/ };
+    expect(insertAtMarker(text, insertion)).toBe(text);
+    expect(insertAtMarker(text, { ...insertion, lines: ['.withKind(barKind)'], present: /\.withKind\(\s*barKind\b/ })).toBe(
+      `a\n  .withKind(fooKind, { admission: () => [] })\n  .withKind(barKind)\n  ${markerLine('kinds')}\n`,
+    );
   });
 });

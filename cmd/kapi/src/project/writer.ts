@@ -26,6 +26,11 @@ export interface Insertion {
   marker: string;
   /** Each inserted before the marker line with the marker's indentation, unless the file already has it. */
   lines: string[];
+  /**
+   * When the file matches this, the lines count as present though not verbatim: the user edited
+   * them (e.g. gave `.withKind(x)` options), and adding them again would say the thing twice.
+   */
+  present?: RegExp;
 }
 
 export type WriteAction = 'create' | 'update' | 'unchanged' | 'overwrite' | 'insert';
@@ -48,20 +53,22 @@ export function markerLine(marker: string): string {
   return `// +kapi:scaffold:${marker}`;
 }
 
-/** Adds `lines` before the marker, keeping its indentation; throws when the marker is gone. */
+/** Adds `lines` before the marker, keeping its indentation; throws when there is something to add and the marker is gone. */
 export function insertAtMarker(text: string, insertion: Insertion): string {
+  if (insertion.present?.test(text)) return text;
   const lines = text.split('\n');
+  const present = new Set(lines.map((l) => l.trim()));
+  const missing = insertion.lines.filter((l) => !present.has(l.trim()));
+  if (missing.length === 0) return text;
   const at = lines.findIndex((l) => l.trim() === markerLine(insertion.marker));
   if (at < 0) {
     throw new CliError(
       `${insertion.path} has no "${markerLine(insertion.marker)}" line, so kapi cannot add to it`,
-      `put that line back where kapi should add, or add by hand: ${insertion.lines.join(' ')}`,
+      `put that line back where kapi should add, or add by hand: ${missing.join(' ')}`,
     );
   }
   const indent = /^\s*/.exec(lines[at] ?? '')?.[0] ?? '';
-  const present = new Set(lines.map((l) => l.trim()));
-  const add = insertion.lines.filter((l) => !present.has(l.trim())).map((l) => indent + l);
-  lines.splice(at, 0, ...add);
+  lines.splice(at, 0, ...missing.map((l) => indent + l));
   return lines.join('\n');
 }
 

@@ -29,14 +29,15 @@ function body(name: string, spec: Record<string, unknown> = {}): Record<string, 
 }
 
 describe('${kind.kind}', () => {
+  // The Scheme and Store the server's builder makes for the kind, here on an in-memory SQLite.
   const scheme = new Scheme().addKind(${n.kindVar});
   let storage: SqliteStorage;
   let store: Store<${n.hubType}>;
 
   /** Decodes a request body as the API server does: prune, default, schema-validate, convert to the hub. */
   const decode = (obj: Record<string, unknown>): KubeObject => {
-    const served = scheme.lookup(GROUP, '${hub}', '${kind.plural}');
-    if (!served) throw new Error('${kind.plural} is not served');
+    const served = scheme.lookup(GROUP, '${hub}', ${n.kindVar}.plural);
+    if (!served) throw new Error(\`\${${n.kindVar}.plural} is not served in ${hub}\`);
     return scheme.decode(served, obj, { fieldValidation: 'Strict' }).object;
   };
 
@@ -46,6 +47,10 @@ describe('${kind.kind}', () => {
   });
   afterEach(async () => {
     await storage.close();
+  });
+
+  it('is served as ${kind.plural}', () => {
+    expect([${n.kindVar}.plural, ${n.kindVar}.singular]).toEqual(['${kind.plural}', '${kind.kind.toLowerCase()}']);
   });
 
   it('defaults spec.message', () => {

@@ -1,7 +1,10 @@
 /**
- * src/apis/<group>/<kind>.ts: the kind's definition: its versions (added at a scaffold marker by
- * `kapi create version`), hub version, scope, subresources and validation strategy.
+ * src/apis/<group>/<kind>.ts: the kind's definition (defineKind): its versions (added at a scaffold
+ * marker by `kapi create version`), hub version, scope, subresources and validation strategy.
+ * Plural and singular are left to defineKind when its guess (Go's UnsafeGuessKindToResource) is
+ * the model's; a plural the guess would not give is written out.
  */
+import { guessPlural } from '@kapi/apiserver';
 import type { KindModel } from '../../project/model.js';
 import { markerLine } from '../../project/writer.js';
 import { kindNames } from './names.js';
@@ -11,6 +14,11 @@ function subresources(kind: KindModel): string {
   if (kind.statusSubresource) parts.push('status: true');
   if (kind.scaleSubresource) parts.push(`scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' }`);
   return parts.length === 0 ? '' : `\n  subresources: { ${parts.join(', ')} },`;
+}
+
+/** The plural line, only when defineKind's guess is not the model's plural (e.g. boxes, not boxs). */
+function plural(kind: KindModel): string {
+  return kind.plural === guessPlural(kind.kind) ? '' : `\n  plural: '${kind.plural}',`;
 }
 
 /** The lines `kapi create version` adds to the kind module. */
@@ -31,7 +39,7 @@ export function kindModule(kind: KindModel): string {
   const others = kind.versions.filter((v) => v !== hub);
   return `/** ${kind.kind} (${kind.group}): ${scope}, stored as ${hub}${subs.length > 0 ? `, with the ${subs.join(' and ')} subresource${subs.length > 1 ? 's' : ''}` : ''}. */
 import type { FieldError } from '@kapi/apimachinery';
-import type { KindDefinition } from '@kapi/apiserver';
+import { defineKind } from '@kapi/apiserver';
 import { GROUP } from './group.js';
 import { ${n.versionVar(hub)}, type ${n.versionType(hub)} } from './${hub}/${n.file}.js';
 ${others.map((v) => `${versionImport(kind, v)}\n`).join('')}${markerLine('imports')}
@@ -49,11 +57,9 @@ export function ${n.validateFn}(obj: ${n.hubType}): FieldError[] {
   return errs;
 }
 
-export const ${n.kindVar}: KindDefinition<${n.hubType}> = {
+export const ${n.kindVar} = defineKind<${n.hubType}>({
   group: GROUP,
-  kind: '${kind.kind}',
-  plural: '${kind.plural}',
-  singular: '${kind.kind.toLowerCase()}',
+  kind: '${kind.kind}',${plural(kind)}
   namespaced: ${kind.namespaced},
   categories: ['${kind.groupDir}'],
   /** In preference order: clients that do not ask for a version get the first. */
@@ -66,6 +72,6 @@ ${others.map((v) => `    ${versionEntry(kind, v)}\n`).join('')}    ${markerLine(
     validate: ${n.validateFn},
     validateUpdate: (obj) => ${n.validateFn}(obj),
   },
-};
+});
 `;
 }

@@ -5,7 +5,7 @@ import { capitalize, lowerFirst } from '../../project/names.js';
 export interface KindNames {
   /** e.g. frigate: file names. */
   file: string;
-  /** e.g. frigateKind: the KindDefinition. */
+  /** e.g. frigateKind: the kind (defineKind), listed in main.ts. */
   kindVar: string;
   /** e.g. FrigateHub: the hub type alias. */
   hubType: string;

@@ -1,54 +1,60 @@
 /**
- * src/apis/<group>/<version>/<kind>.ts: one version of a kind: its TypeScript types, OpenAPI
- * schema, printer columns and defaulting; a spoke version also converts to and from the hub.
+ * src/apis/<group>/<version>/<kind>.ts: one version of a kind: its schema in TypeBox (the
+ * TypeScript type is derived from it, so the two are one text), printer columns and defaulting;
+ * a spoke version also converts to and from the hub.
  */
 import type { KindModel } from '../../project/model.js';
 import { kindNames } from './names.js';
 
 export const DEFAULT_MESSAGE = 'Hello from kapi';
 
-function specFields(kind: KindModel): string {
-  const lines = ['  /** Free text; defaulted when not given, and may not be blank. */', '  message?: string;'];
-  if (kind.scaleSubresource) lines.push('  /** Desired number of replicas (the scale subresource reads and writes it). */', '  replicas?: number;');
-  return lines.join('\n');
+/** `name: Type.Optional(<schema>),` lines of an object's properties, indented for the template. */
+function properties(fields: readonly [string, string][]): string {
+  return fields.map(([name, schema]) => `          ${name}: Type.Optional(${schema}),`).join('\n');
 }
 
-function statusFields(kind: KindModel): string {
-  const lines = ['  /** The generation a controller last acted on. */', '  observedGeneration?: number;'];
+function specFields(kind: KindModel): [string, string][] {
+  const fields: [string, string][] = [['message', `Type.String({ maxLength: 256, description: 'Free text; defaulted when not given, and may not be blank.' })`]];
+  if (kind.scaleSubresource) fields.push(['replicas', `Type.Integer({ minimum: 0, description: 'Desired number of replicas (the scale subresource reads and writes it).' })`]);
+  return fields;
+}
+
+function statusFields(kind: KindModel): [string, string][] {
+  const fields: [string, string][] = [['observedGeneration', `Type.Integer({ description: 'The generation a controller last acted on.' })`]];
   if (kind.scaleSubresource) {
-    lines.push('  /** Observed number of replicas. */', '  replicas?: number;', '  /** Label selector of the replicas, for the scale subresource. */', '  selector?: string;');
+    fields.push(['replicas', `Type.Integer({ minimum: 0, description: 'Observed number of replicas.' })`]);
+    fields.push(['selector', `Type.String({ description: 'Label selector of the replicas, for the scale subresource.' })`]);
   }
-  return lines.join('\n');
+  return fields;
 }
 
 function schema(kind: KindModel): string {
-  const spec = [`          message: { type: 'string', maxLength: 256, description: 'Free text; defaulted when not given, and may not be blank.' },`];
-  if (kind.scaleSubresource) spec.push(`          replicas: { type: 'integer', minimum: 0, description: 'Desired number of replicas.' },`);
-  const status = [`          observedGeneration: { type: 'integer', description: 'The generation a controller last acted on.' },`];
-  if (kind.scaleSubresource) {
-    status.push(`          replicas: { type: 'integer', minimum: 0, description: 'Observed number of replicas.' },`);
-    status.push(`          selector: { type: 'string', description: 'Label selector of the replicas.' },`);
-  }
-  return `  schema: {
-    type: 'object',
-    description: 'A ${kind.kind}. Describe it here: kubectl explain shows this text.',
-    properties: {
-      spec: {
-        type: 'object',
-        description: 'The desired state of the ${kind.kind}.',
-        properties: {
-${spec.join('\n')}
+  return `/**
+ * The schema: what the server prunes, defaults and validates against, what OpenAPI and
+ * \`kubectl explain\` show, and (ObjectOf, below) the TypeScript type. apiVersion, kind and
+ * metadata are added by the server. Properties are required unless Type.Optional.
+ */
+const schema = Type.Object(
+  {
+    spec: Type.Optional(
+      Type.Object(
+        {
+${properties(specFields(kind))}
         },
-      },
-      status: {
-        type: 'object',
-        description: 'The observed state of the ${kind.kind}.',
-        properties: {
-${status.join('\n')}
+        { description: 'The desired state of the ${kind.kind}.' },
+      ),
+    ),
+    status: Type.Optional(
+      Type.Object(
+        {
+${properties(statusFields(kind))}
         },
-      },
-    },
-  },`;
+        { description: 'The observed state of the ${kind.kind}.' },
+      ),
+    ),
+  },
+  { description: 'A ${kind.kind}. Describe it here: kubectl explain shows this text.' },
+);`;
 }
 
 function printerColumns(kind: KindModel): string {
@@ -73,7 +79,7 @@ export function versionModule(kind: KindModel, version: string): string {
   const type = n.versionType(version);
   const isHub = version === kind.hubVersion;
   const hubType = n.versionType(kind.hubVersion);
-  const imports = [`import type { KubeObject } from '@kapi/apimachinery';`, `import type { VersionDefinition } from '@kapi/apiserver';`];
+  const imports = [`import { Type } from '@sinclair/typebox';`, `import { defineVersion, type ObjectOf } from '@kapi/apiserver';`];
   if (!isHub) {
     imports.push(`import { GROUP } from '../group.js';`);
     imports.push(`import type { ${hubType} } from '../${kind.hubVersion}/${n.file}.js';`);
@@ -93,27 +99,19 @@ export function versionModule(kind: KindModel, version: string): string {
     const obj: ${type} = { ...structuredClone(hub), apiVersion: \`\${GROUP}/${version}\` };
     return obj;
   },`;
-  return `/** ${kind.kind} ${kind.group}/${version}${isHub ? ' (the hub: objects are stored in this version)' : ''}: types, schema, printer columns, defaults${isHub ? '' : ', conversion'}. */
+  return `/** ${kind.kind} ${kind.group}/${version}${isHub ? ' (the hub: objects are stored in this version)' : ''}: schema and type, printer columns, defaults${isHub ? '' : ', conversion'}. */
 ${imports.join('\n')}
 
-export interface ${type}Spec {
-${specFields(kind)}
-}
-
-export interface ${type}Status {
-${statusFields(kind)}
-}
-
-export interface ${type} extends KubeObject {
-  spec?: ${type}Spec;
-  status?: ${type}Status;
-}
-
-export const ${n.versionVar(version)}: VersionDefinition<${type}, ${hubType}> = {
-  name: '${version}',
 ${schema(kind)}
+
+/** A ${kind.kind} in ${version}: the schema's type (change the schema and the type follows). */
+export type ${type} = ObjectOf<typeof schema>;
+
+export const ${n.versionVar(version)} = defineVersion${isHub ? '' : `<typeof schema, ${hubType}>`}({
+  name: '${version}',
+  schema,
 ${printerColumns(kind)}
 ${defaulting(kind)}${conversion}
-};
+});
 `;
 }

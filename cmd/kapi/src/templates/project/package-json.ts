@@ -1,4 +1,4 @@
-/** package.json of a new project: the @kapi packages, TypeScript, jest with @swc/jest. */
+/** package.json of a new project: the @kapi packages, TypeBox for the schemas, TypeScript, jest with @swc/jest. */
 import type { ProjectModel } from '../../project/model.js';
 
 /** The @kapi packages a server needs, and where they live in the kapi monorepo. */
@@ -10,15 +10,19 @@ export const KAPI_PACKAGES = [
 
 export const KAPI_VERSION = '^0.1.0';
 
+/** The range @kapi/apiserver depends on: a project's schemas are TypeBox values it reads (package-json.test.ts keeps them equal). */
+export const TYPEBOX_RANGE = '^0.34.52';
+
 export interface PackageJsonOptions {
   /** Absolute path of a kapi checkout: the dependencies become file: links to its (built) packages. */
   kapiSource?: string;
 }
 
 export function packageJson(model: ProjectModel, opts: PackageJsonOptions = {}): string {
-  const dependencies = Object.fromEntries(
-    KAPI_PACKAGES.map((p) => [p.name, opts.kapiSource ? `file:${opts.kapiSource.replace(/\/+$/, '')}/${p.dir}` : KAPI_VERSION]),
-  );
+  const dependencies = {
+    ...Object.fromEntries(KAPI_PACKAGES.map((p) => [p.name, opts.kapiSource ? `file:${opts.kapiSource.replace(/\/+$/, '')}/${p.dir}` : KAPI_VERSION])),
+    '@sinclair/typebox': TYPEBOX_RANGE,
+  };
   const pkg = {
     name: model.name,
     version: '0.1.0',
