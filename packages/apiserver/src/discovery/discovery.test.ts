@@ -2,7 +2,7 @@ import type { RequestListener } from 'node:http';
 import request from 'supertest';
 import { Scheme } from '../scheme/scheme.js';
 import { widgetKind } from '../scheme/test-kinds.js';
-import { apiRoutes } from '../endpoints/router.js';
+import { apisRoute } from '../endpoints/router.js';
 import { routesHandler } from '../http/routes.js';
 import { storageVersionHash } from './storage-version-hash.js';
 
@@ -10,7 +10,7 @@ const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDisco
 
 function app(): RequestListener {
   const scheme = new Scheme().addKind(widgetKind({ shortNames: ['wd'], categories: ['all'] }));
-  return routesHandler(apiRoutes({ scheme, storages: new Map() }));
+  return routesHandler([apisRoute({ scheme, storages: new Map() })]);
 }
 
 describe('storageVersionHash', () => {

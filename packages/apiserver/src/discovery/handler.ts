@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newNotAcceptable } from '@kapi/apimachinery';
-import { parseAccept } from '../endpoints/negotiation.js';
+import { parseAccept } from '../http/accept.js';
 import { methodNotAllowedError, notFoundError, sendBody, writeStatus } from '../http/responses.js';
-import type { SchemeLike } from '../registry/interfaces.js';
+import type { SchemeLike } from '../scheme/scheme-like.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList } from './documents.js';
 import { servedGroups } from './served-groups.js';
 

@@ -7,6 +7,8 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import { newForbidden, type KubeObject } from '@kapi/apimachinery';
 import { SqliteStorage } from '@kapi/storage';
+import type { AuditEvent } from '../audit/event.js';
+import { PolicyRuleEvaluator } from '../audit/policy.js';
 import { requestInfoOf } from '../http/request-info.js';
 import { writeStatus } from '../http/responses.js';
 import type { ConnectStream, RestStorage } from '../registry/interfaces.js';
@@ -28,7 +30,7 @@ import {
   serveConnect,
   type ConnectLimits,
 } from './connect.js';
-import { apiRoutes } from './router.js';
+import { apisRoute } from './router.js';
 
 jest.setTimeout(20_000);
 
@@ -172,6 +174,7 @@ let server: GenericAPIServer;
 let base: string;
 let decisions: AuthorizationAttributes[] = [];
 let logLines: Array<Record<string, unknown>> = [];
+let auditEvents: AuditEvent[] = [];
 
 const PATH = '/apis/test.example.com/v1beta1/namespaces/default/widgets';
 
@@ -179,6 +182,7 @@ beforeEach(async () => {
   sessions = [];
   decisions = [];
   logLines = [];
+  auditEvents = [];
   backend = SqliteStorage.open({ path: ':memory:', compactionIntervalMs: 0 });
   const scheme = new Scheme().addKind(kind);
   const store = new EchoStore({ kind, storage: backend });
@@ -203,7 +207,11 @@ beforeEach(async () => {
     logger: pino({ level: 'info' }, logStream),
     collectDefaultMetrics: false,
     shutdownTimeoutMs: 5_000,
-    routes: apiRoutes({ scheme, storages: new Map([[`${kind.group}/${kind.plural}`, store]]) }),
+    audit: {
+      evaluator: new PolicyRuleEvaluator({ apiVersion: 'audit.k8s.io/v1', kind: 'Policy', rules: [{ level: 'Metadata' }] }),
+      backend: { write: (event: AuditEvent) => auditEvents.push(event) },
+    },
+    routes: [apisRoute({ scheme, storages: new Map([[`${kind.group}/${kind.plural}`, store]]) })],
   });
   await server.start();
   base = `wss://127.0.0.1:${server.address.port}`;
@@ -271,12 +279,24 @@ async function until(what: string, check: () => boolean, timeoutMs = 5_000): Pro
   }
 }
 
+/** `promise`, or 'timeout' after `ms` (the timer cleared either way). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const statusOf = (body: string): { kind?: string; code?: number; reason?: string; message?: string } => JSON.parse(body) as ReturnType<typeof statusOf>;
 
 describe('connect over the server', () => {
   it('echoes stdin on stdout over v5, and ends with a Success Status on the error channel after stdin is closed', async () => {
     const s = await open(`${base}${PATH}/w1/exec?command=cat&stdin=true&stdout=true`);
     expect(s.protocol).toBe('v5.channel.k8s.io');
+    const auditID = s.headers['audit-id'];
+    expect(auditID).toMatch(/^[0-9a-f-]{36}$/);
     s.ws.send(Buffer.from([0, ...Buffer.from('hello\n')]));
     await until('stdout', () => s.messages.length >= 1);
     expect(s.messages[0]).toEqual({ data: Buffer.from([1, ...Buffer.from('HELLO\n')]), binary: true });
@@ -297,6 +317,12 @@ describe('connect over the server', () => {
     expect(decisions).toContainEqual(expect.objectContaining({ verb: 'get', resource: 'widgets', subresource: 'exec', name: 'w1', namespace: 'default' }));
     await until('the request log line', () => logLines.some((l) => l.msg === 'HTTP' && l.code === 101));
     expect(logLines.find((l) => l.msg === 'HTTP' && l.code === 101)).not.toHaveProperty('aborted');
+    // Audited when the session is over, with the 101 (Go audits a hijacked response as 101).
+    const events = auditEvents.filter((e) => e.auditID === auditID);
+    expect(events.map((e) => [e.stage, e.verb, e.objectRef?.subresource, e.responseStatus?.code])).toEqual([
+      ['RequestReceived', 'get', 'exec', undefined],
+      ['ResponseComplete', 'get', 'exec', 101],
+    ]);
   });
 
   it('speaks v4.base64.channel.k8s.io as text frames', async () => {
@@ -529,7 +555,7 @@ describe('session limits', () => {
     let pings = 0;
     answering.ws.on('ping', () => pings++);
     const silent = await open(`${url}/w1/exec?mode=hold`, ['v5.channel.k8s.io'], { autoPong: false });
-    const closed = await Promise.race([silent.closed, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3_000))]);
+    const closed = await within(silent.closed, 3_000);
     expect(closed).not.toBe('timeout');
     expect((closed as { code: number }).code).toBe(1006);
     expect(pings).toBeGreaterThanOrEqual(2);
@@ -562,7 +588,7 @@ describe('session limits', () => {
     const s = await open(`${url}/w1/exec?mode=flood`);
     // The storage writes in one synchronous loop: the client cannot read meanwhile.
     await until('the session is ended', () => sessions[0]?.ctx.signal?.aborted === true);
-    const closed = await Promise.race([s.closed, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5_000))]);
+    const closed = await within(s.closed, 5_000);
     expect(closed).not.toBe('timeout');
     expect(s.messages.some((m) => m.data[0] === 3)).toBe(false);
   });

@@ -23,11 +23,12 @@ import type { RequestInfo } from '../http/request-info.js';
 import { requestQueryOf } from '../http/request-info.js';
 import { requestLogger, type RequestLogger } from '../http/request-logger.js';
 import { warningHeaderValue } from '../http/responses.js';
-import type { ConnectStream, RestStorage, ServedVersion } from '../registry/interfaces.js';
+import type { ConnectStream, RestStorage } from '../registry/interfaces.js';
+import type { ServedVersion } from '../scheme/scheme-like.js';
 import type { RequestContext } from '../registry/rest.js';
 import type { ConnectSubresource, KindDefinition } from '../scheme/kind.js';
 import { requestUser } from '../security/authn.js';
-import { requestSignal } from '../server/request-tracker.js';
+import { requestSignal } from '../http/request-signal.js';
 
 // ---- the subprotocols -------------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ import type {
   ApiDeleteOptions,
   ApiGetOptions,
   ApiListOptions,
-  FieldValidation,
   WriteOptions,
 } from '../registry/rest.js';
+import type { FieldValidation } from '../scheme/scheme-like.js';
 import { queryBool } from '../http/request-info.js';
 
 export const FIELD_MANAGER_MAX_LENGTH = 128;

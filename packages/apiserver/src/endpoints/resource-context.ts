@@ -5,7 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeList, KubeObject } from '@kapi/apimachinery';
 import { apiVersionOf, newBadRequest, newMethodNotSupported } from '@kapi/apimachinery';
-import type { RestStorage, SchemeLike, ServedVersion } from '../registry/interfaces.js';
+import type { RestStorage } from '../registry/interfaces.js';
+import type { SchemeLike, ServedVersion } from '../scheme/scheme-like.js';
 import type { RequestContext } from '../registry/rest.js';
 import type { OutputTarget } from './negotiation.js';
 import type { RequestInfo } from '../http/request-info.js';

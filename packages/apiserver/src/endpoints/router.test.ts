@@ -9,7 +9,7 @@ import { widgetKind } from '../scheme/test-kinds.js';
 import type { KindDefinition } from '../scheme/kind.js';
 import { Store } from '../registry/store.js';
 import type { RestStorage } from '../registry/interfaces.js';
-import { apiRoutes } from './router.js';
+import { apisRoute } from './router.js';
 import { routesHandler } from '../http/routes.js';
 
 const KUBECTL_ACCEPT =
@@ -46,7 +46,7 @@ beforeEach(() => {
   const scheme = new Scheme().addKind(widgetKind()).addKind(gadgetKind());
   const stores = new Map<string, RestStorage>();
   for (const kind of scheme.kinds) stores.set(`${kind.group}/${kind.plural}`, new Store({ kind, storage }));
-  app = routesHandler(apiRoutes({ scheme, storages: stores, maxRequestBodyBytes: 64 * 1024 }));
+  app = routesHandler([apisRoute({ scheme, storages: stores, maxRequestBodyBytes: 64 * 1024 })]);
 });
 afterEach(() => storage.close());
 
@@ -444,7 +444,7 @@ describe('objects storage hands out are never changed (the watch cache shares th
     const stores = new Map<string, RestStorage>();
     const frozen = freezingStorage(storage);
     for (const kind of scheme.kinds) stores.set(`${kind.group}/${kind.plural}`, new Store({ kind, storage: frozen }));
-    frozenApp = routesHandler(apiRoutes({ scheme, storages: stores }));
+    frozenApp = routesHandler([apisRoute({ scheme, storages: stores })]);
   });
 
   it('serves get, list, tables, patch, update, status and delete from frozen objects', async () => {

@@ -1,16 +1,16 @@
 /**
- * The API's routes: everything under /apis (discovery and resources) and /openapi, as handlers of
- * node's request and response. A resource request is served by what its one RequestInfo says
+ * The /apis route: discovery and resources, as a handler of node's request and response. A resource request is served by what its one RequestInfo says
  * (http/request-info.ts): the verb authorized is the verb served.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newMethodNotSupported } from '@kapi/apimachinery';
 import { createDiscoveryHandler } from '../discovery/handler.js';
 import { requestInfoOf, requestQueryOf, type RequestInfo } from '../http/request-info.js';
+import { requestSignal } from '../http/request-signal.js';
 import { notFoundError, writeStatus } from '../http/responses.js';
 import type { Route } from '../http/routes.js';
-import { createOpenApiHandler, type OpenApiInfo } from '../openapi/handler.js';
-import type { RestStorage, SchemeLike } from '../registry/interfaces.js';
+import type { RestStorage } from '../registry/interfaces.js';
+import type { SchemeLike } from '../scheme/scheme-like.js';
 import type { RequestContext } from '../registry/rest.js';
 import { verbsOf, type KindDefinition, type ResourceVerb } from '../scheme/kind.js';
 import { requestUser } from '../security/authn.js';
@@ -35,15 +35,13 @@ export type StorageLookup =
   | ((group: string, version: string, plural: string) => RestStorage | undefined)
   | ReadonlyMap<string, RestStorage>;
 
-export interface ApiRoutesOptions {
+export interface ApisRouteOptions {
   scheme: SchemeLike;
   storages: StorageLookup;
   /** Request bodies over this are refused with 413 (default 3 MiB). */
   maxRequestBodyBytes?: number;
   /** A watch without timeoutSeconds lasts random [min, 2×min) seconds (default 1800). */
   minRequestTimeoutSeconds?: number;
-  /** info.title / info.version of the OpenAPI documents. */
-  openapi?: OpenApiInfo;
 }
 
 export function storageLookupOf(storages: StorageLookup): (group: string, version: string, plural: string) => RestStorage | undefined {
@@ -85,36 +83,12 @@ function servedVerbs(info: RequestInfo, kind: KindDefinition, shape: Subresource
   return ofShape.filter((v) => offered.includes(v));
 }
 
-/**
- * A request's AbortSignal, aborted when the client goes away before the response is complete:
- * made (with its 'close' listener) only when something asks for it, which most requests never do.
- */
-function lazyAbortSignal(res: ServerResponse): () => AbortSignal {
-  let signal: AbortSignal | undefined;
-  return () => {
-    if (signal) return signal;
-    const controller = new AbortController();
-    signal = controller.signal;
-    if (res.closed) {
-      if (!res.writableFinished) controller.abort();
-    } else {
-      res.once('close', () => {
-        if (!res.writableFinished) controller.abort();
-      });
-    }
-    return signal;
-  };
+/** The route of /apis: discovery documents and every resource request. */
+export function apisRoute(options: ApisRouteOptions): Route {
+  return { prefix: '/apis', handler: createApisHandler(options) };
 }
 
-/** The routes of the API: /apis (discovery and resources) and /openapi (v2, v3). */
-export function apiRoutes(options: ApiRoutesOptions): Route[] {
-  return [
-    { prefix: '/apis', handler: createApisHandler(options) },
-    { prefix: '/openapi', handler: createOpenApiHandler(options.scheme, options.openapi) },
-  ];
-}
-
-function createApisHandler(options: ApiRoutesOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+function createApisHandler(options: ApisRouteOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const lookupStorage = storageLookupOf(options.storages);
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
   const minRequestTimeoutSeconds = options.minRequestTimeoutSeconds ?? 1800;
@@ -153,11 +127,11 @@ function createApisHandler(options: ApiRoutesOptions): (req: IncomingMessage, re
       // body.ts closes the connection after an oversized body through req.res.
       (req as { res?: ServerResponse }).res ??= res;
 
-      const signal = lazyAbortSignal(res);
       const ctx: RequestContext = {
         warnings: [],
+        // Made (with its listener) only when something asks for it, which most requests never do.
         get signal() {
-          return signal();
+          return requestSignal(req);
         },
       };
       if (kind.namespaced && info.namespace !== '') ctx.namespace = info.namespace;

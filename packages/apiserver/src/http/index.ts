@@ -2,3 +2,6 @@ export { isLongRunning, isMutating, newRequestInfo, queryBool, requestInfoOf, re
 export { requestLogger, type RequestLogger } from './request-logger.js';
 export { errorCauseOf, methodNotAllowedError, notFoundError, sendBody, setWarnings, warningHeaderValue, writeObject, writeStatus, type WireFormat } from './responses.js';
 export { routeFor, routesHandler, type Filter, type RequestHandler, type Route } from './routes.js';
+export { parseAccept, type AcceptClause } from './accept.js';
+export type { HealthCheck } from './health-check.js';
+export { requestSignal } from './request-signal.js';

@@ -8,11 +8,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newNotAcceptable } from '@kapi/apimachinery';
 import { sha512Hex } from '../discovery/handler.js';
-import { parseAccept } from '../endpoints/negotiation.js';
+import { parseAccept } from '../http/accept.js';
 import { requestInfoOf, requestQueryOf } from '../http/request-info.js';
 import { methodNotAllowedError, notFoundError, sendBody, writeStatus } from '../http/responses.js';
-import type { RequestHandler } from '../http/routes.js';
-import type { SchemeLike } from '../registry/interfaces.js';
+import type { RequestHandler, Route } from '../http/routes.js';
+import type { SchemeLike } from '../scheme/scheme-like.js';
 import type { KindDefinition } from '../scheme/kind.js';
 import { buildSwagger } from './v2.js';
 import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, OPENAPI_V2_PROTOBUF_MEDIA_TYPE, encodeOpenAPIV2Protobuf } from './v2-protobuf.js';
@@ -144,4 +144,9 @@ export function createOpenApiHandler(scheme: SchemeLike, info: OpenApiInfo = {})
       writeStatus(res, err);
     }
   };
+}
+
+/** The route of /openapi (v2 and v3). */
+export function openapiRoute(scheme: SchemeLike, info: OpenApiInfo = {}): Route {
+  return { prefix: '/openapi', handler: createOpenApiHandler(scheme, info) };
 }

@@ -1,4 +1,4 @@
-export { createOpenApiDocuments, createOpenApiHandler, type OpenApiInfo } from './handler.js';
+export { createOpenApiDocuments, createOpenApiHandler, openapiRoute, type OpenApiInfo } from './handler.js';
 export { buildGroupVersionDocument, buildGroupVersionDocuments, buildV3Root, type GroupVersionDocument } from './v3.js';
 export { buildSwagger, toV2Schema, type SwaggerDocument } from './v2.js';
 export { kindSchema, listSchema, toOpenApiSchema } from './kind-schemas.js';

@@ -2,7 +2,7 @@ import type { RequestListener } from 'node:http';
 import request from 'supertest';
 import { Scheme } from '../scheme/scheme.js';
 import { widgetKind } from '../scheme/test-kinds.js';
-import { apiRoutes } from '../endpoints/router.js';
+import { openapiRoute } from './handler.js';
 import { routesHandler } from '../http/routes.js';
 import { openAPIV2ProtobufRoot } from './v2-protobuf.js';
 
@@ -10,7 +10,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 function app(): RequestListener {
   const scheme = new Scheme().addKind(widgetKind({ shortNames: ['wd'] }));
-  return routesHandler(apiRoutes({ scheme, storages: new Map(), openapi: { title: 'Test', version: '0.1' } }));
+  return routesHandler([openapiRoute(scheme, { title: 'Test', version: '0.1' })]);
 }
 
 describe('OpenAPI v3', () => {

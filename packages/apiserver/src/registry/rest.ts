@@ -5,6 +5,7 @@
  */
 import type { KubeList, KubeObject, Status, Table } from '@kapi/apimachinery';
 import type { Watcher } from '@kapi/storage';
+import type { FieldValidation } from '../scheme/scheme-like.js';
 
 export type { KubeList, KubeObject, Status, Table };
 
@@ -16,7 +17,6 @@ export interface UserInfo {
   extra?: Record<string, string[]>;
 }
 
-export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 /** Per-request facts every registry call gets. */
 export interface RequestContext {

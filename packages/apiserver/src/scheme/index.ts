@@ -7,3 +7,4 @@ export { applySchemaDefaults } from './schema-defaults.js';
 export { OBJECT_META_SCHEMA, objectSchemaFor } from './object-meta-schema.js';
 export { deepCopy, deepEqual, isPlainObject } from './deep.js';
 export { childPath, indexPath, keyPath } from './field-path.js';
+export * from './scheme-like.js';

@@ -8,7 +8,7 @@ import {
   newInvalid,
   type KubeObject,
 } from '@kapi/apimachinery';
-import type { Decoded, DecodeOptions, SchemeLike, ServedVersion } from '../registry/interfaces.js';
+import type { Decoded, DecodeOptions, SchemeLike, ServedVersion } from './scheme-like.js';
 import { deepCopy, isPlainObject } from './deep.js';
 import type { KindDefinition, VersionDefinition } from './kind.js';
 import { checkKindDefinition } from './kind-checks.js';

@@ -13,7 +13,7 @@ import { ExtensionAuthenticationConfig, type RequestHeaderConfig } from '../secu
 import { DynamicX509Authenticator, RequestHeaderAuthenticator } from '../security/delegated/request-header.js';
 import { SubjectAccessReviewAuthorizer } from '../security/delegated/subject-access-review.js';
 import { TokenReviewAuthenticator } from '../security/delegated/token-review.js';
-import type { HealthCheck } from './healthz.js';
+import type { HealthCheck } from '../http/health-check.js';
 import type { DelegationOptions } from './options.js';
 
 export interface DelegatedSecurityOptions {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import pino from 'pino';
 import { SqliteStorage } from '@kapi/storage';
-import { apiRoutes } from '../endpoints/router.js';
+import { apiRoutes } from './api-routes.js';
 import type { RestStorage } from '../registry/interfaces.js';
 import { Store } from '../registry/store.js';
 import { Scheme } from '../scheme/scheme.js';
@@ -14,7 +14,7 @@ import { createCA, createClientCert, createServingCert, type CertKeyPair } from 
 import { requestUser } from '../security/authn.js';
 import type { Authorizer } from '../security/authz.js';
 import { GenericAPIServer, createServer, type GenericAPIServerOptions } from './generic-apiserver.js';
-import { requestSignal } from './request-tracker.js';
+import { requestSignal } from '../http/request-signal.js';
 
 interface Reply {
   status: number;

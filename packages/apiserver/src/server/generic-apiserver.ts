@@ -27,11 +27,13 @@ import { routesHandler, type Filter, type Route } from '../http/routes.js';
 import { X509Authenticator, authenticationFilter, type Authenticator, ALWAYS_OPEN_PATHS } from '../security/authn.js';
 import { AlwaysAllowAuthorizer, type Authorizer } from '../security/authz.js';
 import { authorizationFilter } from './authorization.js';
-import { flagCheck, healthRoute, pingCheck, type HealthCheck } from './healthz.js';
+import type { HealthCheck } from '../http/health-check.js';
+import { flagCheck, healthRoute, pingCheck } from './healthz.js';
 import { MaxInFlightLimiter, type InFlightSeat } from './max-in-flight.js';
 import { ApiServerMetrics } from './metrics.js';
 import { logRequest } from './request-log.js';
-import { RequestTracker, type TrackedRequest } from './request-tracker.js';
+import type { TrackedRequest } from '../http/request-signal.js';
+import { RequestTracker } from './request-tracker.js';
 import { versionInfo, versionRoute, type VersionInfo } from './version.js';
 
 export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 400;

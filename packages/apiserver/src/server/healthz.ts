@@ -6,13 +6,9 @@
 import type { ServerResponse } from 'node:http';
 import { requestInfoOf, requestQueryOf } from '../http/request-info.js';
 import { methodNotAllowedError, notFoundError, sendBody, writeStatus } from '../http/responses.js';
+import type { HealthCheck } from '../http/health-check.js';
 import type { Route } from '../http/routes.js';
 
-export interface HealthCheck {
-  name: string;
-  /** Resolves when healthy; throws (or rejects) with the reason when not. */
-  check(): void | Promise<void>;
-}
 
 export const pingCheck: HealthCheck = { name: 'ping', check: () => undefined };
 

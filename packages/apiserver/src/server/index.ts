@@ -1,3 +1,4 @@
+export * from './api-routes.js';
 export * from './generic-apiserver.js';
 export * from './options.js';
 export * from './healthz.js';

@@ -6,38 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isLongRunning, requestInfoOf } from '../http/request-info.js';
-
-/** One request being served. Its AbortController is made only when someone asks for the signal or aborts. */
-export interface TrackedRequest {
-  res: ServerResponse;
-  longRunning: boolean;
-  controller?: AbortController;
-  /** Why it was aborted before anyone asked for the signal. */
-  abortedBy?: Error;
-}
-
-/** On the request object itself: cheaper than a WeakMap entry per request. */
-const TRACKED = Symbol('kapi.trackedRequest');
-type WithTracked = IncomingMessage & { [TRACKED]?: TrackedRequest };
-
-function abortTracked(entry: TrackedRequest, reason: Error): void {
-  if (entry.controller) entry.controller.abort(reason);
-  else entry.abortedBy ??= reason;
-}
-
-/**
- * Aborted when the client goes away before the response is complete, or when the server shuts
- * down and ends long-running requests. Handlers pass it to what they wait on (watchers).
- */
-export function requestSignal(req: IncomingMessage): AbortSignal | undefined {
-  const entry = (req as WithTracked)[TRACKED];
-  if (!entry) return undefined;
-  if (!entry.controller) {
-    entry.controller = new AbortController();
-    if (entry.abortedBy) entry.controller.abort(entry.abortedBy);
-  }
-  return entry.controller.signal;
-}
+import { abortTracked, setTrackedRequest, type TrackedRequest } from '../http/request-signal.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -48,7 +17,7 @@ export class RequestTracker {
   /** Starts tracking a request; call done() with what it returns when its response closes. */
   track(req: IncomingMessage, res: ServerResponse): TrackedRequest {
     const entry: TrackedRequest = { res, longRunning: isLongRunning(requestInfoOf(req)) };
-    (req as WithTracked)[TRACKED] = entry;
+    setTrackedRequest(req, entry);
     this.active.add(entry);
     return entry;
   }

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { loadClientNode, type KubeConfig, type KubeRestClient, KubeApiError } from '../../kube/client-node.js';
-import type { HealthCheck } from '../../server/healthz.js';
+import type { HealthCheck } from '../../http/health-check.js';
 
 export const EXTENSION_AUTHENTICATION_NAMESPACE = 'kube-system';
 export const EXTENSION_AUTHENTICATION_NAME = 'extension-apiserver-authentication';
