@@ -26,19 +26,10 @@ function tooLarge(limit: number): Error {
 
 /**
  * Reads the whole body, failing with 413 as soon as it passes `limit` (by Content-Length or while
- * streaming). A body some middleware already read is used as it is.
+ * streaming). Nothing reads a resource request's body before the endpoints do.
  */
 export async function readBody(req: Request, limit = DEFAULT_MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
-  const preRead: unknown = (req as { body?: unknown }).body;
-  if (Buffer.isBuffer(preRead)) {
-    if (preRead.length > limit) throw tooLarge(limit);
-    return preRead;
-  }
-  if (req.readableEnded) {
-    if (typeof preRead === 'string') return Buffer.from(preRead);
-    if (preRead !== undefined) return Buffer.from(JSON.stringify(preRead));
-    return Buffer.alloc(0);
-  }
+  if (req.readableEnded) return Buffer.alloc(0);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     discardRest(req);
