@@ -11,15 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildAggregationObjects,
-  createCA,
-  createServingCert,
   registerAPIServices,
   serviceHost,
   waitForAPIServicesAvailable,
   type AggregationObject,
-  type CertificateAuthority,
   type GroupVersions,
-} from '@kapi/apiserver';
+} from '@kapi/apiserver/aggregation';
+import { createCA, createServingCert, type CertificateAuthority } from '@kapi/apiserver/security';
 import { startCluster, type Cluster } from '../harness/index.js';
 import { startSampleServer, type SampleServer } from '../e2e/sample-server.js';
 

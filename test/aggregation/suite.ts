@@ -21,7 +21,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCA, createClientCert, registerAPIServices, waitForAPIServicesAvailable } from '@kapi/apiserver';
+import { registerAPIServices, waitForAPIServicesAvailable } from '@kapi/apiserver/aggregation';
+import { createCA, createClientCert } from '@kapi/apiserver/security';
 import { Kubectl } from '../e2e/kubectl.js';
 import { httpsRequest, startAggregated, WARDLE, type Aggregated, type AggregatedOptions, type HttpsResult } from './aggregated.js';
 

@@ -49,15 +49,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import {
-  buildAggregationObjects,
-  createCA,
-  createServingCert,
-  registerAPIServices,
-  waitForAPIServicesAvailable,
-} from '@kapi/apiserver';
+import { buildAggregationObjects, registerAPIServices, waitForAPIServicesAvailable } from '@kapi/apiserver/aggregation';
+import { createCA, createServingCert } from '@kapi/apiserver/security';
 import { createEtcdClient } from '@kapi/storage';
-import { freePort } from '@kapi/storage/testing';
+import { freePort } from '@kapi/storage/etcd-server';
 import { repoRoot, readKubeVersion, startCluster, type Cluster } from '../harness/index.js';
 import { flunderBody, flundersPath, listFlunders, objectName } from './lib/flunder.js';
 import { fmt, Footnotes, mib, ms, notesSection, writeReport } from './lib/format.js';

@@ -29,7 +29,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { startEtcd, type EtcdServer } from '@kapi/storage/testing';
+import { startEtcd, type EtcdServer } from '@kapi/storage/etcd-server';
 import { startSampleServer, type SampleServer } from '../e2e/sample-server.js';
 import { flunderBody, flundersPath, listFlunders, objectName } from './lib/flunder.js';
 import { fmt, Footnotes, mib, ms, notesSection, writeReport } from './lib/format.js';

@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { KubeObject } from '@kapi/apimachinery';
 import { Cacher, CrdStorage, Etcd3Storage, SelectionPredicate, SqliteStorage, type Storage } from '@kapi/storage';
-import { startEtcd, type EtcdServer } from '@kapi/storage/testing';
+import { startEtcd, type EtcdServer } from '@kapi/storage/etcd-server';
 import { Etcd3 } from 'etcd3';
 import { readKubeVersion, startCluster, type Cluster } from '../harness/index.js';
 import { fmt, Footnotes, mib, ms, notesSection, writeReport } from './lib/format.js';

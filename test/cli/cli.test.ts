@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
-import { freePort } from '@kapi/storage/testing';
+import { freePort } from '@kapi/storage/etcd-server';
 import { Kubectl } from '../e2e/kubectl';
 import { startCluster } from '../harness/index.js';
 
@@ -108,6 +108,7 @@ describe('kapi, from nothing to kubectl', () => {
 
   afterAll(async () => {
     for (const child of running) {
+      if (child.exitCode !== null || child.signalCode !== null) continue; // exited by itself (e.g. a failed start)
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGINT');
       await exited;

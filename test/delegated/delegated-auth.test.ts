@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { createCA, createClientCert } from '@kapi/apiserver';
+import { createCA, createClientCert } from '@kapi/apiserver/security';
 import { startCluster, type Cluster } from '../harness/index.js';
 import { Kubectl } from '../e2e/kubectl.js';
 import { startSampleServer, type SampleServer } from '../e2e/sample-server.js';

@@ -8,7 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createCA, createServingCert } from '@kapi/apiserver';
+import { createCA, createServingCert } from '@kapi/apiserver/security';
 import type { Cluster } from '../harness/index.js';
 import { httpsRequest, type HttpsOptions, type HttpsResult } from '../aggregation/aggregated.js';
 import { freePort } from './sample-server.js';

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEtcd, type EtcdServer } from '@kapi/storage/testing';
+import { startEtcd, type EtcdServer } from '@kapi/storage/etcd-server';
 import { Kubectl } from './kubectl';
 import { RawClient } from './raw-client';
 import { startSampleServer, type SampleServer } from './sample-server';

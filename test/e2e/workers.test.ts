@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
-import { startEtcd, type EtcdServer } from '@kapi/storage/testing';
+import { startEtcd, type EtcdServer } from '@kapi/storage/etcd-server';
 import { startAggregated, type Aggregated } from '../aggregation/aggregated';
 import { Kubectl } from './kubectl';
 import { startSampleServer, type SampleServer } from './sample-server';

@@ -2,11 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createClientCert } from '../../packages/apiserver/src/security/certs';
-import { CrdStorage, crdStorageClusterRole } from '../../packages/storage/src/crd/index';
-import { SelectionPredicate } from '../../packages/storage/src/predicate';
-import { widget, type Widget } from '../../packages/storage/src/testing/fixtures';
-import { startCluster } from '../harness/index';
+import { createClientCert } from '@kapi/apiserver/security';
+import { CrdStorage, SelectionPredicate, crdStorageClusterRole } from '@kapi/storage';
+import { widget, type Widget } from '@kapi/storage/testing';
+import { startCluster } from '../harness/index.js';
 jest.setTimeout(120_000);
 /** The CRD storage works with only the ClusterRole it documents, on a host with its watch cache on, with a hub schema. */
 test('the documented ClusterRole is enough', async () => {

@@ -11,8 +11,8 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createCA, createClientCert, createServingCert } from '@kapi/apiserver';
-import { freePort, startEtcd, stopProcess, type EtcdServer } from '@kapi/storage/testing';
+import { createCA, createClientCert, createServingCert } from '@kapi/apiserver/security';
+import { freePort, startEtcd, stopProcess, type EtcdServer } from '@kapi/storage/etcd-server';
 import { ensureKubeApiserver } from './kube-apiserver-binary.js';
 import { findChildPid, Watchdog } from './watchdog.js';
 

@@ -121,8 +121,28 @@ export interface Storage {
    */
   prefixState?(keyPrefix: string, recursive: boolean): Promise<PrefixState>;
 
+  /**
+   * Present on a backend that other processes may write to as well while each process only sees
+   * its own commits (SqliteStorage: several processes with one database file open, as
+   * `--workers` runs it): the processes must then tell each other of their commits. Absent where
+   * the backend itself shows every process every commit (etcd3, crd).
+   */
+  readonly sharedCommits?: SharedCommits;
+
   /** Probes the backend (for /readyz). */
   healthCheck(): Promise<void>;
 
   close(): Promise<void>;
+}
+
+/**
+ * The commits of one process that the other processes sharing a backend must hear of, and theirs.
+ * How the revisions travel between the processes is the caller's (@kapi/apiserver relays them
+ * through node:cluster's primary).
+ */
+export interface SharedCommits {
+  /** Calls `listener` with the newest revision after each commit of this process's writes. Returns the unsubscribe. */
+  onCommit(listener: (revision: number) => void): () => void;
+  /** Another process committed up to `revision`: the new writes are dispatched to this process's watchers. */
+  observeRevision(revision: number): void;
 }

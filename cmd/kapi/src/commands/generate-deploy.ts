@@ -2,7 +2,7 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { createCA, createServingCert } from '@kapi/apiserver';
+import { createCA, createServingCert } from '@kapi/apiserver/security';
 import { CliError } from '../errors.js';
 import { groupVersions, saveModel, type DeployStorage, type Project } from '../project/model.js';
 import { writeFiles, type GeneratedFile, type WriteReport } from '../project/writer.js';

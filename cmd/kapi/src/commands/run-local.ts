@@ -13,15 +13,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  apiServiceNames,
-  buildAggregationObjects,
-  createCA,
-  createServingCert,
-  registerAPIServices,
-  waitForAPIServicesAvailable,
-  type GroupVersions,
-} from '@kapi/apiserver';
+import { apiServiceNames, buildAggregationObjects, registerAPIServices, waitForAPIServicesAvailable, type GroupVersions } from '@kapi/apiserver/aggregation';
+import { createCA, createServingCert } from '@kapi/apiserver/security';
 import type { Cluster } from '@kapi/devcluster';
 import { CliError } from '../errors.js';
 import { entryOf, groupVersions, namespaceOf, type Project, type ProjectModel } from '../project/model.js';
@@ -80,7 +73,7 @@ async function startLocalEtcd(project: Project): Promise<EtcdHandle> {
     throw new CliError('--storage etcd3 needs etcd, and there is no `etcd` on PATH', 'install it (Debian/Ubuntu: apt-get install etcd-server), or pass --etcd-servers http://host:2379');
   }
   // The same starter the kapi test suites use: free ports, a data dir under .kapi/, killed with us.
-  const { startEtcd } = await import('@kapi/storage/testing');
+  const { startEtcd } = await import('@kapi/storage/etcd-server');
   const etcd = await startEtcd({ dataDir: join(project.dir, '.kapi', 'etcd') });
   return { endpoint: etcd.endpoint, stop: () => etcd.stop() };
 }

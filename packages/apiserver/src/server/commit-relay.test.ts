@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { relayCommits, shareCommits, SQLITE_COMMIT_MESSAGE, type SharedCommitLog, type WorkerChannel } from './commit-relay.js';
+import type { SharedCommits } from '@kapi/storage';
+import { COMMIT_MESSAGE, relayCommits, shareCommits, type WorkerChannel } from './commit-relay.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A store whose commits the test makes, and which records what it is told of the others'. */
-class FakeStore implements SharedCommitLog {
+class FakeStore implements SharedCommits {
   readonly observed: number[] = [];
   private readonly listeners = new Set<(revision: number) => void>();
 
@@ -56,7 +57,7 @@ class FakeCluster extends EventEmitter {
   }
 }
 
-const commit = (revision: number) => ({ type: SQLITE_COMMIT_MESSAGE, revision });
+const commit = (revision: number) => ({ type: COMMIT_MESSAGE, revision });
 
 describe('shareCommits (in a worker)', () => {
   it("sends the newest revision of a turn's commits to the primary once", async () => {
@@ -83,7 +84,7 @@ describe('shareCommits (in a worker)', () => {
     shareCommits(store, channel);
     channel.emit('message', commit(12));
     channel.emit('message', { type: 'something-else', revision: 13 });
-    channel.emit('message', { type: SQLITE_COMMIT_MESSAGE, revision: 'x' });
+    channel.emit('message', { type: COMMIT_MESSAGE, revision: 'x' });
     channel.emit('message', 'text');
     expect(store.observed).toEqual([12]);
   });

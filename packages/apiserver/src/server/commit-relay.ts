@@ -1,26 +1,19 @@
 /**
- * --workers on the sqlite backend: every worker has the same database file open, but a process
- * only notices its own commits (its change feed then hands the new rows to its watchers and watch
- * caches). So each worker tells the primary the newest revision it committed, the primary passes
- * it on to every other worker, and each of them lets its store dispatch the rows up to there.
- * Messages are coalesced per turn of the event loop on both hops: a burst of writes costs one
- * message per worker, not one per write.
+ * --workers on a backend whose processes only notice their own commits (Storage.sharedCommits:
+ * sqlite, where every worker has the same database file open): each worker tells the primary the
+ * newest revision it committed, the primary passes it on to every other worker, and each of them
+ * lets its store dispatch the writes up to there. Only the node:cluster messages are here; what a
+ * revision means to the store is @kapi/storage's. Messages are coalesced per turn of the event loop
+ * on both hops: a burst of writes costs one message per worker, not one per write.
  */
 import cluster from 'node:cluster';
+import type { SharedCommits } from '@kapi/storage';
 
-export const SQLITE_COMMIT_MESSAGE = 'kapi:sqlite-commit';
+export const COMMIT_MESSAGE = 'kapi:storage-commit';
 
 export interface CommitMessage {
-  type: typeof SQLITE_COMMIT_MESSAGE;
+  type: typeof COMMIT_MESSAGE;
   revision: number;
-}
-
-/** The part of SqliteStorage shared between processes. */
-export interface SharedCommitLog {
-  /** Called after this process commits, with the newest revision; returns the unsubscribe function. */
-  onCommit(listener: (revision: number) => void): () => void;
-  /** Another process committed up to `revision`. */
-  observeRevision(revision: number): void;
 }
 
 type MessageListener = (message: unknown) => void;
@@ -48,7 +41,7 @@ export interface WorkerChannels {
 
 function isCommitMessage(message: unknown): message is CommitMessage {
   const m = message as Partial<CommitMessage> | null;
-  return typeof m === 'object' && m !== null && m.type === SQLITE_COMMIT_MESSAGE && Number.isSafeInteger(m.revision);
+  return typeof m === 'object' && m !== null && m.type === COMMIT_MESSAGE && Number.isSafeInteger(m.revision);
 }
 
 /** A send whose failure (the other side is gone) is not an error: that process learns the state when it starts. */
@@ -68,14 +61,14 @@ function perTurn(flush: () => void): () => void {
 }
 
 /** In a worker: sends this store's commits to the primary and applies the other workers' commits. Returns the stop function. */
-export function shareCommits(store: SharedCommitLog, channel: PrimaryChannel = process): () => void {
+export function shareCommits(store: SharedCommits, channel: PrimaryChannel = process): () => void {
   let newest = 0;
   let sent = 0;
   let stopped = false;
   const schedule = perTurn(() => {
     if (stopped || newest <= sent) return;
     sent = newest;
-    const message: CommitMessage = { type: SQLITE_COMMIT_MESSAGE, revision: newest };
+    const message: CommitMessage = { type: COMMIT_MESSAGE, revision: newest };
     channel.send?.(message, undefined, undefined, ignoreSendError);
   });
   const unsubscribe = store.onCommit((revision) => {
@@ -101,7 +94,7 @@ export function relayCommits(workers: WorkerChannels = cluster): () => void {
   const schedule = perTurn(() => {
     for (const [id, revision] of pending) {
       const worker = workers.workers?.[id];
-      if (worker?.isConnected()) worker.send({ type: SQLITE_COMMIT_MESSAGE, revision }, undefined, undefined, ignoreSendError);
+      if (worker?.isConnected()) worker.send({ type: COMMIT_MESSAGE, revision }, undefined, undefined, ignoreSendError);
     }
     pending.clear();
   });

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import { KubeRestClient, loadKubeConfig } from '../kube/client-node.js';
+import { KubeRestClient, loadKubeConfig } from '../kube/index.js';
 import { UnionAuthenticator, type Authenticator } from '../security/authn.js';
 import { PrivilegedAuthorizer, UnionAuthorizer, type Authorizer } from '../security/authz.js';
 import { ExtensionAuthenticationConfig, type RequestHeaderConfig } from '../security/delegated/extension-config.js';
@@ -50,11 +50,12 @@ export interface DelegatedSecurity {
 export async function delegatedSecurity(opts: DelegatedSecurityOptions): Promise<DelegatedSecurity> {
   const { delegation } = opts;
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', name: 'delegated-auth' }, pino.destination({ dest: 1, sync: true }));
-  const authnClient = new KubeRestClient(await loadKubeConfig(delegation.authenticationKubeconfig));
+  // The reviews retry by themselves (withRetry, as Go's webhook clients): no resending below that.
+  const authnClient = new KubeRestClient(await loadKubeConfig(delegation.authenticationKubeconfig), { unsentRetries: 0 });
   const authzKubeConfig = await loadKubeConfig(delegation.authorizationKubeconfig);
-  const authzClient = new KubeRestClient(authzKubeConfig);
+  const authzClient = new KubeRestClient(authzKubeConfig, { unsentRetries: 0 });
   // Its own short-timeout pool, so a probe never waits behind (or holds up) review calls.
-  const probeClient = new KubeRestClient(authzKubeConfig, { timeoutMs: HOST_PROBE_TIMEOUT_MS });
+  const probeClient = new KubeRestClient(authzKubeConfig, { timeoutMs: HOST_PROBE_TIMEOUT_MS, unsentRetries: 0 });
   const stopClients = (): void => {
     authnClient.close();
     authzClient.close();

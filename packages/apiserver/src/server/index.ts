@@ -10,6 +10,4 @@ export * from './authorization.js';
 export * from './version.js';
 export * from './standalone-server.js';
 export * from './delegated-server.js';
-// The host-cluster client (client-node loader, KubeConfig, REST client) the delegated server uses.
-export * from '../kube/index.js';
 export * from './run.js';

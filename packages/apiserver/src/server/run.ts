@@ -2,7 +2,7 @@
  * The whole life of an API server process from its command line: flags, TLS, standalone or
  * delegated security, storage, the API, health checks, signals. A server's main() is one call.
  */
-import { SqliteStorage, type Storage } from '@kapi/storage';
+import type { Storage } from '@kapi/storage';
 import pino, { type Logger } from 'pino';
 import type { AuditOptions } from '../audit/filter.js';
 import { LogBackend } from '../audit/log-backend.js';
@@ -85,9 +85,10 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
   if (opts.delegation) {
     security = await delegatedSecurity({ delegation: opts.delegation, ...(opts.clientCAFile ? { clientCAFile: opts.clientCAFile } : {}), logLevel: opts.logLevel });
   }
-  // Workers share one sqlite file: the first compacts it, and each tells the others of its commits.
+  // Workers share one backend: the first compacts it (sqlite), and where each only sees its own
+  // commits (sharedCommits: sqlite's one file), each tells the others of its commits.
   const backend = await openStorage(opts, api.kinds, { compaction: (slot ?? 0) === 0 });
-  const stopSharing = worker && backend instanceof SqliteStorage ? shareCommits(backend) : undefined;
+  const stopSharing = worker && backend.sharedCommits ? shareCommits(backend.sharedCommits) : undefined;
   const installed = await api.install(backend);
 
   const audit = opts.audit ? openAudit(opts.audit) : undefined;

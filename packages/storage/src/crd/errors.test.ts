@@ -1,9 +1,9 @@
 import { StatusError } from '@kapi/apimachinery';
 import { EXPIRED_CONTINUE_MESSAGE, EXPIRED_LIST_MESSAGE, EXPIRED_WATCH_MESSAGE } from '../errors.js';
 import { isHostAlreadyExists, isHostConflict, mapHostError } from './errors.js';
-import { HostError } from './host.js';
+import { KubeApiError } from '../kube/client.js';
 
-const host = (code: number, reason: string, message = 'host said so') => new HostError(code, { kind: 'Status', code, reason, message }, message);
+const host = (code: number, reason: string, message = 'host said so') => new KubeApiError(code, message, { kind: 'Status', code, reason, message });
 const key = '/registry/g.x/widgets/a';
 const status = (err: StatusError) => ({ code: err.status.code, reason: err.status.reason, message: err.status.message });
 

@@ -11,7 +11,7 @@ import {
   unreachable,
   valueTooLarge,
 } from '../errors.js';
-import { HostError } from './host.js';
+import { KubeApiError } from '../kube/client.js';
 
 /** What the failed host call was doing, for the right 410 message. */
 export type HostOperation = 'read' | 'list' | 'continue' | 'watch' | 'write';
@@ -28,16 +28,16 @@ const TOO_LARGE_RV = /Too large resource version: (\d+), current: (\d+)/;
 
 /** Whether the host said 404 (the object, or the resource itself, does not exist). */
 export function isHostNotFound(err: unknown): boolean {
-  return err instanceof HostError && err.code === 404;
+  return err instanceof KubeApiError && err.code === 404;
 }
 
 /** Whether the host refused a write because the object changed (409 Conflict, not AlreadyExists). */
 export function isHostConflict(err: unknown): boolean {
-  return err instanceof HostError && err.code === 409 && err.reason !== 'AlreadyExists';
+  return err instanceof KubeApiError && err.code === 409 && err.reason !== 'AlreadyExists';
 }
 
 export function isHostAlreadyExists(err: unknown): boolean {
-  return err instanceof HostError && err.code === 409 && err.reason === 'AlreadyExists';
+  return err instanceof KubeApiError && err.code === 409 && err.reason === 'AlreadyExists';
 }
 
 /**
@@ -48,8 +48,8 @@ export function isHostAlreadyExists(err: unknown): boolean {
  */
 export function mapHostError(err: unknown, ctx: MapContext): StatusError {
   if (err instanceof StatusError) return err;
-  if (!(err instanceof HostError)) return unreachable(ctx.key, err);
-  const message = err.hostStatus?.message ?? err.message;
+  if (!(err instanceof KubeApiError)) return unreachable(ctx.key, err);
+  const message = err.status?.message ?? err.message;
   switch (err.code) {
     case 404:
       return keyNotFound(ctx.key);

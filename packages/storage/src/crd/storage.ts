@@ -39,7 +39,7 @@ import { checkPreconditions, parseResourceVersion } from '../revision.js';
 import { runWatch } from '../watch-driver.js';
 import type { Watcher } from '../watcher.js';
 import { isHostAlreadyExists, isHostConflict, isHostNotFound, mapHostError, type HostOperation } from './errors.js';
-import { HostClient, HostError, type KubeConfig, type Query } from './host.js';
+import { KubeApiError, KubeRestClient, loadKubeConfig, type KubeConfig, type Query } from '../kube/index.js';
 import {
   KEY_ANNOTATION,
   KEY_PREFIX_ANNOTATION,
@@ -54,10 +54,10 @@ import {
   isLabelValue,
   namespaceOf,
   parseKey,
-  type CrdNames,
   type KeyParts,
 } from './names.js';
 import { crdEstablished, customResourceDefinition, sameCrdSpec, type CustomResourceDefinition, type SchemaNode } from './schema.js';
+import type { HostList, HostObject, StoredResource } from './resources.js';
 import { CrdWatchSource } from './watch-source.js';
 
 /** A resource the server stores, made known up front: its CRD is created (or updated) at start-up. */
@@ -101,34 +101,6 @@ export interface CrdStorageOptions {
   crdReadyTimeoutMs?: number;
 }
 
-/** A custom resource as the host returns it. */
-export interface HostObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    resourceVersion: string;
-    uid?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  object?: unknown;
-}
-
-export interface HostList {
-  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
-  items: HostObject[];
-}
-
-/** A stored resource whose CRD is served: where its custom resources live. */
-export interface StoredResource {
-  names: CrdNames;
-  /** The keys' prefix for this resource, ending in '/'. */
-  keyPrefix: string;
-  /** /apis/<storage group>/v1/<plural> */
-  path: string;
-}
-
 /** What preconditions are checked against when the key is missing (Go checks a zero object). */
 const MISSING_OBJECT: KubeObject = { metadata: {} };
 /** Items per host request when a local filter leaves a page short (etcd's maxLimit). */
@@ -145,17 +117,15 @@ export class CrdStorage implements Storage {
   private readonly watchers = new Set<Watcher>();
   private closed = false;
 
-  /** Loads client-node (ESM-only) and the kubeconfig, and makes the CRDs of `opts.resources`. */
+  /** Loads the kubeconfig and makes the CRDs of `opts.resources`. */
   static async create(opts: CrdStorageOptions = {}): Promise<CrdStorage> {
-    const k8s = await import('@kubernetes/client-node');
     let kc = opts.kubeConfig;
-    if (!kc) {
-      kc = new k8s.KubeConfig();
-      if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-      else kc.loadFromDefault();
+    if (kc) {
+      if (opts.context) kc.setCurrentContext(opts.context);
+    } else {
+      kc = await loadKubeConfig(opts.kubeconfig, { fallback: 'default', ...(opts.context ? { context: opts.context } : {}) });
     }
-    if (opts.context) kc.setCurrentContext(opts.context);
-    const storage = new CrdStorage(new HostClient(kc, opts.requestTimeoutMs ?? 30_000), opts);
+    const storage = new CrdStorage(new KubeRestClient(kc, { timeoutMs: opts.requestTimeoutMs ?? 30_000, maxSockets: 64 }), opts);
     try {
       const root = storage.keyRoot;
       await Promise.all(
@@ -169,7 +139,7 @@ export class CrdStorage implements Storage {
   }
 
   private constructor(
-    readonly host: HostClient,
+    readonly host: KubeRestClient,
     private readonly opts: CrdStorageOptions,
   ) {
     this.maxValueBytes = opts.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
@@ -592,7 +562,7 @@ export class CrdStorage implements Storage {
         break;
       } catch (err) {
         // Someone else made or changed it at the same time: look again.
-        if (err instanceof HostError && err.code === 409 && attempt < 5) continue;
+        if (err instanceof KubeApiError && err.code === 409 && attempt < 5) continue;
         throw err instanceof StatusError ? err : fail(err);
       }
     }

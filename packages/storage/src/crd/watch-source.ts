@@ -15,17 +15,27 @@ import type { KeyChange } from '../events.js';
 import { keyMatches } from '../keys.js';
 import type { SelectionPredicate } from '../predicate.js';
 import type { ChangeSink, WatchSource } from '../watch-driver.js';
-import { mapHostError } from './errors.js';
-import { HostError, type HostStatus, type Query } from './host.js';
+import { KubeApiError, type KubeRestClient, type KubeStatus, type Query } from '../kube/index.js';
+import { mapHostError, type HostOperation } from './errors.js';
 import { encodeName } from './names.js';
-import type { CrdStorage, HostObject, StoredResource } from './storage.js';
+import type { HostList, HostObject, StoredResource } from './resources.js';
 
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
 
+/** What a watch needs of the CrdStorage it serves (storage.ts implements it; this file does not import it). */
+export interface CrdWatchBackend {
+  readonly host: KubeRestClient;
+  readonly watchTimeoutSeconds: number;
+  hostList(res: StoredResource, query: Query, key: string, op: HostOperation): Promise<HostList>;
+  keyOf(res: StoredResource, cr: HostObject): string;
+  decode<T extends KubeObject>(res: StoredResource, cr: HostObject, key?: string): T;
+  hostLabelSelector(predicate: SelectionPredicate | undefined, rest: string): { selector: string | undefined };
+}
+
 export class CrdWatchSource implements WatchSource {
   constructor(
-    private readonly storage: CrdStorage,
+    private readonly storage: CrdWatchBackend,
     private readonly res: StoredResource,
     private readonly predicate: SelectionPredicate,
   ) {}
@@ -76,9 +86,9 @@ export class CrdWatchSource implements WatchSource {
     const onEvent = (type: string, object: Record<string, unknown>): void => {
       if (stopped) return;
       if (type === 'ERROR') {
-        const status = object as HostStatus;
+        const status = object as KubeStatus;
         if (status.code === 410) fail(expired(key, EXPIRED_WATCH_MESSAGE));
-        else fail(mapHostError(new HostError(status.code ?? 500, status, status.message ?? 'watch error'), { key, op: 'watch' }));
+        else fail(mapHostError(new KubeApiError(status.code ?? 500, status.message ?? 'watch error', status), { key, op: 'watch' }));
         return;
       }
       const cr = object as unknown as HostObject;
@@ -138,7 +148,7 @@ export class CrdWatchSource implements WatchSource {
           if (stopped) return;
           const status = mapHostError(err, { key, op: 'watch' });
           // Gone, forbidden or refused: final. The host down or restarting: try again.
-          if (err instanceof HostError && err.code < 500 && err.code !== 429) fail(status);
+          if (err instanceof KubeApiError && err.code < 500 && err.code !== 429) fail(status);
           else reconnect();
         });
       }, backoff);

@@ -1,4 +1,4 @@
-import { startEtcd, type EtcdServer } from '../testing/etcd-server.js';
+import { startEtcd, type EtcdServer } from '../etcd-server/index.js';
 import { createEtcdClient } from './client.js';
 import { COMPACT_REV_KEY, Compactor, compactRound, type CompactRoundState } from './compactor.js';
 import type { Etcd3 } from 'etcd3';

@@ -1,5 +1,5 @@
 import type { IRangeRequest, IRangeResponse, ITxnRequest, ITxnResponse, KVClient } from 'etcd3';
-import { startEtcd, type EtcdServer } from '../testing/etcd-server.js';
+import { startEtcd, type EtcdServer } from '../etcd-server/index.js';
 import { createEtcdClient, headerRevision } from './client.js';
 import { MAX_RANGES_PER_TXN, RangeBatcher } from './range-batcher.js';
 

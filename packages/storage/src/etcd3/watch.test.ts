@@ -1,6 +1,6 @@
 import type { KubeObject, Status, WatchEvent } from '@kapi/apimachinery';
 import { SelectionPredicate } from '../predicate.js';
-import { startEtcd, type EtcdServer } from '../testing/etcd-server.js';
+import { startEtcd, type EtcdServer } from '../etcd-server/index.js';
 import type { Watcher } from '../watcher.js';
 import { Etcd3Storage } from './store.js';
 

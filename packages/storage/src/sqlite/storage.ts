@@ -3,7 +3,7 @@
  * log whose row id is the revision). Every write is checked against the key's newest row inside an
  * IMMEDIATE transaction, so optimistic concurrency holds even though tryUpdate may await in between;
  * the writes of one event-loop turn share that transaction and its fsync (group-commit.ts). Several
- * processes may open the same file: each tells the others of its commits (onCommit/observeRevision).
+ * processes may open the same file: each tells the others of its commits (sharedCommits: onCommit/observeRevision).
  */
 import { newTooLargeResourceVersion, type KubeObject } from '@kapi/apimachinery';
 import type Database from 'better-sqlite3';
@@ -14,6 +14,7 @@ import type {
   GetOptions,
   ListOptions,
   ListResult,
+  SharedCommits,
   Storage,
   UpdateFunction,
   UpdateOptions,
@@ -40,7 +41,7 @@ function liveValue(row: HeadRow | undefined): Buffer | undefined {
   return row && !row.deleted && row.value !== null ? row.value : undefined;
 }
 
-export class SqliteStorage implements Storage {
+export class SqliteStorage implements Storage, SharedCommits {
   readonly name = 'sqlite';
   readonly options: ResolvedSqliteOptions;
   private readonly log: RevisionLog;
@@ -179,6 +180,11 @@ export class SqliteStorage implements Storage {
     // the watch to reach it, so dispatch now rather than at that process's notice.
     this.feed.observe(revision);
     return revision;
+  }
+
+  /** Other processes may open the same file: each must tell the others of its commits (onCommit → observeRevision). */
+  get sharedCommits(): SharedCommits {
+    return this;
   }
 
   /**

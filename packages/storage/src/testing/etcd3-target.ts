@@ -1,7 +1,7 @@
 /** The backends the conformance suite runs against, each started for real. */
 import { Etcd3Storage } from '../etcd3/index.js';
 import type { ConformanceBackend, ConformanceTarget } from './backend.js';
-import { startEtcd } from './etcd-server.js';
+import { startEtcd } from '../etcd-server/index.js';
 
 /** etcd3 on a real etcd started by the test harness. */
 export function etcd3Target(): ConformanceTarget {

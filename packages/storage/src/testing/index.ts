@@ -3,7 +3,5 @@ export * from './conformance.js';
 export * from './fixtures.js';
 export * from './cacher-target.js';
 export * from './sqlite-target.js';
-export * from './etcd-server.js';
-export * from './process.js';
 export * from './etcd3-target.js';
 export * from './crd-target.js';

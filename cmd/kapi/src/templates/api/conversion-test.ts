@@ -6,7 +6,7 @@ export function conversionTest(kind: KindModel, version: string): string {
   const n = kindNames(kind);
   const hub = kind.hubVersion;
   const ns = kind.namespaced ? `, namespace: 'default'` : '';
-  return `import { Scheme } from '@kapi/apiserver';
+  return `import { Scheme } from '@kapi/apiserver/scheme';
 import { GROUP } from '../group.js';
 import { ${n.kindVar} } from '../${n.file}.js';
 import type { ${n.versionType(hub)} } from '../${hub}/${n.file}.js';

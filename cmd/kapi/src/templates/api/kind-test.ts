@@ -17,7 +17,8 @@ export function kindTest(kind: KindModel): string {
 `
     : '';
   return `import type { KubeObject } from '@kapi/apimachinery';
-import { Scheme, Store, type RequestContext } from '@kapi/apiserver';
+import { Scheme } from '@kapi/apiserver/scheme';
+import { Store, type RequestContext } from '@kapi/apiserver/registry';
 import { SqliteStorage } from '@kapi/storage';
 import { GROUP } from './group.js';
 import { ${n.kindVar}, type ${n.hubType} } from './${n.file}.js';

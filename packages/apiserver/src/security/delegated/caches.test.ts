@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { KubeApiError, type KubeRestClient } from '../../kube/client-node.js';
+import { KubeApiError, type KubeRestClient } from '../../kube/index.js';
 import type { AuthorizationAttributes } from '../authz.js';
 import { ExpiringCache } from './cache.js';
 import { ExtensionAuthenticationConfig, parseExtensionAuthentication } from './extension-config.js';

@@ -5,7 +5,7 @@
  * lost watch or an unreachable host cluster shows.
  */
 import type { Logger } from 'pino';
-import { loadClientNode, type KubeConfig, type KubeRestClient, KubeApiError } from '../../kube/client-node.js';
+import { KubeApiError, type KubeRestClient } from '../../kube/index.js';
 import type { HealthCheck } from '../../http/health-check.js';
 
 export const EXTENSION_AUTHENTICATION_NAMESPACE = 'kube-system';
@@ -97,7 +97,7 @@ export class ExtensionAuthenticationConfig {
   private readonly listeners = new Set<(current: ExtensionAuthentication) => void>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private abortWatch: AbortController | undefined;
+  private stopWatch: (() => void) | undefined;
   private stopped = false;
   private started = false;
   private readonly resyncIntervalMs: number;
@@ -187,8 +187,8 @@ export class ExtensionAuthenticationConfig {
     clearInterval(this.resyncTimer);
     clearTimeout(this.retryTimer);
     clearTimeout(this.quickRetryTimer);
-    this.abortWatch?.abort();
-    this.abortWatch = undefined;
+    this.stopWatch?.();
+    this.stopWatch = undefined;
   }
 
   /** After a failed read: read again in a second (once), until a read succeeds. */
@@ -228,9 +228,8 @@ export class ExtensionAuthenticationConfig {
 
   private async watch(): Promise<void> {
     if (this.stopped) return;
-    const k8s = await loadClientNode();
-    const kubeConfig: KubeConfig = this.opts.client.kubeConfig;
     const restart = (err: unknown): void => {
+      this.stopWatch = undefined;
       if (this.stopped) return;
       if (err) this.opts.logger?.debug({ err: err instanceof Error ? err.message : String(err) }, `watch of ${EXTENSION_AUTHENTICATION_NAME} ended`);
       // Read again (the resourceVersion may be too old by now), then watch from there.
@@ -241,23 +240,31 @@ export class ExtensionAuthenticationConfig {
         );
       }, WATCH_RETRY_MS);
     };
-    const controller = await new k8s.Watch(kubeConfig).watch(
-      CONFIGMAP_PATH,
-      {
-        fieldSelector: `metadata.name=${EXTENSION_AUTHENTICATION_NAME}`,
-        resourceVersion: this.resourceVersion,
-        allowWatchBookmarks: true,
-        timeoutSeconds: 300,
-      },
-      (type: string, object: ConfigMap) => {
-        if (type === 'ADDED' || type === 'MODIFIED') this.apply(object);
-        else if (type === 'BOOKMARK') {
-          if (object.metadata?.resourceVersion) this.resourceVersion = object.metadata.resourceVersion;
-        } else if (type === 'DELETED') this.apply({ data: {} });
-      },
-      restart,
-    );
-    if (this.stopped) controller.abort();
-    else this.abortWatch = controller;
+    let stop: () => void;
+    try {
+      stop = await this.opts.client.watch(
+        CONFIGMAP_PATH,
+        {
+          fieldSelector: `metadata.name=${EXTENSION_AUTHENTICATION_NAME}`,
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds: 300,
+        },
+        {
+          event: (type, object: ConfigMap) => {
+            if (type === 'ADDED' || type === 'MODIFIED') this.apply(object);
+            else if (type === 'BOOKMARK') {
+              if (object.metadata?.resourceVersion) this.resourceVersion = object.metadata.resourceVersion;
+            } else if (type === 'DELETED') this.apply({ data: {} });
+          },
+          end: restart,
+        },
+      );
+    } catch (err) {
+      restart(err);
+      return;
+    }
+    if (this.stopped) stop();
+    else this.stopWatch = stop;
   }
 }

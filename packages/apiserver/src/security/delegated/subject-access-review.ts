@@ -5,7 +5,7 @@
  * others for denyCacheTTL (10 s each by default), keyed by the review's spec. A failed call is not
  * cached and throws (the request gets 500 InternalError, as in Go).
  */
-import { withRetry, type KubeRestClient } from '../../kube/client-node.js';
+import { withRetry, type KubeRestClient } from '../../kube/index.js';
 import type { AuthorizationAttributes, AuthorizationResult, Authorizer } from '../authz.js';
 import { ExpiringCache } from './cache.js';
 

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { createHmac, randomBytes } from 'node:crypto';
 import { newUnauthorized } from '@kapi/apimachinery';
-import { withRetry, type KubeRestClient } from '../../kube/client-node.js';
+import { withRetry, type KubeRestClient } from '../../kube/index.js';
 import type { Authenticator, UserInfo } from '../authn.js';
 import { ExpiringCache } from './cache.js';
 

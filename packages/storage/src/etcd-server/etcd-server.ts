@@ -1,13 +1,12 @@
 /**
- * A real etcd for tests: started on 127.0.0.1 with free ports and a temp data dir, stopped (and
+ * A real etcd for tests and local runs: started on 127.0.0.1 with free ports and a temp data dir, stopped (and
  * cleaned up) by the test, and killed at the latest when the test process exits.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopProcess } from './process.js';
+import { freePort, stopProcess } from './process.js';
 
 export interface EtcdServerOptions {
   /** Use this data dir (kept on stop); a temp dir is made (and removed on stop) otherwise. */
@@ -49,19 +48,6 @@ export function ensureEtcdInstalled(): void {
     stdio: 'inherit',
   });
   if (!commandExists('etcd')) throw new Error('etcd is still not on PATH after installing etcd-server');
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
 }
 
 /** Every etcd this process started and has not stopped: killed on exit so none outlives the tests. */

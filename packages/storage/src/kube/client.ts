@@ -1,35 +1,22 @@
 /**
- * The host cluster's REST API as the CRD backend uses it: JSON requests and watch streams over
- * HTTPS, authenticated by @kubernetes/client-node's KubeConfig (client certificates, tokens, exec
- * plugins, in-cluster service account). client-node's generated CustomObjectsApi has no
- * resourceVersion on get and no way to read a watch's HTTP error body, so requests are made here
- * with node:https and a keep-alive agent, with the options the KubeConfig applies to each one.
+ * kapi's one client of a host cluster's REST API: JSON requests and watch streams over the
+ * credentials a KubeConfig applies (client certificates, tokens, exec plugins, the in-cluster
+ * ServiceAccount), on keep-alive connection pools of its own, with a timeout per request. The crd
+ * storage backend keeps its objects through it; @kapi/apiserver's delegated authentication and
+ * authorization (TokenReview, SubjectAccessReview, the extension-apiserver-authentication
+ * ConfigMap) and APIService registration talk to the cluster through it.
+ *
+ * client-node's generated clients open a new agent per call, have no timeout, no resourceVersion
+ * on a custom object's get and no way to read a watch's HTTP error body; requests are therefore
+ * made here with node:http(s), with the options the KubeConfig applies to each one.
  */
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
+import type { KubeConfig } from './client-node.js';
 
-/** client-node is ESM-only: its types come in with resolution-mode import, its code through import(). */
-export type ClientNode = typeof import('@kubernetes/client-node', { with: { 'resolution-mode': 'import' } });
-export type KubeConfig = InstanceType<ClientNode['KubeConfig']>;
-
-/** A host answer that was not 2xx: its HTTP code and (when it sent one) its Status. */
-export class HostError extends Error {
-  constructor(
-    readonly code: number,
-    readonly hostStatus: HostStatus | undefined,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HostError';
-  }
-
-  get reason(): string {
-    return this.hostStatus?.reason ?? '';
-  }
-}
-
-export interface HostStatus {
+/** A metav1.Status as the host sends it with an error. */
+export interface KubeStatus {
   kind?: string;
   code?: number;
   reason?: string;
@@ -37,43 +24,112 @@ export interface HostStatus {
   details?: { causes?: Array<{ type?: string; message?: string; field?: string }>; retryAfterSeconds?: number };
 }
 
+/** A host answer that was not 2xx: its HTTP code and (when it sent one) its Status. */
+export class KubeApiError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly status?: KubeStatus,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+
+  /** The Status's reason (NotFound, AlreadyExists, Conflict, ...), '' without one. */
+  get reason(): string {
+    return this.status?.reason ?? '';
+  }
+}
+
+/** Query parameters; undefined and '' values are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;
 
-export interface HostWatchHandlers {
+export interface KubeWatchHandlers {
   /** One event of the stream ({type, object}). */
   event(type: string, object: Record<string, unknown>): void;
-  /** The stream ended: `err` undefined when the server closed it normally. */
+  /** The stream ended after it had started: `err` undefined when the server closed it normally. */
   end(err?: Error): void;
 }
 
-export class HostClient {
+export interface KubeRestClientOptions {
+  /** Per request (not per watch); default 10 s (Go's delegated authn/authz client timeout). */
+  timeoutMs?: number;
+  /** Bound on the sockets of requests (watches have a pool of their own, unbounded); default none. */
+  maxSockets?: number;
+  /**
+   * Further tries of a request that never reached the server (a kept-alive socket the server had
+   * closed, or nothing listening yet, e.g. a restarting host), 50 ms × n apart; default 4. Callers
+   * with a retry policy of their own (the webhook clients) set 0.
+   */
+  unsentRetries?: number;
+}
+
+type Pool = 'requests' | 'watches';
+
+export class KubeRestClient {
   private readonly server: URL;
-  /** Requests share a bounded keep-alive pool; each watch holds a socket for as long as it runs, so
-   * watches get a pool of their own without a bound (else the 65th watch, and every request after
-   * it, would wait forever for a free socket). */
-  private readonly agents: { requests?: http.Agent; watches?: http.Agent } = {};
+  private readonly timeoutMs: number;
+  private readonly maxSockets: number | undefined;
+  private readonly unsentRetries: number;
+  /** Each watch holds a socket for as long as it runs, so watches get a pool of their own without a
+   * bound (else a bounded pool full of watches would make every request wait for a free socket). */
+  private readonly agents: Partial<Record<Pool, http.Agent>> = {};
 
   constructor(
     readonly kubeConfig: KubeConfig,
-    private readonly requestTimeoutMs: number,
+    opts: KubeRestClientOptions = {},
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.maxSockets = opts.maxSockets;
+    this.unsentRetries = opts.unsentRetries ?? 4;
   }
 
-  /** One JSON request; resolves to the parsed body, rejects with HostError (or a network error). */
+  /** One JSON request; resolves to the parsed body ({} when empty), rejects with KubeApiError (or a network error). */
   async request<T>(method: string, path: string, query: Query = {}, body?: string | object): Promise<T> {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const { status, text } = await this.send(method, path, query, payload);
-    if (status < 200 || status > 299) throw hostError(status, text, `${method} ${path}`);
+    const text = await this.requestText(method, path, query, body);
     return (text ? JSON.parse(text) : {}) as T;
   }
 
-  /** Starts a watch; resolves once the server answered 200 (rejects with HostError otherwise). */
-  async watch(path: string, query: Query, handlers: HostWatchHandlers): Promise<() => void> {
+  /** One request whose answer is returned as text (e.g. GET /readyz). */
+  async requestText(method: string, path: string, query: Query = {}, body?: string | object): Promise<string> {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const { status, text } = await this.send(method, path, query, payload);
+    if (status < 200 || status > 299) throw kubeApiError(status, text, `${method} ${path}`);
+    return text;
+  }
+
+  /** GET a path; resolves to the parsed body. */
+  get<T>(path: string, query: Query = {}): Promise<T> {
+    return this.request<T>('GET', path, query);
+  }
+
+  /** GET a path that answers plain text (e.g. /readyz); resolves to the body. */
+  getText(path: string): Promise<string> {
+    return this.requestText('GET', path);
+  }
+
+  /** POST a JSON body (e.g. a TokenReview); resolves to the parsed answer. */
+  post<T>(path: string, body: object): Promise<T> {
+    return this.request<T>('POST', path, {}, body);
+  }
+
+  /** PUT a JSON body (a replace); resolves to the parsed answer. */
+  put<T>(path: string, body: object): Promise<T> {
+    return this.request<T>('PUT', path, {}, body);
+  }
+
+  /**
+   * Starts a watch (`?watch=true` with `query`). Resolves to its stop function once the server
+   * answered 200; rejects, without calling `end`, when it answered otherwise (KubeApiError) or could
+   * not be reached. After it resolved, `end` is called once when the stream ends, unless stopped.
+   */
+  async watch(path: string, query: Query, handlers: KubeWatchHandlers): Promise<() => void> {
     const opts = await this.options('GET', path, { ...query, watch: true }, 'watches');
     return new Promise((resolve, reject) => {
+      let started = false;
       let ended = false;
       const finish = (err?: Error): void => {
         if (ended) return;
@@ -85,10 +141,11 @@ export class HostClient {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (text += c));
-          res.on('end', () => reject(hostError(res.statusCode ?? 0, text, `watch ${path}`)));
+          res.on('end', () => reject(kubeApiError(res.statusCode ?? 0, text, `watch ${path}`)));
           res.on('error', reject);
           return;
         }
+        started = true;
         resolve(() => {
           ended = true;
           req.destroy();
@@ -112,23 +169,26 @@ export class HostClient {
         res.on('close', () => finish(res.complete ? undefined : new Error('watch connection closed')));
       });
       req.on('error', (err) => {
-        reject(err);
-        finish(err);
+        if (started) finish(err);
+        else reject(new Error(`watch ${path}: ${err.message}`));
       });
       req.end();
     });
   }
 
+  /** Closes the kept-alive connections (and any watch still running). */
   close(): void {
     this.agents.requests?.destroy();
     this.agents.watches?.destroy();
+    delete this.agents.requests;
+    delete this.agents.watches;
   }
 
   private transport(): typeof https | typeof http {
     return this.server.protocol === 'http:' ? http : https;
   }
 
-  private async options(method: string, path: string, query: Query, pool: 'requests' | 'watches' = 'requests'): Promise<https.RequestOptions> {
+  private async options(method: string, path: string, query: Query, pool: Pool = 'requests'): Promise<https.RequestOptions> {
     const opts: https.RequestOptions = {};
     // Credentials (and refreshed tokens) per request; the connection pools are ours.
     await this.kubeConfig.applyToHTTPSOptions(opts);
@@ -137,7 +197,7 @@ export class HostClient {
       const Agent = this.server.protocol === 'http:' ? http.Agent : https.Agent;
       agent = new Agent({
         keepAlive: true,
-        ...(pool === 'requests' ? { maxSockets: 64 } : {}),
+        ...(pool === 'requests' && this.maxSockets !== undefined ? { maxSockets: this.maxSockets } : {}),
         ca: opts.ca,
         cert: opts.cert,
         key: opts.key,
@@ -152,6 +212,7 @@ export class HostClient {
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') search.set(k, String(v));
     const qs = search.toString();
     const basePath = this.server.pathname.replace(/\/$/, '');
+    const applied = opts.headers && !Array.isArray(opts.headers) ? (opts.headers as http.OutgoingHttpHeaders) : {};
     return {
       ...opts,
       agent,
@@ -160,18 +221,18 @@ export class HostClient {
       hostname: this.server.hostname,
       port: this.server.port,
       path: `${basePath}${path}${qs ? `?${qs}` : ''}`,
-      headers: { ...(opts.headers ?? {}), Accept: 'application/json' },
+      headers: { ...applied, Accept: 'application/json' },
     };
   }
 
   private async send(method: string, path: string, query: Query, payload: string | undefined): Promise<{ status: number; text: string }> {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 0; ; attempt++) {
       try {
         return await this.sendOnce(method, path, query, payload);
       } catch (err) {
         // Nothing reached the server (a kept-alive socket it had closed, or no listener yet): safe to send again.
-        if (err instanceof NotSentError && attempt < 5) {
-          await new Promise((r) => setTimeout(r, 50 * attempt));
+        if (err instanceof NotSentError && attempt < this.unsentRetries) {
+          await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
           continue;
         }
         throw err instanceof NotSentError ? err.cause : err;
@@ -193,14 +254,13 @@ export class HostClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', (err) => reject(new Error(`${method} ${path}: the response was cut short: ${err.message}`)));
       });
-      req.setTimeout(this.requestTimeoutMs, () => req.destroy(new Error(`${method} ${path} timed out after ${this.requestTimeoutMs} ms`)));
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out after ${this.timeoutMs} ms`)));
       req.on('error', (err: NodeJS.ErrnoException) => {
         const notSent = !responded && ((req.reusedSocket && err.code === 'ECONNRESET') || err.code === 'ECONNREFUSED');
         const wrapped = new Error(`${method} ${path}: ${err.message}`);
         reject(notSent ? new NotSentError(wrapped) : wrapped);
       });
-      if (payload !== undefined) req.write(payload);
-      req.end();
+      req.end(payload);
     });
   }
 }
@@ -211,13 +271,13 @@ class NotSentError extends Error {
   }
 }
 
-function hostError(status: number, text: string, what: string): HostError {
-  let parsed: HostStatus | undefined;
+function kubeApiError(status: number, text: string, what: string): KubeApiError {
+  let parsed: KubeStatus | undefined;
   try {
-    const body = JSON.parse(text) as HostStatus;
+    const body = JSON.parse(text) as KubeStatus;
     if (body && typeof body === 'object' && body.kind === 'Status') parsed = body;
   } catch {
     // not JSON
   }
-  return new HostError(status, parsed, `${what}: ${status} ${parsed?.message ?? text.slice(0, 300)}`);
+  return new KubeApiError(status, `${what}: ${status} ${parsed?.message ?? text.slice(0, 300)}`, parsed);
 }

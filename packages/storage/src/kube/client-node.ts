@@ -1,0 +1,50 @@
+/**
+ * The one place kapi loads @kubernetes/client-node (its KubeConfig: kubeconfig files, client
+ * certificates, tokens, exec plugins, the in-cluster ServiceAccount). client-node is ESM-only and
+ * these packages compile to CommonJS: its types come in with a resolution-mode import, its code
+ * through a real dynamic import() (kept as such by module NodeNext), loaded once and shared.
+ */
+export type ClientNode = typeof import('@kubernetes/client-node', { with: { 'resolution-mode': 'import' } });
+export type KubeConfig = InstanceType<ClientNode['KubeConfig']>;
+
+let loading: Promise<ClientNode> | undefined;
+
+/** client-node's module, imported on first use. */
+export function loadClientNode(): Promise<ClientNode> {
+  loading ??= import('@kubernetes/client-node').catch((err: unknown) => {
+    loading = undefined;
+    throw err;
+  });
+  return loading;
+}
+
+export interface LoadKubeConfigOptions {
+  /** Use this context instead of the file's current-context. */
+  context?: string;
+  /**
+   * Where the configuration comes from without a path: 'in-cluster' (the default) is the pod's
+   * ServiceAccount token and CA (KUBERNETES_SERVICE_HOST/PORT), as Go's clientcmd does for
+   * --kubeconfig="" in a pod; 'default' is kubectl's search: $KUBECONFIG, ~/.kube/config, then
+   * in-cluster (client-node's loadFromDefault).
+   */
+  fallback?: 'in-cluster' | 'default';
+}
+
+/** A KubeConfig from a kubeconfig file or, without a path, from `opts.fallback`; it must name a current cluster. */
+export async function loadKubeConfig(path?: string, opts: LoadKubeConfigOptions = {}): Promise<KubeConfig> {
+  const k8s = await loadClientNode();
+  const kc = new k8s.KubeConfig();
+  if (path) {
+    kc.loadFromFile(path);
+  } else if (opts.fallback === 'default') {
+    kc.loadFromDefault();
+  } else {
+    if (!process.env['KUBERNETES_SERVICE_HOST']) {
+      throw new Error('no kubeconfig given and not running in a cluster (KUBERNETES_SERVICE_HOST is not set)');
+    }
+    kc.loadFromCluster();
+  }
+  if (opts.context) kc.setCurrentContext(opts.context);
+  if (!kc.getCurrentCluster()) throw new Error(`the kubeconfig ${path ?? `(${opts.fallback ?? 'in-cluster'})`} has no current cluster`);
+  return kc;
+}
