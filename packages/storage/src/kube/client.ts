@@ -21,7 +21,7 @@ export interface KubeStatus {
   code?: number;
   reason?: string;
   message?: string;
-  details?: { causes?: Array<{ type?: string; message?: string; field?: string }>; retryAfterSeconds?: number };
+  details?: { causes?: Array<{ reason?: string; message?: string; field?: string }>; retryAfterSeconds?: number };
 }
 
 /** A host answer that was not 2xx: its HTTP code and (when it sent one) its Status. */
