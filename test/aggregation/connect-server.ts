@@ -72,7 +72,7 @@ export class ShellFlunders extends Store implements RestStorage {
           status: 'Failure',
           reason: 'NonZeroExitCode',
           message: `command terminated with non-zero exit code: error executing command [${session.command.join(' ')}], exit code ${code}`,
-          details: { causes: [{ type: 'ExitCode', message: String(code) }] },
+          details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
         });
       }
     };

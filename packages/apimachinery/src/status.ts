@@ -41,8 +41,9 @@ export type CauseType =
   | 'FieldManagerConflict'
   | 'ResourceVersionTooLarge';
 
+/** metav1.StatusCause; Go's field Type is `reason` on the wire. */
 export interface StatusCause {
-  type?: CauseType | string;
+  reason?: CauseType | string;
   message?: string;
   field?: string;
 }
@@ -152,7 +153,7 @@ export function newInvalid(group: string, kind: string, name: string, errs: Fiel
     name,
     group,
     kind,
-    causes: errs.map((e) => ({ type: e.type, message: e.message, field: e.field })),
+    causes: errs.map((e) => ({ reason: e.type, message: e.message, field: e.field })),
   });
 }
 
@@ -209,7 +210,7 @@ export function newServiceUnavailable(message: string): StatusError {
 export function newTooLargeResourceVersion(asked: number, current: number, retryAfterSeconds = 1): StatusError {
   const message = `Too large resource version: ${asked}, current: ${current}`;
   return new StatusError(504, 'Timeout', message, {
-    causes: [{ type: 'ResourceVersionTooLarge', message }],
+    causes: [{ reason: 'ResourceVersionTooLarge', message }],
     retryAfterSeconds,
   });
 }

@@ -94,7 +94,7 @@ describe('framing', () => {
         status: 'Failure',
         message: 'command terminated with non-zero exit code: 3',
         reason: 'NonZeroExitCode',
-        details: { causes: [{ type: 'ExitCode', message: '3' }] },
+        details: { causes: [{ reason: 'ExitCode', message: '3' }] },
       }),
     ).toEqual({
       metadata: {},
@@ -136,7 +136,7 @@ class EchoStore extends Store implements RestStorage {
       throw new Error('boom');
     }
     if (mode === 'exit') {
-      stream.close({ status: 'Failure', reason: 'NonZeroExitCode', message: 'command terminated with non-zero exit code: 3', details: { causes: [{ type: 'ExitCode', message: '3' }] } });
+      stream.close({ status: 'Failure', reason: 'NonZeroExitCode', message: 'command terminated with non-zero exit code: 3', details: { causes: [{ reason: 'ExitCode', message: '3' }] } });
       return;
     }
     if (mode === 'flood') {

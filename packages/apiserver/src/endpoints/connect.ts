@@ -123,17 +123,13 @@ export function decodeFrame(protocol: ChannelProtocol, message: Buffer): Decoded
   return { type: 'data', channel, data: Buffer.from(text, 'base64') };
 }
 
-/** A metav1.Status as Go marshals it onto the error channel (no kind/apiVersion; causes' type is "reason"). */
+/** A metav1.Status as Go marshals it onto the error channel (no kind/apiVersion). */
 export function errorChannelStatus(status: ConnectCloseStatus): Record<string, unknown> {
   const out: Record<string, unknown> = { metadata: {}, status: status.status };
   if (status.message) out.message = status.message;
   if (status.reason) out.reason = status.reason;
   if (status.details) {
-    const { causes, ...rest } = status.details;
-    out.details = {
-      ...rest,
-      ...(causes ? { causes: causes.map(({ type, message, field }) => ({ ...(type ? { reason: type } : {}), ...(message ? { message } : {}), ...(field ? { field } : {}) })) } : {}),
-    };
+    out.details = status.details;
   }
   if (status.code) out.code = status.code;
   return out;

@@ -68,7 +68,7 @@ export interface ConnectStream {
   onDrain(listener: () => void): void;
   /**
    * Ends the stream; a Status goes on the error channel first, as exec reports its end (a
-   * non-zero exit: reason NonZeroExitCode, details.causes [{ type: 'ExitCode', message: '<code>' }]).
+   * non-zero exit: reason NonZeroExitCode, details.causes [{ reason: 'ExitCode', message: '<code>' }]).
    */
   close(status?: { status: 'Success' | 'Failure'; message?: string; reason?: string; details?: StatusDetails; code?: number }): void;
 }

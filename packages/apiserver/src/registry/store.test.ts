@@ -79,7 +79,7 @@ describe('Store.create', () => {
     expect(bad.message).toMatch(/^Widget\.test\.example\.com "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
     const missing = await failure(s.create(ctx(), widget(''), {}));
     expect(missing.status.details?.causes).toEqual([
-      { type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
+      { reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
     ]);
     const ns = await failure(s.create(ctx('default'), widget('w1', undefined, { namespace: 'other' }), {}));
     expect(ns.code).toBe(400);
@@ -194,7 +194,7 @@ describe('Store.update', () => {
     expect(updated.metadata.generation).toBe(1);
     const err = await failure(s.update(ctx(), 'w1', put({ ...created, metadata: { ...created.metadata, uid: 'other' } }), {}));
     expect(err.code).toBe(422);
-    expect(err.status.details?.causes?.[0]).toEqual({ type: 'FieldValueInvalid', field: 'metadata.uid', message: 'Invalid value: "other": field is immutable' });
+    expect(err.status.details?.causes?.[0]).toEqual({ reason: 'FieldValueInvalid', field: 'metadata.uid', message: 'Invalid value: "other": field is immutable' });
     const nameErr = await failure(s.update(ctx(), 'w1', put({ ...created, metadata: { ...created.metadata, name: 'w2' } }), {}));
     expect(nameErr.code).toBe(400);
   });
@@ -292,7 +292,7 @@ describe('Store finalizers and delete', () => {
     );
     expect(added.code).toBe(422);
     expect(added.status.details?.causes?.[0]).toEqual({
-      type: 'FieldValueForbidden',
+      reason: 'FieldValueForbidden',
       field: 'metadata.finalizers',
       message: 'Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/more"}',
     });

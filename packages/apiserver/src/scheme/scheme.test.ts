@@ -208,13 +208,13 @@ describe('Scheme.decode / encode', () => {
       expect(err.status.details?.name).toBe('w1');
       expect(err.status.details?.causes).toEqual(
         expect.arrayContaining([
-          { type: 'FieldValueNotSupported', field: 'spec.referenceType', message: 'Unsupported value: "Gadget": supported values: "Flunder", "Fischer"' },
+          { reason: 'FieldValueNotSupported', field: 'spec.referenceType', message: 'Unsupported value: "Gadget": supported values: "Flunder", "Fischer"' },
           {
-            type: 'FieldValueTypeInvalid',
+            reason: 'FieldValueTypeInvalid',
             field: 'spec.ref',
             message: 'Invalid value: "integer": spec.ref in body must be of type string: "integer"',
           },
-          { type: 'FieldValueInvalid', field: 'spec.replicas', message: 'Invalid value: -1: spec.replicas in body should be greater than or equal to 0' },
+          { reason: 'FieldValueInvalid', field: 'spec.replicas', message: 'Invalid value: -1: spec.replicas in body should be greater than or equal to 0' },
         ]),
       );
       expect(err.message).toMatch(/^Widget\.test\.example\.com "w1" is invalid: \[/);
@@ -223,7 +223,7 @@ describe('Scheme.decode / encode', () => {
     it('reports a missing required field', () => {
       const s = scheme();
       const err = caught(() => s.decode(served(s, 'v1alpha1'), alpha({}), { fieldValidation: 'Strict' }));
-      expect(err.status.details?.causes).toEqual([{ type: 'FieldValueRequired', field: 'spec.referenceType', message: 'Required value' }]);
+      expect(err.status.details?.causes).toEqual([{ reason: 'FieldValueRequired', field: 'spec.referenceType', message: 'Required value' }]);
       expect(err.message).toBe('Widget.test.example.com "w1" is invalid: spec.referenceType: Required value');
     });
 

@@ -358,7 +358,7 @@ describe('Cacher', () => {
       const c = await makeCacher({ tooLargeWaitMs: 100 });
       await expect(c.list(PREFIX, { predicate: everything, recursive: true, resourceVersion: '99' })).rejects.toMatchObject({
         code: 504,
-        status: { details: { causes: [{ type: 'ResourceVersionTooLarge' }] } },
+        status: { details: { causes: [{ reason: 'ResourceVersionTooLarge' }] } },
       });
     });
 

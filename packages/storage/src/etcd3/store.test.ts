@@ -157,7 +157,7 @@ describe('Etcd3Storage reads', () => {
     expect(await storage.get(`${p}a`, { resourceVersion: a.metadata.resourceVersion })).toEqual(a);
     const future = await statusOf(() => storage.get(`${p}a`, { resourceVersion: String(rv(a) + 1000) }));
     expect(future).toMatchObject({ code: 504, reason: 'Timeout' });
-    expect(future.details?.causes?.[0]?.type).toBe('ResourceVersionTooLarge');
+    expect(future.details?.causes?.[0]?.reason).toBe('ResourceVersionTooLarge');
   });
 
   it('pages with limit and continue at one revision, with remainingItemCount', async () => {
