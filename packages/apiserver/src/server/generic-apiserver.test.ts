@@ -1,4 +1,5 @@
 import { request, type RequestOptions } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { createServer as createHttpServer, get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -369,6 +370,21 @@ describe('GenericAPIServer', () => {
     expect(logs.lines.some((l) => l.msg === 'shutdown complete')).toBe(true);
     expect(logs.lines.some((l) => typeof l.msg === 'string' && /^serving securely on 127\.0\.0\.1:\d+$/.test(l.msg))).toBe(true);
   });
+
+  it('closes connections that never carried a request at once, not at the shutdown deadline', async () => {
+    const { server } = await startServer({ shutdownTimeoutMs: 20_000 });
+    const { port } = server.address;
+    const idle = tlsConnect({ host: '127.0.0.1', port, ca: ca.cert, cert: admin.cert, key: admin.key, servername: 'localhost' });
+    await new Promise<void>((resolve, reject) => idle.once('secureConnect', () => resolve()).once('error', reject));
+    idle.resume();
+    // As a Go client's spare connection: open well before the shutdown (the server has finished its side of the handshake).
+    await sleep(200);
+    const closed = new Promise<void>((resolve) => idle.once('close', () => resolve()));
+    const done = server.shutdown().then(() => 'shut down');
+    // Closed by the server, before its 20 s deadline could have passed (the test's own timeout is 10 s).
+    await closed;
+    expect(await done).toBe('shut down');
+  }, 10_000);
 
   it('bounds shutdown by its timeout', async () => {
     const { server, gate } = await startServer({ shutdownTimeoutMs: 300 });

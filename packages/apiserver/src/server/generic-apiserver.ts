@@ -111,6 +111,8 @@ interface FilterState {
 }
 
 const FILTER_STATE = Symbol('kapi.filterState');
+/** On a socket once it has carried a request. */
+const SERVED = Symbol('kapi.socketServed');
 type Filtered = IncomingMessage & { [FILTER_STATE]?: FilterState };
 
 /** Go's HTTP server refuses a URL whose path does not percent-decode: so does this one, before anything reads the path. */
@@ -133,6 +135,11 @@ export class GenericAPIServer {
   private readonly tracker = new RequestTracker();
   /** Sockets of upgrade requests: node's server no longer counts them as its connections. */
   private readonly upgradeSockets = new Set<Duplex>();
+  /**
+   * Connections that have not carried a request yet: node's closeIdleConnections() does not see
+   * them, and Go clients keep such spare connections open, so shutdown closes them itself.
+   */
+  private readonly unservedSockets = new Set<TLSSocket>();
   private readonly httpsServer: HttpsServer;
   private readonly healthChecks: HealthCheck[] = [pingCheck];
   private readonly readyzOnlyChecks: HealthCheck[];
@@ -194,7 +201,13 @@ export class GenericAPIServer {
     this.httpsServer.on('tlsClientError', (err) => this.logger.debug({ err: err.message }, 'TLS handshake failed'));
     // The peer's certificate is verified once per connection (security/x509-verify.ts verifySocketPeer),
     // so it must not change under a connection: no TLS 1.2 renegotiation (Go's server has none either).
-    this.httpsServer.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation());
+    this.httpsServer.on('secureConnection', (socket: TLSSocket) => {
+      socket.disableRenegotiation();
+      // A handshake that completes while shutting down carries nothing worth waiting for.
+      if (this.shuttingDown) return void socket.destroy();
+      this.unservedSockets.add(socket);
+      socket.once('close', () => this.unservedSockets.delete(socket));
+    });
     this.httpsServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head));
   }
 
@@ -248,6 +261,11 @@ export class GenericAPIServer {
    * filters in order, then the route owning its path, else the author's handler, else 404.
    */
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket as TLSSocket & { [SERVED]?: true };
+    if (socket[SERVED] === undefined) {
+      socket[SERVED] = true;
+      this.unservedSockets.delete(socket);
+    }
     const state: FilterState = { start: process.hrtime.bigint(), tracked: this.tracker.track(req, res), seat: null };
     (req as Filtered)[FILTER_STATE] = state;
     setRequestLogger(req, this.logger);
@@ -277,6 +295,7 @@ export class GenericAPIServer {
    * connection closed. Long-running, as a watch: no in-flight seat, ended at shutdown.
    */
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.unservedSockets.delete(socket as TLSSocket);
     this.upgradeSockets.add(socket);
     socket.on('error', (err) => this.logger.debug({ err: err.message, uri: req.url }, 'upgrade connection error'));
     socket.once('close', () => this.upgradeSockets.delete(socket));
@@ -422,13 +441,13 @@ export class GenericAPIServer {
       if (!this.httpsServer.listening) return resolve();
       this.httpsServer.close(() => resolve());
     });
-    this.httpsServer.closeIdleConnections();
+    this.closeIdleConnections();
 
     const drained = await this.tracker.waitFor(false, deadline);
     if (!drained) this.logger.warn({ remaining: this.tracker.count(false) }, 'shutdown timeout: requests still in flight');
     await this.tracker.terminateLongRunning(Math.max(0, Math.min(WATCH_TERMINATION_GRACE_MS, deadline - Date.now())));
     await this.tracker.waitFor(undefined, Math.max(deadline, Date.now() + 100));
-    this.httpsServer.closeIdleConnections();
+    this.closeIdleConnections();
     const allClosed = await Promise.race([closed.then(() => true), sleepUntil(deadline).then(() => false)]);
     if (!allClosed) {
       this.httpsServer.closeAllConnections();
@@ -446,6 +465,13 @@ export class GenericAPIServer {
     }
     this.logger.info({ durationMs: Date.now() - started }, 'shutdown complete');
     this.flushLog();
+  }
+
+  /** Closes keep-alive connections between requests and connections that never carried one. */
+  private closeIdleConnections(): void {
+    this.httpsServer.closeIdleConnections();
+    for (const socket of this.unservedSockets) socket.destroy();
+    this.unservedSockets.clear();
   }
 
   /** Writes out what the logger buffered (a no-op for synchronous destinations). */
