@@ -101,10 +101,14 @@ describe('an action subresource', () => {
     expect(kubectl.ok(['get', 'widget', 'small', '-n', NS, '-o', 'jsonpath={.status.approvedBecause}'])).toBe('looks fine');
   });
 
-  it('refuses a body of another kind, and a missing object', () => {
+  it('refuses a body of another kind, one its schema does not allow, and a missing object', () => {
     const wrong = kubectl.run(['create', '--raw', `/apis/${GROUP}/v1/namespaces/${NS}/widgets/small/approve`, '-f', file('wrong.json', JSON.stringify({ apiVersion: `${GROUP}/v1`, kind: 'Widget' }))]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain('must be a WidgetApproval');
+    // Validated against the request kind's schema, as a kind's objects are: 422 with the field.
+    const noReason = kubectl.run(['create', '--raw', `/apis/${GROUP}/v1/namespaces/${NS}/widgets/small/approve`, '-f', file('no-reason.json', JSON.stringify({ apiVersion: `${GROUP}/v1`, kind: 'WidgetApproval' }))]);
+    expect(noReason.code).not.toBe(0);
+    expect(noReason.stderr).toContain('The WidgetApproval "small" is invalid: reason: Required value');
     const missing = kubectl.run(['create', '--raw', `/apis/${GROUP}/v1/namespaces/${NS}/widgets/none/approve`, '-f', file('approval.json', approval('x'))]);
     expect(missing.stderr).toContain('NotFound');
   });

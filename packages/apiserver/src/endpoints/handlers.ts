@@ -4,10 +4,13 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { KubeList, KubeObject } from '@kapi/apimachinery';
-import { newBadRequest, newNotFound, successStatus } from '@kapi/apimachinery';
+import { newBadRequest, newInvalid, newNotFound, successStatus } from '@kapi/apimachinery';
 import type { UpdatedObjectFunc } from '../registry/rest.js';
 import { recordRequestObject } from '../audit/filter.js';
 import { deepCopy } from '../scheme/deep.js';
+import type { ActionSubresource } from '../scheme/kind.js';
+import { objectSchemaFor } from '../scheme/object-meta-schema.js';
+import { compileSchemaValidator, type SchemaValidator } from '../scheme/schema-validator.js';
 import { parseObjectBody, readBody } from './body.js';
 import { cachedObjectJSON } from './object-json-cache.js';
 import { parseDeleteOptions, parseGetOptions, parseListOptions, parseWriteOptions, type ParsedWriteOptions } from './options.js';
@@ -222,6 +225,14 @@ export async function handleDeleteCollection(rc: ResourceContext, res: ServerRes
   respond(rc, res, 200, renderList(rc, list));
 }
 
+/** Each action's request schema compiled once (with apiVersion, kind and metadata, as a kind's). */
+const actionValidators = new WeakMap<ActionSubresource, SchemaValidator>();
+function actionValidator(action: ActionSubresource): SchemaValidator {
+  let validate = actionValidators.get(action);
+  if (!validate) actionValidators.set(action, (validate = compileSchemaValidator(objectSchemaFor(action.schema!))));
+  return validate;
+}
+
 /**
  * POST <name>/<subresource> of an action subresource: the body is its request kind (apiVersion
  * and kind checked), the answer its response kind, 201 as Go's create handler answers.
@@ -238,6 +249,10 @@ export async function handleAction(rc: ResourceContext, res: ServerResponse): Pr
       throw newBadRequest(`the body of ${rc.info.resource}/${rc.info.subresource} must be a ${action.requestKind} of ${apiVersion}, not ${obj.kind ?? 'an object without kind'}`);
     }
     body = { metadata: {}, ...obj, apiVersion, kind: action.requestKind } as KubeObject;
+    if (action.schema) {
+      const errs = actionValidator(action)(body);
+      if (errs.length > 0) throw newInvalid(rc.info.apiGroup, action.requestKind, rc.info.name, errs);
+    }
   }
   if (opts.dryRun) throw newBadRequest(`dryRun is not supported by ${rc.info.resource}/${rc.info.subresource}`);
   const result = await storageMethod(rc, 'action')(rc.ctx, rc.info.name, rc.info.subresource, body);
