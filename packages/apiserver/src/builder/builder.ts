@@ -23,7 +23,7 @@ import type { KindDefinition } from '../scheme/kind.js';
 import { Scheme } from '../scheme/scheme.js';
 import type { ServerWorkers } from '../server/cluster.js';
 import type { GenericAPIServer } from '../server/generic-apiserver.js';
-import { runAPIServer, type APIServerDefinition, type InstalledAPI } from '../server/run.js';
+import { runAPIServer, type APIServerDefinition, type InstallContext, type InstalledAPI } from '../server/run.js';
 
 export interface APIServerOptions {
   /** Names the generated certificates and kubeconfig. */
@@ -132,7 +132,7 @@ export class APIServerBuilder {
       ...(this.options.kubectlHint ? { kubectlHint: this.options.kubectlHint } : {}),
       ...(this.nonResourceHandler ? { nonResourceHandler: this.nonResourceHandler } : {}),
       ...(extensions.length ? { extend: (server: GenericAPIServer) => extensions.forEach((extend) => extend(server)) } : {}),
-      install: (backend) => install(backend, stored, computed, watchCache),
+      install: (backend, context) => install(backend, context, stored, computed, watchCache),
     };
   }
 
@@ -147,7 +147,13 @@ export class APIServerBuilder {
   }
 }
 
-async function install(backend: Storage, stored: readonly StoredEntry[], computed: readonly ComputedEntry[], watchCache: boolean): Promise<InstalledAPI> {
+async function install(
+  backend: Storage,
+  context: InstallContext,
+  stored: readonly StoredEntry[],
+  computed: readonly ComputedEntry[],
+  watchCache: boolean,
+): Promise<InstalledAPI> {
   const scheme = new Scheme();
   const storages = new Map<string, RestStorage>();
   const stores = new Map<string, Store>();
@@ -173,8 +179,9 @@ async function install(backend: Storage, stored: readonly StoredEntry[], compute
         caches.push(cache);
         storage = cache;
       }
-      const admission = options.admission?.(api);
-      const store = new Store({ kind, storage, prefix, ...options.store, ...(admission ? { admission } : {}) });
+      // The host cluster's plugins first, then the kind's own (Go runs the server's chain in that order).
+      const admission = [...context.admission, ...(options.admission?.(api) ?? [])];
+      const store = new Store({ kind, storage, prefix, ...options.store, admission });
       stores.set(keyOf(kind), store);
       storages.set(keyOf(kind), withSubresources(store, options, api));
     }

@@ -18,6 +18,7 @@ describe('parseServerOptions', () => {
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
       workers: 1,
+      disabledAdmissionPlugins: [],
     });
   });
 
@@ -59,6 +60,7 @@ describe('parseServerOptions', () => {
       shutdownTimeoutMs: 90_000,
       logLevel: 'debug',
       workers: 3,
+      disabledAdmissionPlugins: [],
     });
   });
 
@@ -107,6 +109,14 @@ describe('parseServerOptions', () => {
   it('--workers takes a count, or auto for one per available CPU', () => {
     expect(parseServerOptions(['--workers', '2'], quiet).workers).toBe(2);
     expect(parseServerOptions(['--workers=auto'], quiet).workers).toBe(availableParallelism());
+  });
+
+  it('--disable-admission-plugins names the host cluster\'s plugins to leave out, and refuses unknown ones', () => {
+    expect(parseServerOptions([], quiet).disabledAdmissionPlugins).toEqual([]);
+    expect(parseServerOptions(['--disable-admission-plugins=NamespaceLifecycle'], quiet).disabledAdmissionPlugins).toEqual(['NamespaceLifecycle']);
+    expect(() => parseServerOptions(['--disable-admission-plugins=NamespaceLifecycle,Nope'], quiet)).toThrow(
+      'unknown admission plugin "Nope" (known: NamespaceLifecycle)',
+    );
   });
 
   it('parses Go durations', () => {

@@ -7,6 +7,8 @@ import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 
 import { ALWAYS_OPEN_PATHS } from '../security/authn.js';
 
 export type StorageBackend = 'sqlite' | 'etcd3' | 'crd';
+/** The host cluster's admission plugins a delegated server runs by default (named as Go names them). */
+export const ADMISSION_PLUGINS: readonly string[] = ['NamespaceLifecycle'];
 export const STORAGE_BACKENDS: readonly StorageBackend[] = ['sqlite', 'etcd3', 'crd'];
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -39,6 +41,8 @@ export interface ServerOptions {
    * standalone (its own client CA, everything authenticated allowed).
    */
   delegation?: DelegationOptions;
+  /** --disable-admission-plugins: the host cluster's admission plugins not to run (e.g. NamespaceLifecycle). */
+  disabledAdmissionPlugins: string[];
   /** Audit logging (Go's --audit-policy-file and --audit-log-*): set when both a policy file and a log path are given. */
   audit?: AuditLogOptions;
 }
@@ -153,6 +157,7 @@ interface RawOptions {
   requestheaderUidHeaders?: string[];
   requestheaderGroupHeaders?: string[];
   requestheaderExtraHeadersPrefix?: string[];
+  disableAdmissionPlugins?: string[];
   auditPolicyFile?: string;
   auditLogPath?: string;
   auditLogMaxsize: number;
@@ -201,6 +206,10 @@ export function buildServerCommand(name = 'sample-apiserver'): Command {
     .addOption(new Option('--requestheader-uid-headers <headers>', 'List of request headers to inspect for UIDs. X-Remote-Uid is suggested.').argParser(appendList))
     .addOption(new Option('--requestheader-group-headers <headers>', 'List of request headers to inspect for groups. X-Remote-Group is suggested. Default: x-remote-group.').argParser(appendList))
     .addOption(new Option('--requestheader-extra-headers-prefix <prefixes>', 'List of request header prefixes to inspect. X-Remote-Extra- is suggested. Default: x-remote-extra-.').argParser(appendList))
+    .addOption(
+      new Option('--disable-admission-plugins <names>', 'admission plugins that should be disabled although they are in the default enabled plugins list (NamespaceLifecycle). Comma-delimited list of admission plugins.')
+        .argParser(appendList),
+    )
     // Audit (k8s.io/apiserver AuditOptions: the log backend).
     .addOption(new Option('--audit-policy-file <file>', 'Path to the file that defines the audit policy configuration.'))
     .addOption(new Option('--audit-log-path <file>', 'If set, all requests coming to the apiserver will be logged to this file. \'-\' means standard out.'))
@@ -233,6 +242,10 @@ export function parseServerOptions(argv: readonly string[], output?: OutputConfi
       code: 'kapi.invalidOptions',
     });
   }
+  const unknownPlugins = (raw.disableAdmissionPlugins ?? []).filter((name) => !ADMISSION_PLUGINS.includes(name));
+  if (unknownPlugins.length > 0) {
+    command.error(`error: --disable-admission-plugins: unknown admission plugin ${unknownPlugins.map((n) => `"${n}"`).join(', ')} (known: ${ADMISSION_PLUGINS.join(', ')})`, { code: 'kapi.invalidOptions' });
+  }
   if (raw.auditLogPath && raw.auditLogPath !== '-' && raw.workers > 1) {
     command.error('error: --audit-log-path=<file> with --workers > 1: each worker would rotate the file on its own; use --audit-log-path=- or one worker', {
       code: 'kapi.invalidOptions',
@@ -253,6 +266,7 @@ export function parseServerOptions(argv: readonly string[], output?: OutputConfi
     shutdownTimeoutMs: raw.shutdownTimeout,
     logLevel: raw.logLevel,
     workers: raw.workers,
+    disabledAdmissionPlugins: raw.disableAdmissionPlugins ?? [],
     ...delegationOptions(raw),
     // As Go: auditing needs both a policy and a backend.
     ...(raw.auditPolicyFile && raw.auditLogPath

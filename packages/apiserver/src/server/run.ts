@@ -9,7 +9,10 @@ import { LogBackend } from '../audit/log-backend.js';
 import { PolicyRuleEvaluator, loadPolicyFile } from '../audit/policy.js';
 import type { StorageLookup } from '../endpoints/router.js';
 import { apiRoutes } from './api-routes.js';
+import { NAMESPACE_LIFECYCLE, namespaceLifecycle } from '../admission/namespace-lifecycle.js';
 import type { Filter } from '../http/routes.js';
+import { KubeRestClient, loadKubeConfig } from '../kube/index.js';
+import type { AdmissionPlugin } from '../registry/rest.js';
 import type { SchemeLike } from '../scheme/scheme-like.js';
 import type { KindDefinition } from '../scheme/kind.js';
 import { handleWorkerSignals, ServerWorkers, workerSlot } from './cluster.js';
@@ -19,6 +22,12 @@ import { delegatedSecurity, type DelegatedSecurity } from './delegated-server.js
 import { createServer, type GenericAPIServer } from './generic-apiserver.js';
 import { parseServerOptions, type AuditLogOptions, type ServerOptions } from './options.js';
 import { openStorage, prepareStorage, resolveTLS } from './standalone-server.js';
+
+/** What the server gives the API it installs. */
+export interface InstallContext {
+  /** The host cluster's admission plugins (delegated mode: NamespaceLifecycle unless disabled), for every write. */
+  admission: readonly AdmissionPlugin[];
+}
 
 /** What a server built on kapi serves, once its storage is open. */
 export interface InstalledAPI {
@@ -35,8 +44,8 @@ export interface APIServerDefinition {
   kinds: readonly KindDefinition[];
   /** DNS names a generated serving certificate carries (the Service kube-apiserver dials, e.g. api.wardle.svc). */
   serviceHosts: readonly string[];
-  /** Builds the Stores on the opened backend. */
-  install(backend: Storage): Promise<InstalledAPI>;
+  /** Builds the Stores on the opened backend; every Store runs `context.admission` before its kind's own plugins. */
+  install(backend: Storage, context: InstallContext): Promise<InstalledAPI>;
   /** The kubectl command suggested with the admin kubeconfig of a standalone server. */
   kubectlHint?: string;
   /** The author's handler for non-resource paths (an express app or router): see GenericAPIServerOptions. */
@@ -89,7 +98,13 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
   // commits (sharedCommits: sqlite's one file), each tells the others of its commits.
   const backend = await openStorage(opts, api.kinds, { compaction: (slot ?? 0) === 0 });
   const stopSharing = worker && backend.sharedCommits ? shareCommits(backend.sharedCommits) : undefined;
-  const installed = await api.install(backend);
+  // The host cluster's admission (Go's default plugins of an aggregated server), delegated mode only.
+  const lifecycle =
+    security && !opts.disabledAdmissionPlugins.includes(NAMESPACE_LIFECYCLE) && opts.delegation?.kubeconfig
+      ? namespaceLifecycle(new KubeRestClient(await loadKubeConfig(opts.delegation.kubeconfig)))
+      : undefined;
+  await lifecycle?.start();
+  const installed = await api.install(backend, { admission: lifecycle ? [lifecycle] : [] });
 
   const audit = opts.audit ? openAudit(opts.audit) : undefined;
   const server = createServer({
@@ -106,10 +121,11 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
     logLevel: opts.logLevel,
     routes: apiRoutes({ scheme: installed.scheme, storages: installed.storages }),
     ...(api.nonResourceHandler ? { nonResourceHandler: api.nonResourceHandler } : {}),
-    readyzChecks: [{ name: 'storage', check: () => backend.healthCheck() }, ...(security?.readyzChecks ?? [])],
+    readyzChecks: [{ name: 'storage', check: () => backend.healthCheck() }, ...(security?.readyzChecks ?? []), ...(lifecycle ? [lifecycle.readyzCheck] : [])],
     shutdownHooks: [
       async () => {
         audit?.backend.close();
+        lifecycle?.stop();
         security?.stop();
         stopSharing?.();
         await installed.close();
