@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newInternalError } from '@kapi/apimachinery';
 import { isLongRunning, requestInfoOf } from '../http/request-info.js';
 import { requestLogger } from '../http/request-logger.js';
+import { writeStatus } from '../http/responses.js';
 import type { Filter } from '../http/routes.js';
 import { authorizationAttributes } from '../security/authz.js';
 import { AUDIT_ID_HEADER, auditIDFor, buildAuditEvent, preciseNow, sourceIPs, type AuditEventInput } from './event.js';
@@ -107,12 +108,9 @@ export function auditFilter(options: AuditOptions): Filter {
           } catch (err) {
             // The event is not on file: the request must not be acknowledged.
             requestLogger(req).error({ err }, 'audit: writing the ResponseComplete event failed');
-            const status = newInternalError(new Error('the audit event of this request could not be written')).status;
-            const json = JSON.stringify(status);
-            res.statusCode = 500;
-            res.setHeader('Content-Type', 'application/json');
-            res.setHeader('Content-Length', String(Buffer.byteLength(json)));
-            return (end as (chunk: string) => ServerResponse).call(this, json);
+            res.end = end;
+            writeStatus(res, newInternalError(new Error('the audit event of this request could not be written')));
+            return res;
           }
         }
         return (end as (...a: unknown[]) => ServerResponse).apply(this, args);

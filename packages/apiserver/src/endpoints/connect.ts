@@ -22,7 +22,7 @@ import { newBadRequest, newMethodNotSupported, StatusError, toStatusError, type 
 import type { RequestInfo } from '../http/request-info.js';
 import { requestQueryOf } from '../http/request-info.js';
 import { requestLogger, type RequestLogger } from '../http/request-logger.js';
-import { warningHeaderValue } from '../http/responses.js';
+import { warningHeaderValue, writeStatus } from '../http/responses.js';
 import type { ConnectStream, RestStorage } from '../registry/interfaces.js';
 import type { ServedVersion } from '../scheme/scheme-like.js';
 import type { RequestContext } from '../registry/rest.js';
@@ -218,12 +218,7 @@ function webSocketServer(): WebSocketServer {
   wss.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
     const res = (req as WithResponse)[RESPONSE];
     if (res && !res.headersSent) {
-      const status = newBadRequest(err.message).status;
-      const body = JSON.stringify(status);
-      res.statusCode = 400;
-      res.setHeader('Content-Type', 'application/json');
-      res.setHeader('Content-Length', String(Buffer.byteLength(body)));
-      res.end(body);
+      writeStatus(res, newBadRequest(err.message));
     } else {
       socket.destroy();
     }
