@@ -305,7 +305,6 @@ export class GenericAPIServer {
     res.once('finish', () => (socket as Socket).destroySoon());
     markUpgrade(req, socket, head);
     this.handle(req, res);
-    (req as Filtered)[FILTER_STATE]!.tracked.longRunning = true;
   }
 
   /** Max in flight: the seat is kept for release when the response closes. */

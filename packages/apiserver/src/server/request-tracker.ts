@@ -5,6 +5,7 @@
  * reset connection).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isUpgradeRequest } from '../endpoints/connect.js';
 import { isLongRunning, requestInfoOf } from '../http/request-info.js';
 import { abortTracked, setTrackedRequest, type TrackedRequest } from '../http/request-signal.js';
 
@@ -16,7 +17,8 @@ export class RequestTracker {
 
   /** Starts tracking a request; call done() with what it returns when its response closes. */
   track(req: IncomingMessage, res: ServerResponse): TrackedRequest {
-    const entry: TrackedRequest = { res, longRunning: isLongRunning(requestInfoOf(req)) };
+    // Watches, and connections upgraded to a stream (connect subresources).
+    const entry: TrackedRequest = { res, longRunning: isLongRunning(requestInfoOf(req)) || isUpgradeRequest(req) };
     setTrackedRequest(req, entry);
     this.active.add(entry);
     return entry;
