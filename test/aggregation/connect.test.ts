@@ -194,6 +194,8 @@ describe('a connect subresource behind kube-apiserver', () => {
     const session = shell.store.sessions[before]!;
     // The user kube-apiserver authenticated, as its front proxy asserts it to the aggregated server.
     expect(session).toMatchObject({ namespace: NS, name: 'f1', user: 'admin', protocol: V5, command: ['cat'] });
+    // The client sees the server's close frame before the server sees the closing handshake end.
+    await until('the server sees the session end', () => session.closes.includes(-1));
     expect(session.closes).toEqual([0, -1]);
   });
 
