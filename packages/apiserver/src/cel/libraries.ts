@@ -1,0 +1,61 @@
+/**
+ * The Kubernetes CEL environment's libraries on top of CEL-ES's standard ones and its strings
+ * extension (charAt, indexOf, lastIndexOf, lowerAscii, upperAscii, replace, split, substring, trim,
+ * join, strings.quote, format). See README.md "CEL" for what is in and what is left out.
+ */
+import { celFunc, CelScalar, type CelFunc, type CelValue } from '@bufbuild/cel';
+import { charge } from './cost.js';
+import { celEquals, STD_EQUALS_ID } from './lib-common.js';
+import { FORMAT, FORMAT_NAMES } from './lib-format.js';
+import { IPS } from './lib-ip.js';
+import { LISTS } from './lib-lists.js';
+import { OPTIONALS } from './lib-optional.js';
+import { QUANTITY } from './lib-quantity.js';
+import { REGEX } from './lib-regex.js';
+import { SETS } from './lib-sets.js';
+import { URLS } from './lib-url.js';
+
+const FUNC_MARK = Symbol.for('@bufbuild/cel/func');
+
+/**
+ * @kapi.cost(n, value): charges n and gives back value. It is not made with celFunc, whose calls
+ * turn a thrown error into a CEL error value (which `||` could swallow): the CostExceeded it throws
+ * unwinds the whole evaluation.
+ */
+export const COST_FUNCTION = {
+  [FUNC_MARK]: {},
+  id: '@kapi.cost(int,dyn)',
+  name: '@kapi.cost',
+  target: undefined,
+  arguments: [CelScalar.INT, CelScalar.DYN],
+  result: CelScalar.DYN,
+  call(_id: number, _target: CelValue | undefined, args: CelValue[]): CelValue {
+    charge(Number(args[0]));
+    return args[1]!;
+  },
+} as unknown as CelFunc;
+
+const { DYN, BOOL } = CelScalar;
+
+/** == and != with kapi's opaque values (IP, CIDR, quantity, URL, optional) compared by value. */
+const EQUALITY: CelFunc[] = [
+  Object.assign(celFunc('_==_', [DYN, DYN], BOOL, (a, b) => celEquals(a, b)), {}),
+  celFunc('_!=_', [DYN, DYN], BOOL, (a, b) => !celEquals(a, b)),
+];
+void STD_EQUALS_ID;
+
+export const KUBERNETES_LIBRARIES: CelFunc[] = [...EQUALITY, ...LISTS, ...SETS, ...REGEX, ...URLS, ...QUANTITY, ...IPS, ...FORMAT, ...OPTIONALS];
+
+/** Functions called by a qualified name (`sets.contains(...)`), which the checker must not read as a variable's field. */
+export const QUALIFIED_FUNCTIONS: ReadonlySet<string> = new Set([
+  'sets.contains',
+  'sets.equivalent',
+  'sets.intersects',
+  'strings.quote',
+  'lists.range',
+  'ip.isCanonical',
+  'optional.of',
+  'optional.none',
+  'optional.ofNonZeroValue',
+  ...FORMAT_NAMES,
+]);
