@@ -8,6 +8,7 @@ import { CostExceeded, CostMeter, withMeter } from './cost.js';
 import { CelError } from './errors.js';
 import { KUBERNETES_LIBRARIES, COST_FUNCTION, QUALIFIED_FUNCTIONS } from './libraries.js';
 import { optionalOf } from './lib-optional.js';
+import { compileRegex } from './lib-regex.js';
 import { escapeCelName, fromCelValue, toCelValue, withTypeAndObjectMeta, type CelSchema } from './values.js';
 
 /** Go's PerCallLimit for admission policies and CRD rules (k8s.io/apiserver/pkg/apis/cel). */
@@ -84,6 +85,8 @@ type StaticType = { schema: CelSchema; root: boolean; optional?: boolean } | und
 
 class CompileErrors {
   readonly messages: string[] = [];
+  /** Errors cel-go finds when it plans the program (a constant regular expression that does not parse). */
+  readonly instantiation: string[] = [];
   constructor(
     private readonly source: string,
     private readonly positions: Record<string, number>,
@@ -154,6 +157,9 @@ function describeType(schema: CelSchema): string | undefined {
   }
 }
 
+/** The type names an expression may use as values (`type(x) == int`). */
+const TYPE_NAMES = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn']);
+
 /** Walks the AST: undeclared references, unknown functions, fields the schema does not declare. */
 function check(expr: Expr, scope: ReadonlyMap<string, StaticType>, errors: CompileErrors, refs: Set<string>): StaticType {
   const kind = expr.exprKind;
@@ -161,6 +167,7 @@ function check(expr: Expr, scope: ReadonlyMap<string, StaticType>, errors: Compi
     case 'constExpr':
       return undefined;
     case 'identExpr': {
+      if (!scope.has(kind.value.name) && TYPE_NAMES.has(kind.value.name)) return undefined;
       if (!scope.has(kind.value.name)) {
         errors.add(expr, `undeclared reference to '${kind.value.name}' (in container '')`);
         return undefined;
@@ -193,6 +200,15 @@ function check(expr: Expr, scope: ReadonlyMap<string, StaticType>, errors: Compi
       const argTypes = args.map((arg) => check(arg, scope, errors, refs));
       if (!isQualifiedCall && !name.startsWith('_') && !name.startsWith('@') && !functionNames!.has(name)) {
         errors.add(expr, `undeclared reference to '${name}' (in container '')`);
+      }
+      const pattern = args[0]?.exprKind.case === 'constExpr' && args[0].exprKind.value.constantKind.case === 'stringValue' ? String(args[0].exprKind.value.constantKind.value) : undefined;
+      if (pattern !== undefined && target && (name === 'find' || name === 'findAll' || name === 'matches')) {
+        try {
+          compileRegex(pattern);
+        } catch (err) {
+          if (name === 'matches') errors.add(args[0]!, 'invalid matches argument');
+          else errors.instantiation.push(`program instantiation failed: ${(err as Error).message}`);
+        }
       }
       if (name === '_[_]') {
         const operand = argTypes[0];
@@ -331,6 +347,7 @@ export function compileCel(expression: string, opts: CelCompileOptions): CelProg
   const references = new Set<string>();
   check(parsed.expr, scope, errors, references);
   if (errors.messages.length > 0) throw new CelError('compile', `compilation failed: ${errors.messages.join('\n')}`);
+  if (errors.instantiation.length > 0) throw new CelError('compile', errors.instantiation[0]!);
 
   const staticCost = nodeCost(parsed.expr);
   addCostCounters(parsed.expr, { id: maxId(parsed.expr) + 1n });

@@ -1,5 +1,5 @@
 /** What the libraries share: comparison and equality of CEL values, and a few type helpers. */
-import { celEnv, isCelList, isCelMap, isCelUint, type CelList, type CelValue } from '@bufbuild/cel';
+import { celEnv, isCelError, isCelList, isCelMap, isCelUint, type CelList, type CelValue } from '@bufbuild/cel';
 import { isReflectMessage } from '@bufbuild/protobuf/reflect';
 import { isOpaque } from './values.js';
 
@@ -16,7 +16,15 @@ export function celEquals(a: CelValue, b: CelValue): boolean {
   return stdEquals.call(0, undefined, [a, b]) === true;
 }
 
-export const STD_EQUALS_ID = stdEquals.id;
+const stdAdd = celEnv().funcs.find('_+_')!;
+
+/** CEL's + (int and uint overflow checked, doubles, durations, strings, lists). */
+export function celAdd(a: CelValue, b: CelValue): CelValue {
+  const sum = stdAdd.call(0, undefined, [a, b]);
+  if (sum === undefined) throw new Error('no such overload');
+  if (isCelError(sum)) throw new Error(sum.message);
+  return sum;
+}
 
 function numeric(v: CelValue): number | bigint | undefined {
   if (typeof v === 'bigint' || typeof v === 'number') return v;

@@ -81,7 +81,8 @@ export class CidrValue extends OpaqueValue {
 
 function parseIPv4(s: string): bigint | string {
   const fields = s.split('.');
-  if (fields.length !== 4) return 'IPv4 address too short';
+  if (fields.length > 4) return 'IPv4 address too long';
+  if (fields.length < 4) return 'IPv4 address too short';
   let value = 0n;
   for (const f of fields) {
     if (f === '') return 'IPv4 field must have at least one digit';
@@ -96,20 +97,24 @@ function parseIPv4(s: string): bigint | string {
 
 function parseIPv6(s: string): bigint | string {
   const double = s.indexOf('::');
-  if (double >= 0 && s.indexOf('::', double + 1) >= 0) return 'multiple :: in address';
+  if (double >= 0 && s.indexOf('::', double + 2) >= 0) return 'multiple :: in address';
   const parseGroups = (part: string): bigint[] | string => {
     if (part === '') return [];
     const out: bigint[] = [];
     const groups = part.split(':');
+    let at = 0;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i]!;
+      const from = part.slice(Math.max(0, at - 1));
+      at += g.length + 1;
       if (i === groups.length - 1 && g.includes('.')) {
         const v4 = parseIPv4(g);
         if (typeof v4 === 'string') return v4;
         out.push(v4 >> 16n, v4 & 0xffffn);
         continue;
       }
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return g.length > 4 ? 'IPv6 field has value >=2^16' : 'each colon-separated field must have at least one digit';
+      if (g === '') return `each colon-separated field must have at least one digit (at ${JSON.stringify(from)})`;
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return /^[0-9a-fA-F]+$/.test(g) ? `IPv6 field has value >=2^16 (at ${JSON.stringify(from)})` : `unexpected character (at ${JSON.stringify(from)})`;
       out.push(BigInt(parseInt(g, 16)));
     }
     return out;
@@ -176,7 +181,8 @@ function formatIp(ip: IpValue): string {
 /** netip.ParsePrefix with the library's extra refusals. */
 export function parseCidr(raw: string): CidrValue {
   const fail = (why: string): never => {
-    throw new Error(`network address parse error during conversion from string: netip.ParsePrefix(${JSON.stringify(raw)}): ${why}`);
+    // The library wraps parseCIDR's error in the same words again, as Go does.
+    throw new Error(`network address parse error during conversion from string: network address parse error during conversion from string: netip.ParsePrefix(${JSON.stringify(raw)}): ${why}`);
   };
   const slash = raw.lastIndexOf('/');
   if (slash < 0) fail('no \'/\'');

@@ -4,9 +4,9 @@
  * flatten, sort, distinct, reverse; sortBy and first/last, which need macros or optionals CEL-ES
  * lacks, are not there).
  */
-import { celFunc, celList, celMethod, CelScalar, isCelList, isCelUint, listType, type CelFunc, type CelValue } from '@bufbuild/cel';
+import { celFunc, celList, celMethod, CelScalar, isCelList, listType, type CelFunc, type CelValue } from '@bufbuild/cel';
 import { charge, listCost } from './cost.js';
-import { celCompare, celEquals } from './lib-common.js';
+import { celAdd, celCompare, celEquals } from './lib-common.js';
 
 const { DYN, INT, BOOL } = CelScalar;
 const LIST = listType(DYN);
@@ -29,13 +29,7 @@ function sum(this: Iterable<CelValue> & { size: number }): CelValue {
       acc = item;
       continue;
     }
-    if (typeof acc === 'bigint' && typeof item === 'bigint') {
-      const s = acc + item;
-      if (s > 9223372036854775807n || s < -9223372036854775808n) throw new Error('integer overflow');
-      acc = s;
-    } else if (typeof acc === 'number' && typeof item === 'number') acc = acc + item;
-    else if (isCelUint(acc) && isCelUint(item)) acc = { ...acc, value: acc.value + item.value } as CelValue;
-    else throw new Error('no such overload');
+    acc = celAdd(acc, item);
   }
   return acc ?? 0n;
 }

@@ -5,7 +5,7 @@
  */
 import { celFunc, CelScalar, type CelFunc, type CelValue } from '@bufbuild/cel';
 import { charge } from './cost.js';
-import { celEquals, STD_EQUALS_ID } from './lib-common.js';
+import { celEquals } from './lib-common.js';
 import { FORMAT, FORMAT_NAMES } from './lib-format.js';
 import { IPS } from './lib-ip.js';
 import { LISTS } from './lib-lists.js';
@@ -13,6 +13,7 @@ import { OPTIONALS } from './lib-optional.js';
 import { QUANTITY } from './lib-quantity.js';
 import { REGEX } from './lib-regex.js';
 import { SETS } from './lib-sets.js';
+import { STRINGS } from './lib-strings.js';
 import { URLS } from './lib-url.js';
 
 const FUNC_MARK = Symbol.for('@bufbuild/cel/func');
@@ -39,12 +40,11 @@ const { DYN, BOOL } = CelScalar;
 
 /** == and != with kapi's opaque values (IP, CIDR, quantity, URL, optional) compared by value. */
 const EQUALITY: CelFunc[] = [
-  Object.assign(celFunc('_==_', [DYN, DYN], BOOL, (a, b) => celEquals(a, b)), {}),
+  celFunc('_==_', [DYN, DYN], BOOL, (a, b) => celEquals(a, b)),
   celFunc('_!=_', [DYN, DYN], BOOL, (a, b) => !celEquals(a, b)),
 ];
-void STD_EQUALS_ID;
 
-export const KUBERNETES_LIBRARIES: CelFunc[] = [...EQUALITY, ...LISTS, ...SETS, ...REGEX, ...URLS, ...QUANTITY, ...IPS, ...FORMAT, ...OPTIONALS];
+export const KUBERNETES_LIBRARIES: CelFunc[] = [...EQUALITY, ...STRINGS, ...LISTS, ...SETS, ...REGEX, ...URLS, ...QUANTITY, ...IPS, ...FORMAT, ...OPTIONALS];
 
 /** Functions called by a qualified name (`sets.contains(...)`), which the checker must not read as a variable's field. */
 export const QUALIFIED_FUNCTIONS: ReadonlySet<string> = new Set([
