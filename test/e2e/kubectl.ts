@@ -28,6 +28,27 @@ export class Kubectl {
     return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
   }
 
+  /**
+   * Runs kubectl without blocking this process: for tests whose process also serves what kubectl's
+   * request reaches (a webhook), which run() would keep from answering.
+   */
+  runAsync(args: readonly string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('kubectl', ['--kubeconfig', this.kubeconfig, ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+      child.stdin.end(opts.input ?? '');
+    });
+  }
+
   /** Runs kubectl and fails with its stderr unless it exits 0; returns stdout. */
   ok(args: readonly string[], opts: KubectlOptions = {}): string {
     const result = this.run(args, opts);

@@ -206,3 +206,40 @@ export function parseLabelSelector(selector: string): LabelSelector {
   requirements.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return new LabelSelector(requirements);
 }
+
+/** metav1.LabelSelector: the structured selector of webhooks, policies and workloads. */
+export interface LabelSelectorSpec {
+  matchLabels?: Readonly<Record<string, string>>;
+  matchExpressions?: ReadonlyArray<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: readonly string[] }>;
+}
+
+const NOTHING = new LabelSelector([{ key: '', operator: 'in', values: [] }]);
+
+/**
+ * metav1.LabelSelectorAsSelector: an empty selector ({}) selects everything, an absent one nothing;
+ * an unknown operator or a value where none belongs is an Error.
+ */
+export function labelSelectorOf(spec: LabelSelectorSpec | undefined | null): LabelSelector {
+  if (spec === undefined || spec === null) return NOTHING;
+  const requirements: LabelRequirement[] = [];
+  for (const [key, value] of Object.entries(spec.matchLabels ?? {})) requirements.push({ key, operator: '=', values: [value] });
+  for (const expr of spec.matchExpressions ?? []) {
+    const values = [...(expr.values ?? [])];
+    switch (expr.operator) {
+      case 'In':
+      case 'NotIn':
+        if (values.length === 0) throw new Error(`for 'in', 'notin' operators, values set can't be empty`);
+        requirements.push({ key: expr.key, operator: expr.operator === 'In' ? 'in' : 'notin', values });
+        break;
+      case 'Exists':
+      case 'DoesNotExist':
+        if (values.length > 0) throw new Error(`values set must be empty for exists and does not exist`);
+        requirements.push({ key: expr.key, operator: expr.operator === 'Exists' ? 'exists' : '!', values });
+        break;
+      default:
+        throw new Error(`${JSON.stringify((expr as { operator: unknown }).operator)} is not a valid label selector operator`);
+    }
+  }
+  requirements.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return requirements.length === 0 ? EVERYTHING : new LabelSelector(requirements);
+}

@@ -5,63 +5,26 @@
  * namespace the cache does not know is looked up live before the request is refused (the cache
  * may lag a namespace created just before). Deletes and cluster-scoped objects always pass.
  */
-import { StatusError, newForbidden, newInternalError, newNotFound } from '@kapi/apimachinery';
-import { KubeApiError, type KubeRestClient } from '../kube/index.js';
-import type { HealthCheck } from '../http/health-check.js';
-import { Informer } from '../kube/informer.js';
-import type { AdmissionAttributes, AdmissionPlugin } from '../registry/rest.js';
+import { StatusError, newForbidden, newNotFound } from '@kapi/apimachinery';
+import type { AdmissionPlugin } from '../registry/rest.js';
+import type { HostNamespaces } from './host-namespaces.js';
 
 export const NAMESPACE_LIFECYCLE = 'NamespaceLifecycle';
 
 /** How long a create waits for the cache to see a namespace it does not know yet (Go's missingNamespaceWait). */
 const MISSING_NAMESPACE_WAIT_MS = 50;
 
-interface Namespace {
-  metadata?: { name?: string; resourceVersion?: string };
-  status?: { phase?: string };
-}
-
-export interface NamespaceLifecycle extends AdmissionPlugin {
-  /** Fails until the first list of the host's namespaces (Go's plugin waits for its informer, as /readyz does). */
-  readonly readyzCheck: HealthCheck;
-  /** Lists and starts watching the host's namespaces. */
-  start(): Promise<void>;
-  stop(): void;
-}
-
-export function namespaceLifecycle(client: KubeRestClient, opts: { onError?(err: unknown): void } = {}): NamespaceLifecycle {
-  const namespaces = new Informer<Namespace>(client, { path: '/api/v1/namespaces', ...(opts.onError ? { onError: opts.onError } : {}) });
-
-  const lookup = async (name: string, operation: AdmissionAttributes['operation']): Promise<Namespace | undefined> => {
-    let found = namespaces.get(name);
-    if (!found && operation === 'CREATE') {
-      await new Promise((r) => setTimeout(r, MISSING_NAMESPACE_WAIT_MS));
-      found = namespaces.get(name);
-    }
-    if (found) return found;
-    try {
-      return await client.get<Namespace>(`/api/v1/namespaces/${encodeURIComponent(name)}`);
-    } catch (err) {
-      if (err instanceof KubeApiError && err.code === 404) return undefined;
-      throw newInternalError(err);
-    }
-  };
-
+export function namespaceLifecycle(namespaces: HostNamespaces): AdmissionPlugin {
   return {
     name: NAMESPACE_LIFECYCLE,
-    readyzCheck: {
-      name: 'informer-sync',
-      check: () => {
-        if (!namespaces.hasSynced) throw new Error('the host cluster\'s namespaces are not listed yet');
-      },
-    },
-    start: () => namespaces.start(),
-    stop: () => namespaces.stop(),
     async admit(attrs) {
       if (!attrs.namespace || attrs.operation === 'DELETE') return;
       const resource = { group: attrs.group, resource: attrs.resource };
       if (!namespaces.hasSynced) throw newForbidden(resource, attrs.name, 'not yet ready to handle request');
-      const namespace = await lookup(attrs.namespace, attrs.operation);
+      if (attrs.operation === 'CREATE' && !namespaces.cached(attrs.namespace)) {
+        await new Promise((r) => setTimeout(r, MISSING_NAMESPACE_WAIT_MS));
+      }
+      const namespace = await namespaces.get(attrs.namespace);
       if (!namespace) throw newNotFound({ group: '', resource: 'namespaces' }, attrs.namespace);
       if (attrs.operation === 'CREATE' && namespace.status?.phase === 'Terminating') {
         const err: StatusError = newForbidden(resource, attrs.name, `unable to create new content in namespace ${attrs.namespace} because it is being terminated`);

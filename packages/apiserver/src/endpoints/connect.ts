@@ -587,6 +587,7 @@ export async function serveConnect(req: IncomingMessage, res: ServerResponse, ta
   const stream = new WebSocketConnectStream(req, res, upgrade, protocol, { limits: { ...DEFAULT_CONNECT_LIMITS, ...target.limits }, headers });
   ctx.signal = stream.signal;
   if (served.kind.namespaced && info.namespace !== '') ctx.namespace = info.namespace;
+  ctx.version = info.apiVersion;
   const user = requestUser(req);
   if (user) ctx.user = user;
   try {

@@ -135,6 +135,7 @@ function createApisHandler(options: ApisRouteOptions): (req: IncomingMessage, re
         },
       };
       if (kind.namespaced && info.namespace !== '') ctx.namespace = info.namespace;
+      ctx.version = info.apiVersion;
       const user = requestUser(req);
       if (user) ctx.user = user;
 

@@ -29,6 +29,7 @@ export class Informer<T extends ObjectWithMeta> {
   private stopWatch: (() => void) | undefined;
   private stopped = false;
   private synced = false;
+  private changes = 0;
   private retry: NodeJS.Timeout | undefined;
   private readonly retryDelayMs: number;
 
@@ -55,6 +56,16 @@ export class Informer<T extends ObjectWithMeta> {
     return this.items.get(key);
   }
 
+  /** Every cached object. */
+  objects(): T[] {
+    return [...this.items.values()];
+  }
+
+  /** Counts the changes applied: whoever derives something from list() recomputes it when this moves. */
+  get revision(): number {
+    return this.changes;
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retry);
@@ -67,6 +78,7 @@ export class Informer<T extends ObjectWithMeta> {
     for (const item of list.items ?? []) this.items.set(keyOf(item), item);
     this.resourceVersion = list.metadata?.resourceVersion ?? '';
     this.synced = true;
+    this.changes++;
   }
 
   private watch(): void {
@@ -104,6 +116,8 @@ export class Informer<T extends ObjectWithMeta> {
     if (rv) this.resourceVersion = rv;
     if (type === 'ADDED' || type === 'MODIFIED') this.items.set(keyOf(object), object);
     else if (type === 'DELETED') this.items.delete(keyOf(object));
+    else return;
+    this.changes++;
   }
 
   private again(relist: boolean): void {

@@ -1,6 +1,8 @@
 /** Runs admission plugins in order: every mutating admit, then (separately) every validating validate. */
-import { isStatusError, newForbidden } from '@kapi/apimachinery';
-import type { AdmissionAttributes, AdmissionPlugin } from './rest.js';
+import { isStatusError, newBadRequest, newForbidden } from '@kapi/apimachinery';
+import type { KindDefinition } from '../scheme/kind.js';
+import type { SchemeLike } from '../scheme/scheme-like.js';
+import type { AdmissionAttributes, AdmissionObjects, AdmissionPlugin } from './rest.js';
 
 export class AdmissionChain {
   /** Whether any plugin has a mutating or a validating hook: without, the Store builds no attributes (nor copies) for them. */
@@ -34,4 +36,19 @@ export class AdmissionChain {
       throw newForbidden({ group: attrs.group, resource: attrs.resource }, attrs.name, reason);
     }
   }
+}
+
+/** The kind's versions as `scheme` serves them (Go's ObjectInterfaces of a storage). */
+export function admissionObjectsOf(scheme: SchemeLike, kind: KindDefinition): AdmissionObjects {
+  const served = kind.versions.filter((v) => v.served !== false);
+  return {
+    versions: served.map((v) => v.name),
+    encode: (hub, version) => scheme.encode(kind, hub, version),
+    decode(obj) {
+      const version = obj.apiVersion?.slice(obj.apiVersion.indexOf('/') + 1) ?? '';
+      const target = scheme.lookup(kind.group, version, kind.plural);
+      if (!target || target.kind !== kind) throw newBadRequest(`${obj.apiVersion ?? '(no apiVersion)'} is not a version of ${kind.kind}.${kind.group}`);
+      return scheme.decode(target, obj, { fieldValidation: 'Ignore' }).object;
+    },
+  };
 }

@@ -22,6 +22,8 @@ export interface UserInfo {
 export interface RequestContext {
   /** The namespace of the URL; undefined for cluster-scoped kinds and all-namespace lists. */
   namespace?: string;
+  /** The API version of the URL (admission sees the request in it); the kind's hub version when absent. */
+  version?: string;
   user?: UserInfo;
   /** Warning headers to send (fieldValidation=Warn, deprecated versions, …). */
   warnings: string[];
@@ -75,12 +77,30 @@ export interface DeleteResult {
 }
 
 /**
- * Admission, as the Go stack runs it: mutating hooks may change the object, validating hooks
- * may refuse it (throw a StatusError, usually Forbidden or Invalid).
+ * What an admission plugin needs to see the object in a version other than the hub (Go's
+ * admission.ObjectInterfaces): webhooks and policies see the request's version, or the
+ * equivalent version their rules name.
+ */
+export interface AdmissionObjects {
+  /** The kind's served versions, in preference order. */
+  readonly versions: readonly string[];
+  /** Hub → `version`, apiVersion and kind set; read-only (copy before changing it). */
+  encode(hub: KubeObject, version: string): KubeObject;
+  /**
+   * An object in one of the kind's served versions (as a webhook or policy changed it) → hub:
+   * unknown fields pruned, defaults applied, the version's schema validated (422 Invalid).
+   */
+  decode(obj: KubeObject): KubeObject;
+}
+
+/**
+ * Admission, as the Go stack runs it: mutating hooks may change the object (in place), validating
+ * hooks may refuse it (throw a StatusError, usually Forbidden or Invalid).
  */
 export interface AdmissionAttributes {
   operation: 'CREATE' | 'UPDATE' | 'DELETE';
   group: string;
+  /** The version of the request (the hub's when the request named none). */
   version: string;
   kind: string;
   resource: string;
@@ -92,6 +112,11 @@ export interface AdmissionAttributes {
   oldObject?: KubeObject;
   user?: UserInfo;
   dryRun: boolean;
+  fieldManager?: string;
+  /** The object in other versions. */
+  objects: AdmissionObjects;
+  /** Warnings for the response (Warning headers). */
+  warnings: string[];
 }
 
 export interface AdmissionPlugin {

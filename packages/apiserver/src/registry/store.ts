@@ -29,7 +29,10 @@ import {
 } from '@kapi/storage';
 import { deepCopy, deepEqual } from '../scheme/deep.js';
 import type { KindDefinition, KindStrategy } from '../scheme/kind.js';
-import { AdmissionChain } from './admission.js';
+import { validateKindRules } from '../scheme/schema-cel.js';
+import { AdmissionChain, admissionObjectsOf } from './admission.js';
+import { Scheme } from '../scheme/scheme.js';
+import type { SchemeLike } from '../scheme/scheme-like.js';
 import { checkDeletePreconditions, markAsDeleting, shouldDeleteDuringUpdate } from './deletion.js';
 import type { RestStorage } from './interfaces.js';
 import { predicateFor, validateListOptions } from './list-options.js';
@@ -41,6 +44,7 @@ import {
 } from './object-meta-validation.js';
 import type {
   AdmissionAttributes,
+  AdmissionObjects,
   AdmissionPlugin,
   ApiDeleteOptions,
   ApiGetOptions,
@@ -73,6 +77,8 @@ export interface StoreOptions<Hub extends KubeObject = KubeObject> {
   allowCreateOnUpdate?: boolean;
   /** The clock (tests pin it). */
   now?: () => Date;
+  /** The scheme the kind is served by: admission converts with it (default: one of this kind alone). */
+  scheme?: SchemeLike;
 }
 
 export type UpdateOptions = WriteOptions & { subresource?: 'status'; forceAllowCreate?: boolean };
@@ -94,6 +100,8 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
   private readonly allowUnconditionalUpdate: boolean;
   private readonly allowCreateOnUpdate: boolean;
   private readonly now: () => Date;
+  private readonly scheme: SchemeLike | undefined;
+  private objects: AdmissionObjects | undefined;
 
   constructor(opts: StoreOptions<Hub>) {
     this.kind = opts.kind as unknown as KindDefinition;
@@ -105,6 +113,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     this.allowUnconditionalUpdate = opts.allowUnconditionalUpdate ?? true;
     this.allowCreateOnUpdate = opts.allowCreateOnUpdate ?? false;
     this.now = opts.now ?? (() => new Date());
+    this.scheme = opts.scheme;
   }
 
   private get hasStatusSubresource(): boolean {
@@ -141,7 +150,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     ctx: RequestContext,
     operation: AdmissionAttributes['operation'],
     name: string,
-    dryRun: boolean,
+    opts: WriteOptions,
     object?: KubeObject,
     oldObject?: KubeObject,
     subresource?: string,
@@ -149,7 +158,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     return {
       operation,
       group: this.kind.group,
-      version: this.kind.hubVersion,
+      version: ctx.version ?? this.kind.hubVersion,
       kind: this.kind.kind,
       resource: this.kind.plural,
       ...(subresource ? { subresource } : {}),
@@ -158,8 +167,16 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
       ...(object ? { object } : {}),
       ...(oldObject ? { oldObject } : {}),
       ...(ctx.user ? { user: ctx.user } : {}),
-      dryRun,
+      dryRun: opts.dryRun === true,
+      ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}),
+      objects: this.admissionObjects,
+      warnings: ctx.warnings,
     };
+  }
+
+  /** The kind in its other versions, for admission (made on first use: most Stores run no plugin that needs it). */
+  private get admissionObjects(): AdmissionObjects {
+    return (this.objects ??= admissionObjectsOf(this.scheme ?? new Scheme().addKind(this.kind), this.kind));
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -265,8 +282,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
   private async prepareCreate(ctx: RequestContext, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     obj.metadata ??= {};
     ensureNamespaceMatchesRequest(obj.metadata, this.kind.namespaced, ctx.namespace);
-    const dryRun = opts.dryRun === true;
-    if (this.admission.admits) await this.admission.admit(this.attributes(ctx, 'CREATE', obj.metadata.name ?? '', dryRun, obj));
+    if (this.admission.admits) await this.admission.admit(this.attributes(ctx, 'CREATE', obj.metadata.name ?? '', opts, obj));
     // Admission may not move the object to another namespace.
     ensureNamespaceMatchesRequest(obj.metadata, this.kind.namespaced, ctx.namespace);
 
@@ -283,10 +299,11 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
 
     const errs = this.strategy.validate?.(obj) ?? [];
     if (errs.length === 0) errs.push(...validateObjectMeta(meta, this.kind.namespaced));
+    errs.push(...this.schemaRuleErrors(ctx, obj, errs));
     if (errs.length > 0) throw this.invalid(meta.name ?? '', errs);
     this.strategy.canonicalize?.(obj);
 
-    if (this.admission.validates) await this.admission.validate(this.attributes(ctx, 'CREATE', meta.name ?? '', dryRun, deepCopy(obj)));
+    if (this.admission.validates) await this.admission.validate(this.attributes(ctx, 'CREATE', meta.name ?? '', opts, deepCopy(obj)));
     return obj;
   }
 
@@ -326,6 +343,13 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     obj.metadata.name = name;
     delete obj.metadata.generateName;
     return this.prepareCreate(ctx, obj, opts);
+  }
+
+  /** The schema's x-kubernetes-validations in the request's version (ratcheted ones become warnings). */
+  private schemaRuleErrors(ctx: RequestContext, obj: KubeObject, prior: FieldError[], old?: KubeObject): FieldError[] {
+    const { errors, warnings } = validateKindRules(this.kind, ctx.version ?? this.kind.hubVersion, obj, prior, old);
+    ctx.warnings.push(...warnings);
+    return errors;
   }
 
   private nameMismatch(bodyName: string, urlName: string): StatusError {
@@ -369,8 +393,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     if (meta.name !== name) throw this.nameMismatch(meta.name, name);
     ensureNamespaceMatchesRequest(meta, this.kind.namespaced, ctx.namespace);
 
-    const dryRun = opts.dryRun === true;
-    if (this.admission.admits) await this.admission.admit(this.attributes(ctx, 'UPDATE', name, dryRun, obj, deepCopy(current), opts.subresource));
+    if (this.admission.admits) await this.admission.admit(this.attributes(ctx, 'UPDATE', name, opts, obj, deepCopy(current), opts.subresource));
 
     // rest.BeforeUpdate: requests cannot set generation, timestamps or (once set) the deletion fields.
     meta.generation = old.generation;
@@ -386,11 +409,12 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     const errs = validateObjectMetaUpdate(meta, old, this.kind.namespaced);
     const strategyErrs = this.strategy.validateUpdate ? this.strategy.validateUpdate(obj, current) : (this.strategy.validate?.(obj) ?? []);
     errs.push(...strategyErrs);
+    errs.push(...this.schemaRuleErrors(ctx, obj, errs, current));
     if (errs.length > 0) throw this.invalid(name, errs);
     this.strategy.canonicalize?.(obj);
 
     if (this.admission.validates) {
-      await this.admission.validate(this.attributes(ctx, 'UPDATE', name, dryRun, deepCopy(obj), deepCopy(current), opts.subresource));
+      await this.admission.validate(this.attributes(ctx, 'UPDATE', name, opts, deepCopy(obj), deepCopy(current), opts.subresource));
     }
 
     if (shouldDeleteDuringUpdate(obj, current)) throw new EmptiedFinalizers(obj);
@@ -418,7 +442,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     const current = await this.get(ctx, name, {});
     checkDeletePreconditions(this.kind, current, opts);
     const dryRun = opts.dryRun === true;
-    const attrs = this.attributes(ctx, 'DELETE', name, dryRun, undefined, deepCopy(current));
+    const attrs = this.attributes(ctx, 'DELETE', name, opts, undefined, deepCopy(current));
     await this.admission.admit(attrs);
     await this.admission.validate(attrs);
     const preconditions = this.storagePreconditions(opts);

@@ -4,11 +4,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
+import { NAMESPACE_LIFECYCLE } from '../admission/namespace-lifecycle.js';
+import { MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_WEBHOOK } from '../admission/webhook/dispatch.js';
 import { ALWAYS_OPEN_PATHS } from '../security/authn.js';
 
 export type StorageBackend = 'sqlite' | 'etcd3' | 'crd';
-/** The host cluster's admission plugins a delegated server runs by default (named as Go names them). */
-export const ADMISSION_PLUGINS: readonly string[] = ['NamespaceLifecycle'];
+/** The host cluster's admission plugins a delegated server runs by default (named as Go names them), in the order they run. */
+export const ADMISSION_PLUGINS: readonly string[] = [NAMESPACE_LIFECYCLE, MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_WEBHOOK];
 export const STORAGE_BACKENDS: readonly StorageBackend[] = ['sqlite', 'etcd3', 'crd'];
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -207,7 +209,7 @@ export function buildServerCommand(name = 'sample-apiserver'): Command {
     .addOption(new Option('--requestheader-group-headers <headers>', 'List of request headers to inspect for groups. X-Remote-Group is suggested. Default: x-remote-group.').argParser(appendList))
     .addOption(new Option('--requestheader-extra-headers-prefix <prefixes>', 'List of request header prefixes to inspect. X-Remote-Extra- is suggested. Default: x-remote-extra-.').argParser(appendList))
     .addOption(
-      new Option('--disable-admission-plugins <names>', 'admission plugins that should be disabled although they are in the default enabled plugins list (NamespaceLifecycle). Comma-delimited list of admission plugins.')
+      new Option('--disable-admission-plugins <names>', `admission plugins that should be disabled although they are in the default enabled plugins list (${ADMISSION_PLUGINS.join(', ')}). Comma-delimited list of admission plugins.`)
         .argParser(appendList),
     )
     // Audit (k8s.io/apiserver AuditOptions: the log backend).

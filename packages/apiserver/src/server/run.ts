@@ -9,9 +9,8 @@ import { LogBackend } from '../audit/log-backend.js';
 import { PolicyRuleEvaluator, loadPolicyFile } from '../audit/policy.js';
 import type { StorageLookup } from '../endpoints/router.js';
 import { apiRoutes } from './api-routes.js';
-import { NAMESPACE_LIFECYCLE, namespaceLifecycle } from '../admission/namespace-lifecycle.js';
+import { startHostAdmission } from './host-admission.js';
 import type { Filter } from '../http/routes.js';
-import { KubeRestClient, loadKubeConfig } from '../kube/index.js';
 import type { AdmissionPlugin } from '../registry/rest.js';
 import type { SchemeLike } from '../scheme/scheme-like.js';
 import type { KindDefinition } from '../scheme/kind.js';
@@ -99,12 +98,11 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
   const backend = await openStorage(opts, api.kinds, { compaction: (slot ?? 0) === 0 });
   const stopSharing = worker && backend.sharedCommits ? shareCommits(backend.sharedCommits) : undefined;
   // The host cluster's admission (Go's default plugins of an aggregated server), delegated mode only.
-  const lifecycle =
-    security && !opts.disabledAdmissionPlugins.includes(NAMESPACE_LIFECYCLE) && opts.delegation?.kubeconfig
-      ? namespaceLifecycle(new KubeRestClient(await loadKubeConfig(opts.delegation.kubeconfig)))
+  const hostAdmission =
+    security && opts.delegation?.kubeconfig
+      ? await startHostAdmission(opts.delegation.kubeconfig, opts.disabledAdmissionPlugins, pino({ level: opts.logLevel, name: 'admission' }, pino.destination({ dest: 1, sync: true })))
       : undefined;
-  await lifecycle?.start();
-  const installed = await api.install(backend, { admission: lifecycle ? [lifecycle] : [] });
+  const installed = await api.install(backend, { admission: hostAdmission?.plugins ?? [] });
 
   const audit = opts.audit ? openAudit(opts.audit) : undefined;
   const server = createServer({
@@ -121,11 +119,11 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
     logLevel: opts.logLevel,
     routes: apiRoutes({ scheme: installed.scheme, storages: installed.storages }),
     ...(api.nonResourceHandler ? { nonResourceHandler: api.nonResourceHandler } : {}),
-    readyzChecks: [{ name: 'storage', check: () => backend.healthCheck() }, ...(security?.readyzChecks ?? []), ...(lifecycle ? [lifecycle.readyzCheck] : [])],
+    readyzChecks: [{ name: 'storage', check: () => backend.healthCheck() }, ...(security?.readyzChecks ?? []), ...(hostAdmission?.readyzChecks ?? [])],
     shutdownHooks: [
       async () => {
         audit?.backend.close();
-        lifecycle?.stop();
+        hostAdmission?.stop();
         security?.stop();
         stopSharing?.();
         await installed.close();

@@ -1,0 +1,47 @@
+/**
+ * The host cluster's admission plugins a delegated server runs, in Go's order (k8s.io/apiserver
+ * pkg/server/plugins.go): NamespaceLifecycle, MutatingAdmissionWebhook, ValidatingAdmissionWebhook,
+ * each unless --disable-admission-plugins names it. They share one client and one namespace informer.
+ */
+import type { Logger } from 'pino';
+import { HostNamespaces } from '../admission/host-namespaces.js';
+import { NAMESPACE_LIFECYCLE, namespaceLifecycle } from '../admission/namespace-lifecycle.js';
+import { WebhookConfigurations } from '../admission/webhook/configurations.js';
+import { MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_WEBHOOK, mutatingWebhooks, validatingWebhooks } from '../admission/webhook/dispatch.js';
+import type { HealthCheck } from '../http/health-check.js';
+import { KubeRestClient, loadKubeConfig } from '../kube/index.js';
+import type { AdmissionPlugin } from '../registry/rest.js';
+import { ADMISSION_PLUGINS } from './options.js';
+
+export interface HostAdmission {
+  plugins: readonly AdmissionPlugin[];
+  readyzChecks: readonly HealthCheck[];
+  stop(): void;
+}
+
+/** Starts the informers the enabled plugins need; resolves once each has listed. */
+export async function startHostAdmission(kubeconfig: string | undefined, disabled: readonly string[], logger: Logger): Promise<HostAdmission> {
+  const enabled = ADMISSION_PLUGINS.filter((name) => !disabled.includes(name));
+  if (enabled.length === 0) return { plugins: [], readyzChecks: [], stop: () => undefined };
+  const host = new KubeRestClient(await loadKubeConfig(kubeconfig));
+  const onError = (what: string) => (err: unknown) => logger.warn({ err }, `admission: watching the host's ${what} failed; retrying`);
+  const namespaces = new HostNamespaces(host, { onError: onError('namespaces') });
+  const mutating = enabled.includes(MUTATING_ADMISSION_WEBHOOK) ? new WebhookConfigurations('mutating', host, { onError: onError('mutating webhook configurations') }) : undefined;
+  const validating = enabled.includes(VALIDATING_ADMISSION_WEBHOOK) ? new WebhookConfigurations('validating', host, { onError: onError('validating webhook configurations') }) : undefined;
+  const informers = [namespaces, ...(mutating ? [mutating] : []), ...(validating ? [validating] : [])];
+  const stop = (): void => {
+    for (const informer of informers) informer.stop();
+  };
+  try {
+    await Promise.all(informers.map((informer) => informer.start()));
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  const onIgnoredFailure = (err: Error): void => logger.warn({ err: err.message }, 'Failed calling webhook, failing open');
+  const plugins: AdmissionPlugin[] = [];
+  if (enabled.includes(NAMESPACE_LIFECYCLE)) plugins.push(namespaceLifecycle(namespaces));
+  if (mutating) plugins.push(mutatingWebhooks({ configurations: mutating, namespaces, host, onIgnoredFailure }));
+  if (validating) plugins.push(validatingWebhooks({ configurations: validating, namespaces, host, onIgnoredFailure }));
+  return { plugins, readyzChecks: informers.map((informer) => informer.readyzCheck), stop };
+}
