@@ -360,7 +360,11 @@ export function compileCel(expression: string, opts: CelCompileOptions): CelProg
   const evaluateWithCost = (activation: Readonly<Record<string, unknown>>): { value: unknown; cost: number } => {
     const bindings: Record<string, unknown> = {};
     for (const name of opts.variables) {
-      if (!Object.hasOwn(activation, name)) continue;
+      if (!Object.hasOwn(activation, name)) {
+        // An optional variable with no value is optional.none() (oldSelf with optionalOldSelf on create).
+        if (optionals.has(name)) bindings[name] = optionalOf(undefined);
+        continue;
+      }
       const schema = schemas[name];
       const value = activation[name];
       if (optionals.has(name)) {

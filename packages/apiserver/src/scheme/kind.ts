@@ -29,6 +29,24 @@ export interface JSONSchemaProps {
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-map-type'?: 'atomic' | 'granular';
+  /** CEL rules checked at this node with `self` its value (and `oldSelf` the old one on update), as CRDs have them. */
+  'x-kubernetes-validations'?: ValidationRule[];
+}
+
+/** A CRD's x-kubernetes-validations entry (apiextensions.k8s.io/v1 ValidationRule). */
+export interface ValidationRule {
+  /** A CEL expression that must be true; one that reads `oldSelf` is a transition rule (checked on update only). */
+  rule: string;
+  /** The error's text (default "failed rule: <rule>"). */
+  message?: string;
+  /** A CEL expression giving the error's text (a string); `message` when it fails. */
+  messageExpression?: string;
+  /** Where the error points, relative to this node (".spec.x", "['a.b']"); default this node. */
+  fieldPath?: string;
+  /** The error's type (default FieldValueInvalid). */
+  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+  /** Evaluate a transition rule on create too, with oldSelf an optional (oldSelf.hasValue()). */
+  optionalOldSelf?: boolean;
 }
 
 /** A column of `kubectl get` (and -o wide for priority > 0), as CRD additionalPrinterColumns. */

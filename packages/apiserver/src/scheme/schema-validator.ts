@@ -15,6 +15,8 @@ const ANNOTATION_KEYWORDS = [
   'x-kubernetes-list-type',
   'x-kubernetes-list-map-keys',
   'x-kubernetes-map-type',
+  // CEL rules: checked by schema-cel.ts, not by ajv.
+  'x-kubernetes-validations',
 ];
 
 /** Formats Kubernetes accepts (kube-openapi strfmt) that ajv-formats does not define; checked loosely. */

@@ -14,6 +14,7 @@ import type { KindDefinition, VersionDefinition } from './kind.js';
 import { checkKindDefinition } from './kind-checks.js';
 import { objectSchemaFor } from './object-meta-schema.js';
 import { applySchemaDefaults } from './schema-defaults.js';
+import { blockedRulesError, rulesOf, type RuleValidator } from './schema-cel.js';
 import { compileSchemaValidator, type SchemaValidator } from './schema-validator.js';
 import { pruneUnknownFields } from './unknown-fields.js';
 
@@ -23,6 +24,8 @@ interface CompiledVersion {
   /** The version's schema with apiVersion, kind and metadata added. */
   schema: ReturnType<typeof objectSchemaFor>;
   validate: SchemaValidator;
+  /** The schema's x-kubernetes-validations, compiled; absent when it has none. */
+  rules: RuleValidator | undefined;
 }
 
 const versionKey = (group: string, version: string, name: string): string => `${group}/${version}/${name}`;
@@ -52,7 +55,7 @@ export class Scheme implements SchemeLike {
     }
     for (const version of kind.versions) {
       const schema = objectSchemaFor(version.schema);
-      const compiled: CompiledVersion = { kind, version, schema, validate: compileSchemaValidator(schema) };
+      const compiled: CompiledVersion = { kind, version, schema, validate: compileSchemaValidator(schema), rules: rulesOf(kind, version) };
       this.byKind.set(versionKey(kind.group, version.name, kind.kind), compiled);
       if (version.served !== false) this.byResource.set(versionKey(kind.group, version.name, kind.plural), compiled);
     }
@@ -99,7 +102,15 @@ export class Scheme implements SchemeLike {
     const typed = obj as KubeObject;
     version.default?.(typed);
     const errors = compiled.validate(typed);
-    if (errors.length > 0) throw newInvalid(kind.group, kind.kind, typed.metadata.name ?? '', errors);
+    if (errors.length > 0) {
+      // x-kubernetes-validations run where the strategy validates (the Store, with the old object);
+      // when the schema already fails they are reported here, beside its errors, as Go reports both.
+      if (compiled.rules) {
+        const blocked = blockedRulesError(errors);
+        errors.push(...(blocked ? [blocked] : compiled.rules(typed).errors));
+      }
+      throw newInvalid(kind.group, kind.kind, typed.metadata.name ?? '', errors);
+    }
 
     return { object: this.toHub(kind, version, typed), warnings };
   }
