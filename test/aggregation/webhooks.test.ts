@@ -280,3 +280,15 @@ it('reaches a webhook named by a Service of the host (ExternalName), as the TLS 
     await new Promise((r) => setTimeout(r, 200));
   }
 });
+
+it('matchConditions (CEL) decide which requests a webhook sees, as on Go', async () => {
+  caseNamespace('conditions');
+  applyHook('conditions', { path: '/deny', extra: { matchConditions: [{ name: 'cel-named', expression: "object.metadata.name.startsWith('cel-')" }] } });
+  await eventually((server, n) => create(server, 'conditions', `cel-probe${n}`), (a) => a.status !== 201);
+  const plain = await Promise.all(SERVERS.map((s) => create(s, 'conditions', 'plain')));
+  expect(plain.map((a) => a.status)).toEqual([201, 201]);
+  const named = await Promise.all(SERVERS.map((s) => create(s, 'conditions', 'cel-1')));
+  const expected = [403, undefined, `admission webhook "conditions.hooks.kapi.dev" denied the request: ${DENY_MESSAGE}`];
+  expect(named.map(statusOf)).toEqual([expected, expected]);
+  expect(SERVERS.map((s) => hooks.receivedFor('conditions', `plain-${s}`).length)).toEqual([0, 0]);
+});

@@ -1,5 +1,5 @@
 import { StatusError } from './status';
-import { parseLabelSelector } from './labels';
+import { labelSelectorOf, parseLabelSelector } from './labels';
 
 const labels = { app: 'web', tier: 'front', version: '3' };
 
@@ -51,4 +51,29 @@ describe('parseLabelSelector', () => {
       expect((thrown as StatusError).message).toContain('label selector');
     },
   );
+});
+
+describe('labelSelectorOf (metav1.LabelSelectorAsSelector)', () => {
+  it('selects everything when empty, nothing when absent', () => {
+    expect(labelSelectorOf({}).matches({ a: 'b' })).toBe(true);
+    expect(labelSelectorOf({}).isEmpty()).toBe(true);
+    expect(labelSelectorOf(undefined).matches({})).toBe(false);
+    expect(labelSelectorOf(null).isEmpty()).toBe(false);
+  });
+
+  it('ands matchLabels and matchExpressions', () => {
+    const s = labelSelectorOf({ matchLabels: { app: 'x' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'db'] }, { key: 'legacy', operator: 'DoesNotExist' }] });
+    expect(s.matches({ app: 'x', tier: 'web' })).toBe(true);
+    expect(s.matches({ app: 'x', tier: 'cache' })).toBe(false);
+    expect(s.matches({ app: 'x', tier: 'db', legacy: 'yes' })).toBe(false);
+    expect(s.toString()).toBe('app=x,!legacy,tier in (web,db)');
+    expect(labelSelectorOf({ matchExpressions: [{ key: 'k', operator: 'NotIn', values: ['a'] }] }).matches({})).toBe(true);
+    expect(labelSelectorOf({ matchExpressions: [{ key: 'k', operator: 'Exists' }] }).matches({ k: '' })).toBe(true);
+  });
+
+  it('refuses what Go refuses', () => {
+    expect(() => labelSelectorOf({ matchExpressions: [{ key: 'k', operator: 'In', values: [] }] })).toThrow("for 'in', 'notin' operators, values set can't be empty");
+    expect(() => labelSelectorOf({ matchExpressions: [{ key: 'k', operator: 'Exists', values: ['a'] }] })).toThrow('values set must be empty for exists and does not exist');
+    expect(() => labelSelectorOf({ matchExpressions: [{ key: 'k', operator: 'Near' as 'In', values: ['a'] }] })).toThrow('"Near" is not a valid label selector operator');
+  });
 });

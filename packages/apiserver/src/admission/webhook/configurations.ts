@@ -7,6 +7,7 @@ import type { LabelSelector, LabelSelectorSpec } from '@kapi/apimachinery';
 import type { HealthCheck } from '../../http/health-check.js';
 import type { KubeRestClient } from '../../kube/index.js';
 import { Informer } from '../../kube/informer.js';
+import { compileExpression, type CompiledExpression } from '../expressions.js';
 import { parseSelector, type MatchPolicy, type RuleWithOperations } from '../matching.js';
 
 export type WebhookKind = 'mutating' | 'validating';
@@ -53,6 +54,7 @@ export interface WebhookAccessor {
   configurationName: string;
   spec: WebhookSpec;
   selectors: { namespace: LabelSelector; object: LabelSelector } | { error: string };
+  matchConditions: ReadonlyArray<{ name: string; compiled: CompiledExpression }>;
 }
 
 const PATHS: Record<WebhookKind, string> = {
@@ -104,12 +106,14 @@ export class WebhookConfigurations {
   }
 }
 
-function accessorOf(configurationName: string, spec: WebhookSpec, index: number): WebhookAccessor {
+/** One webhook of configuration `configurationName`, at `index` in it, ready to match. */
+export function accessorOf(configurationName: string, spec: WebhookSpec, index: number): WebhookAccessor {
   let selectors: WebhookAccessor['selectors'];
   try {
     selectors = { namespace: parseSelector(spec.namespaceSelector), object: parseSelector(spec.objectSelector) };
   } catch (err) {
     selectors = { error: err instanceof Error ? err.message : String(err) };
   }
-  return { uid: `${configurationName}/${spec.name}/${index}`, configurationName, spec, selectors };
+  const matchConditions = (spec.matchConditions ?? []).map((c) => ({ name: c.name, compiled: compileExpression(c.expression) }));
+  return { uid: `${configurationName}/${spec.name}/${index}`, configurationName, spec, selectors, matchConditions };
 }

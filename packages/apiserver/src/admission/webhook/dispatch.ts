@@ -11,7 +11,8 @@ import { applyPatch as applyJsonPatch, type Operation } from 'fast-json-patch';
 import type { KubeRestClient } from '../../kube/index.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/rest.js';
 import { deepEqual } from '../../scheme/deep.js';
-import { admissionRequestOf, versionedObjectsOf, type AdmissionRequest, type VersionedObjects } from '../admission-request.js';
+import { admissionRequestOf, versionedObjectsOf, type VersionedObjects } from '../admission-request.js';
+import { BudgetExceeded, CostBudget, MATCH_CONDITIONS_COST_BUDGET, aggregateMessage, evaluateExpression } from '../expressions.js';
 import type { HostNamespaces } from '../host-namespaces.js';
 import { matchingVersion, namespaceSelectorMatches, objectSelectorMatches } from '../matching.js';
 import { WebhookCallError, endpointOf, postReview } from './call.js';
@@ -20,14 +21,10 @@ import type { WebhookAccessor, WebhookConfigurations } from './configurations.js
 export const MUTATING_ADMISSION_WEBHOOK = 'MutatingAdmissionWebhook';
 export const VALIDATING_ADMISSION_WEBHOOK = 'ValidatingAdmissionWebhook';
 
-/** Decides a webhook's matchConditions (CEL) for a request in the webhook's version: false skips the webhook. */
-export type MatchConditionsEvaluator = (webhook: WebhookAccessor, request: AdmissionRequest, versioned: VersionedObjects) => boolean;
-
 export interface WebhookDispatchOptions {
-  configurations: WebhookConfigurations;
+  configurations: Pick<WebhookConfigurations, 'webhooks'>;
   namespaces: HostNamespaces;
   host: KubeRestClient;
-  matchConditions?: MatchConditionsEvaluator;
   /** Told of every failed call that failurePolicy Ignore lets through. */
   onIgnoredFailure?(err: WebhookCallError): void;
 }
@@ -67,18 +64,38 @@ async function invocationOf(webhook: WebhookAccessor, attrs: AdmissionAttributes
   if (!objectSelectorMatches(webhook.selectors.object, attrs)) return undefined;
   const version = matchingVersion(spec.rules ?? [], attrs, spec.matchPolicy);
   if (version === undefined) return undefined;
-  if ((spec.matchConditions ?? []).length > 0 && opts.matchConditions) {
+  if (webhook.matchConditions.length > 0) {
     const versioned = versionedObjectsOf(attrs, version);
-    let matches: boolean;
-    try {
-      matches = opts.matchConditions(webhook, admissionRequestOf('', attrs, versioned), versioned);
-    } catch (err) {
-      // An evaluation error fails closed (failurePolicy Ignore: the evaluator answers false instead).
-      throw newForbidden({ group: attrs.group, resource: attrs.resource }, attrs.name, err instanceof Error ? err.message : String(err));
+    const outcome = matchConditionsOf(webhook, { object: versioned.object, oldObject: versioned.oldObject, request: admissionRequestOf('', attrs, versioned) });
+    if (outcome !== true) {
+      if (outcome === false) return undefined;
+      // An evaluation error fails closed, unless the webhook's failurePolicy is Ignore.
+      if (ignores(webhook)) return undefined;
+      throw newForbidden({ group: attrs.group, resource: attrs.resource }, attrs.name, outcome.error);
     }
-    if (!matches) return undefined;
   }
   return { webhook, version };
+}
+
+/**
+ * matchConditions.Matcher.Match: any condition false skips the webhook; otherwise an error of any
+ * (or the budget spent) is the outcome's error; all true is a match.
+ */
+function matchConditionsOf(webhook: WebhookAccessor, activation: Record<string, unknown>): boolean | { error: string } {
+  const budget = new CostBudget(MATCH_CONDITIONS_COST_BUDGET);
+  const errors: string[] = [];
+  try {
+    for (const { compiled } of webhook.matchConditions) {
+      const result = evaluateExpression(compiled, activation, budget);
+      if ('error' in result) errors.push(result.error);
+      else if (result.value === false) return false;
+      else if (result.value !== true) errors.push(`expression '${compiled.expression}' resulted in error: no such overload: cannot use ${typeof result.value} as bool`);
+    }
+  } catch (err) {
+    if (err instanceof BudgetExceeded) return { error: err.message };
+    throw err;
+  }
+  return errors.length > 0 ? { error: aggregateMessage(errors) } : true;
 }
 
 /** sideEffects against dryRun: a webhook that may have side effects is not called for a dry run. */
