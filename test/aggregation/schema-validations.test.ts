@@ -148,6 +148,7 @@ describe('create', () => {
     ['a rule on map values', 'g-limits', { ...VALID, limits: { cpu: 'lots' } }],
     ['several errors at once, in order', 'g-many', { ...VALID, minReplicas: 5, mode: 'legacy', tags: ['A'] }],
     ['a schema error blocks the rules', 'g-typed', { ...VALID, minReplicas: 'one' }],
+    ['a rule over its per-call cost limit (nested all() over 100 items)', 'g-costly', { ...VALID, grid: Array.from({ length: 100 }, (_, i) => i) }],
   ])('%s: 422 with the same message and causes', async (_what, name, spec) => {
     const answer = await same((t) => create(t, name, spec));
     expect(answer).toMatchObject({ code: 422, reason: 'Invalid' });

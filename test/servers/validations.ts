@@ -55,6 +55,12 @@ export const GADGET_SCHEMA: JSONSchemaProps = {
           items: { type: 'string', maxLength: 32 },
           'x-kubernetes-validations': [{ rule: 'self.all(t, t.lowerAscii() == t)', message: 'tags are lower case', reason: 'FieldValueInvalid' }],
         },
+        grid: {
+          type: 'array',
+          maxItems: 100,
+          items: { type: 'integer' },
+          'x-kubernetes-validations': [{ rule: 'self.all(a, self.all(b, self.all(c, a + b + c >= 0)))', message: 'the grid is not negative' }],
+        },
         limits: {
           type: 'object',
           additionalProperties: { type: 'string', maxLength: 16, 'x-kubernetes-validations': [{ rule: 'isQuantity(self)', message: 'must be a quantity' }] },
