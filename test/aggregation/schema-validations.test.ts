@@ -83,6 +83,32 @@ async function same(question: (t: Target) => Promise<Answer>): Promise<Answer> {
   return crd;
 }
 
+/** A GET as the admin through kube-apiserver; throws unless 200. */
+async function get(path: string): Promise<string> {
+  const res = await httpsRequest(env.cluster.server + path, {
+    ca: env.cluster.caPem,
+    cert: env.cluster.admin.certPem,
+    key: env.cluster.admin.keyPem,
+    headers: { accept: 'application/json' },
+    timeoutMs: 20_000,
+  });
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
+  return res.body;
+}
+
+/** Retries `fn` for up to 30 s. */
+async function eventually<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -239,14 +265,30 @@ describe('kubectl', () => {
     expect(crd).toMatch(/minReplicas\s+<integer>/);
   });
 
-  it('OpenAPI v3 publishes the rules as the CRD does', () => {
-    const rulesOf = (t: Target): unknown => {
-      const doc = JSON.parse(kubectl.ok(['get', '--raw', `/openapi/v3/apis/${groupOf(t)}/v1`])) as { components: { schemas: Record<string, Record<string, unknown>> } };
+  it('OpenAPI v3 publishes the rules as the CRD does', async () => {
+    const rulesOf = async (t: Target): Promise<unknown> => {
+      // kube-apiserver publishes a new CRD's document a moment after it is served.
+      const res = await eventually(() => get(`/openapi/v3/apis/${groupOf(t)}/v1`));
+      const doc = JSON.parse(res) as { components: { schemas: Record<string, Record<string, unknown>> } };
       const [name, schema] = Object.entries(doc.components.schemas).find(([key]) => key.endsWith('.Gadget'))!;
       return { name: name.replace('dev.kapi.validations.crd.', 'dev.kapi.validations.'), root: schema['x-kubernetes-validations'], spec: (schema['properties'] as Record<string, Record<string, unknown>>)['spec'] };
     };
-    const crd = rulesOf('crd') as { root: unknown };
+    const crd = (await rulesOf('crd')) as { root: unknown };
     expect(crd.root).toBeDefined();
-    expect(rulesOf('kapi')).toEqual(crd);
+    expect(await rulesOf('kapi')).toEqual(crd);
+  });
+
+  it('OpenAPI v2 publishes them as the CRD does', async () => {
+    const definitions = async (): Promise<Record<string, Record<string, unknown>>> => {
+      const doc = JSON.parse(await get('/openapi/v2')) as { definitions: Record<string, Record<string, unknown>> };
+      if (!doc.definitions['dev.kapi.validations.crd.v1.Gadget'] || !doc.definitions['dev.kapi.validations.v1.Gadget']) throw new Error('not yet published');
+      return doc.definitions;
+    };
+    const defs = await eventually(definitions);
+    const rulesOf = (name: string): unknown => {
+      const spec = (defs[name]!['properties'] as Record<string, Record<string, unknown>>)['spec']!;
+      return { root: defs[name]!['x-kubernetes-validations'], spec: spec['x-kubernetes-validations'] };
+    };
+    expect(rulesOf('dev.kapi.validations.v1.Gadget')).toEqual(rulesOf('dev.kapi.validations.crd.v1.Gadget'));
   });
 });
