@@ -18,7 +18,8 @@
  * are pointed at the server being measured (an ExternalName Service to 127.0.0.1), then measured
  * with the admin certificate against kube-apiserver.
  *
- * Scenarios per run: warm-up (300 creates, not reported); create at 16 and 64 in flight; RSS with
+ * Scenarios per run: warm-up (300 creates, not reported); create at 16 and 64 in flight; create at 16
+ * through one validating webhook, one ValidatingAdmissionPolicy, and both (what admission costs); RSS with
  * 10k Flunders stored; get by name (16); list of 100 and of 10k (4 in flight); update with conflicts
  * (8 writers on one object, each GET then PUT with the read resourceVersion); watch fan-out (W
  * watchers, then writes one after another; latency from the write's response to the last delivery);
@@ -114,7 +115,21 @@ const NS = {
   update: 'bench-update',
   watch: 'bench-watch',
   memory: 'bench-memory',
+  webhook: 'bench-admission-webhook',
+  vap: 'bench-admission-vap',
+  both: 'bench-admission-both',
 } as const;
+
+/**
+ * The admission scenarios: creates in namespaces that one validating webhook (allowing everything,
+ * its own process), one ValidatingAdmissionPolicy (one CEL validation), or both select; the
+ * difference to 'create c16' is what they cost per request.
+ */
+const ADMISSION_SCENARIOS: ReadonlyArray<{ scenario: string; namespace: string }> = [
+  { scenario: 'create c16 +webhook', namespace: NS.webhook },
+  { scenario: 'create c16 +VAP', namespace: NS.vap },
+  { scenario: 'create c16 +VAP+webhook', namespace: NS.both },
+];
 /** Go's sample-apiserver keeps /registry/wardle.example.com/wardle.example.com/…, kapi /registry/wardle.example.com/…: one prefix covers both. */
 const ETCD_PREFIX = `/registry/${GROUP}/`;
 const RAW_PREFIX = '/kapi-bench-raw/';
@@ -342,14 +357,14 @@ const sleep = (msec: number): Promise<void> => new Promise((r) => setTimeout(r, 
 
 // ---- scenarios ---------------------------------------------------------------------------------------
 
-async function scenarioCreate(t: Target, meter: Meter, concurrency: number): Promise<{ measure: Measure; created: number }> {
+async function scenarioCreate(t: Target, meter: Meter, concurrency: number, namespace: string = NS.large): Promise<{ measure: Measure; created: number }> {
   const prefix = `c${concurrency}`;
   let i = 0;
   const load = await runLoad(t, {
     concurrency,
     amount: params.creates,
     capMs: params.phaseSeconds * 1000,
-    requests: [{ method: 'POST', setup: () => ({ path: flundersPath(NS.large), body: flunderBody(NS.large, objectName(prefix, i), i++) }) }],
+    requests: [{ method: 'POST', setup: () => ({ path: flundersPath(namespace), body: flunderBody(namespace, objectName(prefix, i), i++) }) }],
   });
   return { measure: measureOf(load, meter), created: load.ok };
 }
@@ -634,6 +649,7 @@ async function benchServer(env: Env, name: ServerName, round: number, withMemory
       created += n;
       log(`create c${c}`, measure);
     }
+    for (const { scenario, namespace } of ADMISSION_SCENARIOS) log(scenario, (await scenarioCreate(t, meter, 16, namespace)).measure);
     await fill(t, NS.large, 'fill', params.listLarge - created, 64);
     await fill(t, NS.small, 'small', params.listSmall, 16);
     const large = await listFlunders(http, NS.large);
@@ -945,6 +961,41 @@ const TARGETS: Record<string, Goal> = {
   'watch fan-out': { p99VsGo: true },
 };
 
+/**
+ * What admission costs per create: per round, 1/ops of the scenario less 1/ops of 'create c16'
+ * (the time one request adds at 16 in flight, in ms), and the p50 difference; medians over rounds.
+ */
+function admissionSection(runs: RunResult[], who: string[]): string[] {
+  const lines = ['### Admission: what one webhook and one ValidatingAdmissionPolicy cost per create', ''];
+  lines.push(
+    "Creates at 16 in flight in namespaces selected by a ValidatingWebhookConfiguration (one webhook, allow-all, HTTPS on loopback in a process of its own), " +
+      "a ValidatingAdmissionPolicy (one CEL validation, `size(object.metadata.name) <= 63`) with its binding, or both; next to 'create c16' of the same run. " +
+      '"ms per create" = (1 / ops/s − 1 / ops/s of create c16) × 1000, per round, median over rounds.',
+  );
+  lines.push('');
+  lines.push('| server | scenario | ops/s | ÷ create c16 | ms per create | p50 ms | p50 − create c16 ms | ms per create ÷ Go |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  const perRound = (server: string, scenario: string, f: (m: Measure, base: Measure) => number): number =>
+    median(
+      runs
+        .filter((r) => r.server === server && r.scenarios[scenario] && r.scenarios['create c16'])
+        .map((r) => f(r.scenarios[scenario]!, r.scenarios['create c16']!)),
+    );
+  const costOf = (m: Measure, base: Measure): number => (1 / m.opsPerSec - 1 / base.opsPerSec) * 1000;
+  for (const server of who.filter((w) => w !== 'etcd3-raw')) {
+    for (const { scenario } of ADMISSION_SCENARIOS) {
+      if (!runs.some((r) => r.server === server && r.scenarios[scenario])) continue;
+      const cost = perRound(server, scenario, costOf);
+      const goCost = perRound('go', scenario, costOf);
+      lines.push(
+        `| ${serverLabel(server)} | ${scenario} | ${fmt(perRound(server, scenario, (m) => m.opsPerSec), 0)} | ${fmt(perRound(server, scenario, (m, b) => m.opsPerSec / b.opsPerSec), 2)} | ` +
+          `${fmt(cost, 2)} | ${ms(perRound(server, scenario, (m) => m.p50Ms))} | ${fmt(perRound(server, scenario, (m, b) => m.p50Ms - b.p50Ms), 2)} | ${server === 'go' ? '—' : fmt(cost / goCost, 2)} |`,
+      );
+    }
+  }
+  return lines;
+}
+
 /** Median over rounds of a per-round ratio a/b. */
 function ratio(runs: RunResult[], a: string, b: string, scenario: string, field: 'opsPerSec' | 'p99Ms'): number {
   const values: number[] = [];
@@ -1058,6 +1109,8 @@ function renderReport(
     }
   }
   lines.push('');
+  lines.push(...admissionSection(runs, who));
+  lines.push('');
   lines.push('### Memory');
   lines.push('');
   lines.push('| server | RSS after start MiB | RSS with 10k Flunders MiB | Flunders stored at the end | RSS then MiB | MiB per 10k Flunders | RSS at Go\'s count ÷ Go | fill rate /s (64 in flight) | target |');
@@ -1143,6 +1196,78 @@ function kapiHasDelegatedAuth(): boolean {
   return `${help.stdout}`.includes('--authentication-kubeconfig');
 }
 
+/** The label whose value (webhook, vap, both) selects a namespace for the admission scenarios. */
+const ADMISSION_LABEL = 'kapi-bench-admission';
+
+/** Starts the allow-everything webhook (test/bench/lib/allow-webhook.ts) with a certificate of `ca` for 127.0.0.1. */
+async function startAllowWebhook(ca: ReturnType<typeof createCA>, dir: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const cert = createServingCert(ca, { hosts: ['127.0.0.1'] });
+  writeFileSync(join(dir, 'webhook.crt'), cert.cert);
+  writeFileSync(join(dir, 'webhook.key'), cert.key, { mode: 0o600 });
+  const child = spawn(process.execPath, [join(__dirname, 'lib', 'allow-webhook.js'), join(dir, 'webhook.crt'), join(dir, 'webhook.key')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.setEncoding('utf8').once('data', (line: string) => resolve(Number(line.trim())));
+    child.once('exit', (code) => reject(new Error(`the webhook exited (${code}) before it listened`)));
+  });
+  return {
+    port,
+    stop: async () => {
+      await waitExit(child, 5_000);
+      children.delete(child);
+    },
+  };
+}
+
+/** One ValidatingWebhookConfiguration and one ValidatingAdmissionPolicy with its binding, each selecting its namespaces by ADMISSION_LABEL. */
+function admissionObjects(webhookPort: number, caPem: string): Array<[string, object]> {
+  const flunders = { apiGroups: [GROUP], apiVersions: ['*'], resources: ['flunders'], operations: ['CREATE', 'UPDATE'] };
+  const selecting = (values: string[]) => ({ matchExpressions: [{ key: ADMISSION_LABEL, operator: 'In', values }] });
+  return [
+    [
+      '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: 'bench-allow' },
+        webhooks: [
+          {
+            name: 'allow.bench.kapi.dev',
+            admissionReviewVersions: ['v1'],
+            sideEffects: 'None',
+            failurePolicy: 'Fail',
+            rules: [{ ...flunders, scope: 'Namespaced' }],
+            namespaceSelector: selecting(['webhook', 'both']),
+            clientConfig: { url: `https://127.0.0.1:${webhookPort}/allow`, caBundle: Buffer.from(caPem).toString('base64') },
+          },
+        ],
+      },
+    ],
+    [
+      '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies',
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicy',
+        metadata: { name: 'bench-name-length' },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: { resourceRules: [flunders] },
+          validations: [{ expression: 'size(object.metadata.name) <= 63', message: 'names are at most 63 characters' }],
+        },
+      },
+    ],
+    [
+      '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings',
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicyBinding',
+        metadata: { name: 'bench-name-length' },
+        spec: { policyName: 'bench-name-length', validationActions: ['Deny'], matchResources: { namespaceSelector: selecting(['vap', 'both']) } },
+      },
+    ],
+  ];
+}
+
 /** POST to kube-apiserver with the admin certificate; 409 (exists) is fine. */
 async function kubeCreate(cluster: Cluster, path: string, body: object): Promise<void> {
   const http = httpClient(target(cluster.server, { ca: cluster.caPem, cert: cluster.admin.certPem, key: cluster.admin.keyPem }, {}));
@@ -1179,11 +1304,15 @@ async function main(): Promise<void> {
   let env: Env | undefined;
   let profile: ProfileSummary | string | undefined;
   let error: string | undefined;
+  let webhook: { port: number; stop(): Promise<void> } | undefined;
   const etcd = createEtcdClient({ endpoints: cluster.etcdEndpoint });
   try {
     console.log(`cluster ${cluster.server}, etcd ${cluster.etcdEndpoint}`);
-    for (const ns of Object.values(NS)) await kubeCreate(cluster, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const admissionLabel = (ns: string): Record<string, string> => (ns === NS.webhook ? { [ADMISSION_LABEL]: 'webhook' } : ns === NS.vap ? { [ADMISSION_LABEL]: 'vap' } : ns === NS.both ? { [ADMISSION_LABEL]: 'both' } : {});
+    for (const ns of Object.values(NS)) await kubeCreate(cluster, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: admissionLabel(ns) } });
     const ca = createCA('kapi-bench-serving-ca');
+    webhook = await startAllowWebhook(ca, dir);
+    for (const [path, body] of admissionObjects(webhook.port, ca.cert)) await kubeCreate(cluster, path, body);
     const serving = createServingCert(ca, { commonName: 'api', hosts: ['127.0.0.1', 'localhost', 'api.wardle.svc', 'api.wardle.svc.cluster.local'] });
     const servingCertFile = join(dir, 'serving.crt');
     const servingKeyFile = join(dir, 'serving.key');
@@ -1237,6 +1366,7 @@ async function main(): Promise<void> {
   } finally {
     await wipeEtcd(etcd).catch(() => undefined);
     etcd.close();
+    await webhook?.stop();
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { HostNamespaces } from '../admission/host-namespaces.js';
 import { NAMESPACE_LIFECYCLE, namespaceLifecycle } from '../admission/namespace-lifecycle.js';
+import { WebhookClient } from '../admission/webhook/call.js';
 import { WebhookConfigurations } from '../admission/webhook/configurations.js';
 import { MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_WEBHOOK, mutatingWebhooks, validatingWebhooks } from '../admission/webhook/dispatch.js';
 import type { HealthCheck } from '../http/health-check.js';
@@ -29,8 +30,10 @@ export async function startHostAdmission(kubeconfig: string | undefined, disable
   const mutating = enabled.includes(MUTATING_ADMISSION_WEBHOOK) ? new WebhookConfigurations('mutating', host, { onError: onError('mutating webhook configurations') }) : undefined;
   const validating = enabled.includes(VALIDATING_ADMISSION_WEBHOOK) ? new WebhookConfigurations('validating', host, { onError: onError('validating webhook configurations') }) : undefined;
   const informers = [namespaces, ...(mutating ? [mutating] : []), ...(validating ? [validating] : [])];
+  const client = new WebhookClient(host);
   const stop = (): void => {
     for (const informer of informers) informer.stop();
+    client.close();
   };
   try {
     await Promise.all(informers.map((informer) => informer.start()));
@@ -41,7 +44,7 @@ export async function startHostAdmission(kubeconfig: string | undefined, disable
   const onIgnoredFailure = (err: Error): void => logger.warn({ err: err.message }, 'Failed calling webhook, failing open');
   const plugins: AdmissionPlugin[] = [];
   if (enabled.includes(NAMESPACE_LIFECYCLE)) plugins.push(namespaceLifecycle(namespaces));
-  if (mutating) plugins.push(mutatingWebhooks({ configurations: mutating, namespaces, host, onIgnoredFailure }));
-  if (validating) plugins.push(validatingWebhooks({ configurations: validating, namespaces, host, onIgnoredFailure }));
+  if (mutating) plugins.push(mutatingWebhooks({ configurations: mutating, namespaces, client, onIgnoredFailure }));
+  if (validating) plugins.push(validatingWebhooks({ configurations: validating, namespaces, client, onIgnoredFailure }));
   return { plugins, readyzChecks: informers.map((informer) => informer.readyzCheck), stop };
 }

@@ -9,6 +9,7 @@ import type { RequestContext } from '../../registry/rest.js';
 import { widgetKind, type WidgetHub } from '../../scheme/test-kinds.js';
 import { createCA, createServingCert } from '../../security/certs.js';
 import { HostNamespaces } from '../host-namespaces.js';
+import { WebhookClient } from './call.js';
 import { accessorOf, type WebhookAccessor, type WebhookSpec } from './configurations.js';
 import { mutatingWebhooks, validatingWebhooks, type WebhookDispatchOptions } from './dispatch.js';
 
@@ -25,6 +26,7 @@ const responders = new Map<string, Responder>();
 const calls: Array<{ path: string; review: Review }> = [];
 let storage: SqliteStorage;
 let host: KubeRestClient;
+let client: WebhookClient;
 
 beforeAll(async () => {
   server = createServer({ cert: serving.cert, key: serving.key }, (req, res) => {
@@ -46,8 +48,13 @@ beforeAll(async () => {
   // The host is never asked: the webhooks here name URLs and select every namespace.
   kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 'c', user: 'u' }], currentContext: 'c' });
   host = new KubeRestClient(kc);
+  client = new WebhookClient(host);
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(async () => {
+  client.close();
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
 beforeEach(() => {
   storage = SqliteStorage.open({ path: ':memory:', compactionIntervalMs: 0 });
   responders.clear();
@@ -71,7 +78,7 @@ function hook(name: string, path: string, spec: Partial<WebhookSpec> = {}): Webh
 }
 
 function storeWith(mutating: WebhookAccessor[], validating: WebhookAccessor[] = []): Store<WidgetHub> {
-  const base: Omit<WebhookDispatchOptions, 'configurations'> = { namespaces: new HostNamespaces(host), host };
+  const base: Omit<WebhookDispatchOptions, 'configurations'> = { namespaces: new HostNamespaces(host), client };
   return new Store<WidgetHub>({
     kind: widgetKind(),
     storage,

@@ -8,14 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { StatusError, isStatusError, newBadRequest, newForbidden, newInternalError, type KubeObject, type StatusReason } from '@kapi/apimachinery';
 import { applyPatch as applyJsonPatch, type Operation } from 'fast-json-patch';
-import type { KubeRestClient } from '../../kube/index.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/rest.js';
 import { deepEqual } from '../../scheme/deep.js';
 import { admissionRequestOf, versionedObjectsOf, type VersionedObjects } from '../admission-request.js';
 import { BudgetExceeded, CostBudget, MATCH_CONDITIONS_COST_BUDGET, aggregateMessage, evaluateExpression } from '../expressions.js';
 import type { HostNamespaces } from '../host-namespaces.js';
 import { matchingVersion, namespaceSelectorMatches, objectSelectorMatches } from '../matching.js';
-import { WebhookCallError, endpointOf, postReview } from './call.js';
+import { WebhookCallError, type WebhookClient } from './call.js';
 import type { WebhookAccessor, WebhookConfigurations } from './configurations.js';
 
 export const MUTATING_ADMISSION_WEBHOOK = 'MutatingAdmissionWebhook';
@@ -24,7 +23,8 @@ export const VALIDATING_ADMISSION_WEBHOOK = 'ValidatingAdmissionWebhook';
 export interface WebhookDispatchOptions {
   configurations: Pick<WebhookConfigurations, 'webhooks'>;
   namespaces: HostNamespaces;
-  host: KubeRestClient;
+  /** Calls the webhooks (kept connections, Services resolved through the host). */
+  client: WebhookClient;
   /** Told of every failed call that failurePolicy Ignore lets through. */
   onIgnoredFailure?(err: WebhookCallError): void;
 }
@@ -116,8 +116,8 @@ async function call(invocation: Invocation, attrs: AdmissionAttributes, versione
   const review = { kind: 'AdmissionReview', apiVersion, request: admissionRequestOf(uid, attrs, versioned) };
   let answer: unknown;
   try {
-    const endpoint = await endpointOf(spec.clientConfig, opts.host);
-    answer = await postReview(endpoint, review, {
+    const endpoint = await opts.client.endpointOf(spec.clientConfig);
+    answer = await opts.client.postReview(endpoint, review, {
       timeoutSeconds: spec.timeoutSeconds ?? 10,
       ...(spec.clientConfig.caBundle ? { caBundle: spec.clientConfig.caBundle } : {}),
     });
