@@ -4,6 +4,10 @@
  * CRD with the same schema (test/aggregation/schema-validations.test.ts checks them side by side).
  */
 import { describe, expect, it } from '@jest/globals';
+import { StatusError, type KubeObject } from '@kapi/apimachinery';
+import { SqliteStorage, objectKey, resourcePrefix } from '@kapi/storage';
+// The Store is the layer above, which calls validateKindRules on create and update.
+import { Store } from '../registry/store.js';
 import type { JSONSchemaProps, KindDefinition } from './kind.js';
 import { compileSchemaRules, normalizeFieldPath, validateKindRules } from './schema-cel.js';
 import { Scheme } from './scheme.js';
@@ -108,5 +112,51 @@ describe('evaluating', () => {
           "Invalid value: \"object\": 'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: self.xs.all(a, self.xs.all(b, self.xs.all(c, true)))",
       },
     ]);
+  });
+});
+
+describe('through the Store (create and update, as the endpoints call it)', () => {
+  const kind = kindWith(spec({ name: { type: 'string' }, n: { type: 'integer' } }, [
+    { rule: 'self.name == oldSelf.name', message: 'name is immutable', fieldPath: '.name' },
+    { rule: 'self.n < 10', message: 'n is below 10' },
+  ]));
+  const thing = (name: string, s: Record<string, unknown>, resourceVersion?: string) => ({
+    apiVersion: 'test.kapi.dev/v1',
+    kind: 'Thing',
+    metadata: { name, namespace: 'default', ...(resourceVersion ? { resourceVersion } : {}) },
+    spec: s,
+  });
+
+  async function failure(p: Promise<unknown>): Promise<StatusError> {
+    try {
+      await p;
+    } catch (err) {
+      if (err instanceof StatusError) return err;
+      throw err;
+    }
+    throw new Error('expected a StatusError');
+  }
+
+  it('refuses a create and an update that break the rules, warns on a ratcheted one', async () => {
+    const storage = SqliteStorage.open({ path: ':memory:', compactionIntervalMs: 0 });
+    try {
+      const store = new Store({ kind, storage });
+      const ctx = () => ({ namespace: 'default', version: 'v1', warnings: [] as string[] });
+      expect((await failure(store.create(ctx(), thing('a', { name: 'x', n: 11 }), {}))).message).toBe(
+        'Thing.test.kapi.dev "a" is invalid: spec: Invalid value: n is below 10',
+      );
+      const created = await store.create(ctx(), thing('a', { name: 'x', n: 1 }), {});
+      const err = await failure(store.update(ctx(), 'a', () => thing('a', { name: 'y', n: 1 }, created.metadata.resourceVersion), {}));
+      expect([err.code, err.message]).toEqual([422, 'Thing.test.kapi.dev "a" is invalid: spec.name: Invalid value: name is immutable']);
+
+      // An object stored before its rule held (written straight to storage): unchanged, it only warns.
+      const stored = { ...thing('b', { name: 'x', n: 12 }), metadata: { name: 'b', namespace: 'default', uid: 'u', generation: 1 } };
+      const old: KubeObject = await storage.create(objectKey(resourcePrefix('test.kapi.dev', 'things'), 'b', 'default'), stored);
+      const c = ctx();
+      await store.update(c, 'b', () => ({ ...thing('b', { name: 'x', n: 12 }, old.metadata.resourceVersion), metadata: { ...old.metadata, labels: { l: 'v' } } }), {});
+      expect(c.warnings).toEqual(['spec: Invalid value: n is below 10']);
+    } finally {
+      storage.close();
+    }
   });
 });
