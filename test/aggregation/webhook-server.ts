@@ -78,7 +78,7 @@ export async function startWebhookServer(extraHosts: readonly string[] = []): Pr
           const patch = hasLabels
             ? [{ op: 'add', path: '/metadata/labels/mutated-by', value: 'webhook' }]
             : [{ op: 'add', path: '/metadata/labels', value: { 'mutated-by': 'webhook' } }];
-          return answer({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64'), warnings: ['labelled by the webhook'] });
+          return answer({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64'), warnings: ['labelled by the webhook'], auditAnnotations: { labelled: 'yes' } });
         }
         case '/hang':
           hanging.add(res);

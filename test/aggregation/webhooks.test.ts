@@ -6,6 +6,9 @@
  * and to Go; both must answer the same status, reason and message, and the webhook must have
  * seen the same reviews.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kubectl } from '../e2e/kubectl.js';
 import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
 import { httpsRequest, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
@@ -116,8 +119,24 @@ function caseNamespace(name: string): void {
   kubectl.ok(['label', 'namespace', name, `kapi-case=${name}`]);
 }
 
+let dir: string;
+let auditLog: string;
+
+/** The audit events (ResponseComplete) of kapi's creates of `name` in `namespace`. */
+function auditedCreates(namespace: string, name: string): Array<{ annotations?: Record<string, string> }> {
+  return readFileSync(auditLog, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { stage: string; verb: string; objectRef?: { namespace?: string; name?: string }; annotations?: Record<string, string> })
+    .filter((e) => e.stage === 'ResponseComplete' && e.verb === 'create' && e.objectRef?.namespace === namespace && e.objectRef.name === name);
+}
+
 beforeAll(async () => {
-  [env, hooks] = await Promise.all([startAggregated({ storageBackend: 'sqlite' }), startWebhookServer(['hooks.webhook-svc.svc'])]);
+  dir = mkdtempSync(join(tmpdir(), 'kapi-webhooks-'));
+  auditLog = join(dir, 'audit.log');
+  writeFileSync(join(dir, 'policy.yaml'), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Request\n');
+  const serverArgs = [`--audit-policy-file=${join(dir, 'policy.yaml')}`, `--audit-log-path=${auditLog}`];
+  [env, hooks] = await Promise.all([startAggregated({ storageBackend: 'sqlite', serverArgs }), startWebhookServer(['hooks.webhook-svc.svc'])]);
   kubectl = new Kubectl(env.cluster.kubeconfig);
   kubectl.ok(['create', 'namespace', 'ready']);
   go = await startGoSampleServer(env.cluster, 'ready');
@@ -127,6 +146,7 @@ afterAll(async () => {
   await go?.stop();
   await env?.stop();
   await hooks?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 it('a validating webhook denies, with the Status it gives prefixed as Go does; kubectl shows it', async () => {
@@ -173,6 +193,13 @@ it('a mutating webhook adds a label to the objects its objectSelector matches, a
     expect([no.status, labelsOf(no)]).toEqual([201, { mutate: 'no' }]);
     expect(hooks.receivedFor('label', `no-${server}`)).toEqual([]);
   }
+  // kapi's audit event says which webhook mutated the object, with the webhook's own annotations.
+  expect(auditedCreates('label', 'yes-kapi').map((e) => e.annotations)).toEqual([
+    expect.objectContaining({
+      'mutation.webhook.admission.k8s.io/round_0_index_0': JSON.stringify({ configuration: 'label', webhook: 'label.hooks.kapi.dev', mutated: true }),
+      'label.hooks.kapi.dev/labelled': 'yes',
+    }),
+  ]);
   const created = await kubectl.runAsync(['create', '-f', '-'], { input: JSON.stringify(flunder('by-kubectl', 'label', 'v1beta1', { mutate: 'yes' })) });
   expect(created).toMatchObject({ code: 0, stdout: 'flunder.wardle.example.com/by-kubectl created\n' });
   expect(kubectl.ok(['get', 'flunders', 'by-kubectl', '-n', 'label', '-o', 'jsonpath={.metadata.labels.mutated-by}'])).toBe('webhook');
@@ -195,6 +222,10 @@ it('failurePolicy Fail refuses a request when the webhook cannot be called, Igno
   applyHook('down', { clientConfig: { url: closed, caBundle: hooks.caBundle }, extra: { failurePolicy: 'Ignore' } });
   await eventually((server, n) => create(server, 'down', `probe-ignore${n}`), (a) => a.status === 201);
   expect((await Promise.all(SERVERS.map((s) => create(s, 'down', 'f2')))).map((a) => a.status)).toEqual([201, 201]);
+  // The audit event says the webhook failed open (keyed by its place among all validating webhooks: 'deny' sorts before 'down').
+  expect(auditedCreates('down', 'f2-kapi').map((e) => e.annotations)).toEqual([
+    expect.objectContaining({ 'failed-open.validating.webhook.admission.k8s.io/round_0_index_1': 'down.hooks.kapi.dev' }),
+  ]);
 });
 
 it('a webhook that does not answer is cut at its timeoutSeconds', async () => {

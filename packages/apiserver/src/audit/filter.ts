@@ -37,6 +37,17 @@ export function recordRequestObject(req: IncomingMessage, object: unknown, patch
   slot.patch = patch;
 }
 
+const ANNOTATIONS = Symbol('kapi.auditAnnotations');
+type WithAnnotations = IncomingMessage & { [ANNOTATIONS]?: Record<string, string> };
+
+/**
+ * The audit annotations of a request being audited (Go's audit.AddAuditAnnotation: admission adds
+ * them, e.g. which webhook mutated the object); undefined when the request is not audited.
+ */
+export function auditAnnotationsOf(req: IncomingMessage): Record<string, string> | undefined {
+  return (req as WithAnnotations)[ANNOTATIONS];
+}
+
 /** The JSON body a response ends with, when it is one (RequestResponse keeps it). */
 function responseBody(res: ServerResponse, chunk: unknown): unknown {
   const type = String(res.getHeader('Content-Type') ?? '');
@@ -77,6 +88,8 @@ export function auditFilter(options: AuditOptions): Filter {
         if (recorded.patch) input.requestPatch = recorded.object;
         else input.requestObject = recorded.object;
       }
+      const annotations = (req as WithAnnotations)[ANNOTATIONS];
+      if (annotations && Object.keys(annotations).length > 0) input.annotations = annotations;
       if (response) {
         input.response = response;
         if (response.body !== undefined && config.level === 'RequestResponse') input.responseObject = response.body;
@@ -85,6 +98,7 @@ export function auditFilter(options: AuditOptions): Filter {
     };
 
     if (levelAtLeast(config.level, 'Request')) (req as WithRequestObject)[REQUEST_OBJECT] = {};
+    (req as WithAnnotations)[ANNOTATIONS] = {};
     write('RequestReceived');
     if (isLongRunning(requestInfoOf(req))) {
       const writeHead = res.writeHead;

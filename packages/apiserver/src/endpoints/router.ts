@@ -13,6 +13,7 @@ import type { RestStorage } from '../registry/interfaces.js';
 import type { SchemeLike } from '../scheme/scheme-like.js';
 import type { RequestContext } from '../registry/rest.js';
 import { verbsOf, type KindDefinition, type ResourceVerb } from '../scheme/kind.js';
+import { auditAnnotationsOf } from '../audit/filter.js';
 import { requestUser } from '../security/authn.js';
 import { DEFAULT_MAX_REQUEST_BODY_BYTES } from './body.js';
 import { isUpgradeRequest, serveConnect } from './connect.js';
@@ -136,6 +137,8 @@ function createApisHandler(options: ApisRouteOptions): (req: IncomingMessage, re
       };
       if (kind.namespaced && info.namespace !== '') ctx.namespace = info.namespace;
       ctx.version = info.apiVersion;
+      const auditAnnotations = auditAnnotationsOf(req);
+      if (auditAnnotations) ctx.auditAnnotations = auditAnnotations;
       const user = requestUser(req);
       if (user) ctx.user = user;
 

@@ -52,3 +52,12 @@ export function admissionObjectsOf(scheme: SchemeLike, kind: KindDefinition): Ad
     },
   };
 }
+
+/**
+ * Adds an audit annotation (Go's Attributes.AddAnnotation): a key once set keeps its value; a
+ * request that is not audited keeps none.
+ */
+export function addAuditAnnotation(attrs: Pick<AdmissionAttributes, 'auditAnnotations'>, key: string, value: string): void {
+  const annotations = attrs.auditAnnotations;
+  if (annotations && !(key in annotations)) annotations[key] = value;
+}

@@ -1,7 +1,7 @@
 export * from './rest.js';
 export * from './interfaces.js';
 export { Store, type StoreOptions, type UpdateOptions } from './store.js';
-export { AdmissionChain } from './admission.js';
+export { AdmissionChain, addAuditAnnotation } from './admission.js';
 export { getScale, updateScale, readPath, writePath, jsonPathSegments, type Scale } from './scale.js';
 export { validateListOptions, predicateFor, attrFuncFor, selectableFieldNames } from './list-options.js';
 export {

@@ -29,6 +29,8 @@ export interface RequestContext {
   warnings: string[];
   /** Aborted when the client goes away or the request times out. */
   signal?: AbortSignal;
+  /** The audit event's annotations, when the request is audited. */
+  auditAnnotations?: Record<string, string>;
 }
 
 /** metav1.ListOptions as parsed from the query. */
@@ -117,6 +119,8 @@ export interface AdmissionAttributes {
   objects: AdmissionObjects;
   /** Warnings for the response (Warning headers). */
   warnings: string[];
+  /** The audit event's annotations, when the request is audited (add with addAuditAnnotation). */
+  auditAnnotations?: Record<string, string>;
 }
 
 export interface AdmissionPlugin {

@@ -171,6 +171,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
       ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}),
       objects: this.admissionObjects,
       warnings: ctx.warnings,
+      ...(ctx.auditAnnotations ? { auditAnnotations: ctx.auditAnnotations } : {}),
     };
   }
 

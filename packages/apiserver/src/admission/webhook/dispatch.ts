@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { StatusError, isStatusError, newBadRequest, newForbidden, newInternalError, type KubeObject, type StatusReason } from '@kapi/apimachinery';
 import { applyPatch as applyJsonPatch, type Operation } from 'fast-json-patch';
+import { addAuditAnnotation } from '../../registry/admission.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/rest.js';
 import { deepEqual } from '../../scheme/deep.js';
 import { admissionRequestOf, versionedObjectsOf, type VersionedObjects } from '../admission-request.js';
@@ -19,6 +20,10 @@ import type { WebhookAccessor, WebhookConfigurations } from './configurations.js
 
 export const MUTATING_ADMISSION_WEBHOOK = 'MutatingAdmissionWebhook';
 export const VALIDATING_ADMISSION_WEBHOOK = 'ValidatingAdmissionWebhook';
+
+/** The audit annotations Go's dispatchers write (round_<r>_index_<i>: the webhook's place in the list). */
+const MUTATION_ANNOTATION_PREFIX = 'mutation.webhook.admission.k8s.io/';
+const VALIDATING_ANNOTATION_PREFIX = 'validating.webhook.admission.k8s.io/';
 
 export interface WebhookDispatchOptions {
   configurations: Pick<WebhookConfigurations, 'webhooks'>;
@@ -42,6 +47,7 @@ interface WebhookResponse {
   patch?: string;
   patchType?: string;
   warnings?: string[];
+  auditAnnotations?: Record<string, unknown>;
 }
 
 /** webhookerrors.ToStatusErr: a denial as the Status the client gets. */
@@ -144,17 +150,24 @@ async function call(invocation: Invocation, attrs: AdmissionAttributes, versione
     response.patchType = 'JSONPatch';
   }
   for (const warning of response.warnings ?? []) if (typeof warning === 'string') attrs.warnings.push(warning);
+  for (const [key, value] of Object.entries(response.auditAnnotations ?? {})) {
+    if (typeof value === 'string') addAuditAnnotation(attrs, `${spec.name}/${key}`, value);
+  }
   if (response.allowed !== true) throw denial(spec.name, response.status);
   return response;
 }
 
 const ignores = (webhook: WebhookAccessor): boolean => webhook.spec.failurePolicy === 'Ignore';
 
-/** An error of one webhook as the request ends with it: a failed call is a 500 unless failurePolicy is Ignore. */
-function settle(webhook: WebhookAccessor, err: unknown, opts: WebhookDispatchOptions): void {
+/**
+ * An error of one webhook as the request ends with it: a failed call is a 500 unless failurePolicy
+ * is Ignore, which lets the request through and says so in the audit event under `failedOpenKey`.
+ */
+function settle(webhook: WebhookAccessor, err: unknown, opts: WebhookDispatchOptions, attrs: AdmissionAttributes, failedOpenKey: string): void {
   if (err instanceof WebhookCallError) {
     if (ignores(webhook)) {
       opts.onIgnoredFailure?.(err);
+      addAuditAnnotation(attrs, failedOpenKey, webhook.spec.name);
       return;
     }
     throw newInternalError(err);
@@ -208,18 +221,22 @@ export function mutatingWebhooks(opts: WebhookDispatchOptions): AdmissionPlugin 
       const reinvoke = new Set<string>();
       for (const round of [0, 1]) {
         if (round === 1 && reinvoke.size === 0) break;
-        for (const webhook of webhooks) {
+        for (const [index, webhook] of webhooks.entries()) {
           if (round === 1 && !reinvoke.has(webhook.uid)) continue;
           const invocation = await invocationOf(webhook, attrs, opts);
           if (!invocation) continue;
           const versioned = inVersion(invocation.version);
           let changed = false;
+          const key = `round_${round}_index_${index}`;
           try {
             checkDryRun(webhook, attrs);
             const response = await call(invocation, attrs, versioned, true, opts);
             changed = applyPatch(webhook.spec.name, response, versioned);
           } catch (err) {
-            settle(webhook, err, opts);
+            settle(webhook, err, opts, attrs, `failed-open.${MUTATION_ANNOTATION_PREFIX}${key}`);
+          } finally {
+            const mutation = { configuration: webhook.configurationName, webhook: webhook.spec.name, mutated: changed };
+            addAuditAnnotation(attrs, `${MUTATION_ANNOTATION_PREFIX}${key}`, JSON.stringify(mutation));
           }
           if (changed) {
             dirty = true;
@@ -250,18 +267,18 @@ export function validatingWebhooks(opts: WebhookDispatchOptions): AdmissionPlugi
     async validate(attrs) {
       const webhooks = opts.configurations.webhooks();
       if (webhooks.length === 0) return;
-      const invocations: Invocation[] = [];
-      for (const webhook of webhooks) {
+      const invocations: Array<{ invocation: Invocation; index: number }> = [];
+      for (const [index, webhook] of webhooks.entries()) {
         const invocation = await invocationOf(webhook, attrs, opts);
-        if (invocation) invocations.push(invocation);
+        if (invocation) invocations.push({ invocation, index });
       }
       const results = await Promise.allSettled(
-        invocations.map(async (invocation) => {
+        invocations.map(async ({ invocation, index }) => {
           try {
             checkDryRun(invocation.webhook, attrs);
             await call(invocation, attrs, versionedObjectsOf(attrs, invocation.version), false, opts);
           } catch (err) {
-            settle(invocation.webhook, err, opts);
+            settle(invocation.webhook, err, opts, attrs, `failed-open.${VALIDATING_ANNOTATION_PREFIX}round_0_index_${index}`);
           }
         }),
       );
