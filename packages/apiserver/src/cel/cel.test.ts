@@ -79,6 +79,36 @@ describe('compile errors as cel-go words them', () => {
     expect(err.message).toBe("compilation failed: ERROR: <input>:1:10: undefined field 'nope'\n | self.spec.nope == 1\n | .........^");
   });
 
+  // validation_test.go: operators over types they do not take, fields objects do not have
+  it.each([
+    ["self.a == 'abc'", obj({ a: int }), "found no matching overload for '_==_' applied to '(int, string)'"],
+    ['self.a > self.b', obj({ a: int, b: str }), "found no matching overload for '_>_' applied to '(int, string)'"],
+    ['self.a + self.b > 1', obj({ a: int, b: dbl }), "found no matching overload for '_+_' applied to '(int, double)'"],
+    ['has(self.a.z)', obj({ a: obj({ b: int }) }), "undefined field 'z'"],
+    ['self.a.b == 1', obj({ a: str }), "type 'string' does not support field selection"],
+    ['self.__illegal__ == 301', obj({ a: int }), "undefined field '__illegal__'"],
+  ])('%s: %s', (rule, schema, message) => {
+    const err = errorOf(() => compileCel(rule, { variables: ['self'], schemas: { self: schema } }));
+    expect(err.kind).toBe('compile');
+    expect(err.message).toContain(message);
+  });
+
+  it('has(self.metadata.namespace) at a resource root is an undefined field, as Go keeps only name and generateName', () => {
+    const err = errorOf(() => compileCel('has(self.metadata.namespace)', { variables: ['self'], schemas: { self: obj({}) }, resourceRoots: ['self'] }));
+    expect(err.message).toContain("undefined field 'namespace'");
+    expect(compileCel("self.kind == 'Pod' && self.metadata.generateName == 'x'", { variables: ['self'], schemas: { self: obj({}) }, resourceRoots: ['self'] }).outputType).toBe('bool');
+  });
+
+  it('tells the output type when it is certain', () => {
+    const compiled = (e: string): string | undefined => compileCel(e, { variables: ['self'], schemas: { self: obj({ a: int, s: str, l: list(int) }) } }).outputType;
+    expect(compiled('self.a > 1')).toBe('bool');
+    expect(compiled('self.l.all(x, x > 0)')).toBe('bool');
+    expect(compiled("'n: ' + self.s")).toBe('string');
+    expect(compiled('self.a + 1')).toBe('int');
+    expect(compiled('self.l.map(x, x * 2)')).toBe('list');
+    expect(compileCel('x', { variables: ['x'] }).outputType).toBeUndefined();
+  });
+
   it('a constant regular expression that does not parse (Go: program instantiation failed)', () => {
     const schema = obj({ str });
     for (const rule of ["self.str.find(')') == ''", "self.str.findAll(')') == []", "self.str.findAll(')', 1) == []"]) {

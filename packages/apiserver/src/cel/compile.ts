@@ -27,6 +27,8 @@ export interface CelProgram {
   evaluateWithCost(activation: Readonly<Record<string, unknown>>): { value: unknown; cost: number };
   /** The variables the expression reads (e.g. to tell a transition rule by its use of oldSelf). */
   readonly references: ReadonlySet<string>;
+  /** The expression's type when the checker is sure of it ('bool', 'string', 'int', 'list', ...); undefined for dyn. */
+  readonly outputType: string | undefined;
 }
 
 export interface CelCompileOptions {
@@ -80,8 +82,18 @@ interface ParsedExpr {
   sourceInfo?: { positions: Record<string, number> };
 }
 
-/** What the checker knows of an expression's type: a schema, or nothing (dyn). */
-type StaticType = { schema: CelSchema; root: boolean; optional?: boolean } | undefined;
+/**
+ * What the checker knows of an expression's type: a value typed by a schema (possibly an optional
+ * of it), a type cel-go would name (`prim`: int, string, google.protobuf.Timestamp, list, ...), or
+ * nothing (undefined: dyn). It is not cel-go's type checker: it reports only what is certainly wrong.
+ */
+interface Known {
+  schema?: CelSchema;
+  root?: boolean;
+  optional?: boolean;
+  prim?: string;
+}
+type StaticType = Known | undefined;
 
 class CompileErrors {
   readonly messages: string[] = [];
@@ -118,8 +130,9 @@ function qualifiedName(e: Expr | undefined): string | undefined {
   return undefined;
 }
 
-function objectFields(t: NonNullable<StaticType>): Set<string> | undefined {
-  const schema = t.root ? withTypeAndObjectMeta(t.schema) : t.schema['x-kubernetes-embedded-resource'] ? withTypeAndObjectMeta(t.schema) : t.schema;
+function objectFields(t: Known): Set<string> | undefined {
+  if (!t.schema) return undefined;
+  const schema = t.root || t.schema['x-kubernetes-embedded-resource'] ? withTypeAndObjectMeta(t.schema) : t.schema;
   if (!schema.properties) return undefined;
   const fields = new Set<string>();
   for (const name of Object.keys(schema.properties)) {
@@ -129,21 +142,32 @@ function objectFields(t: NonNullable<StaticType>): Set<string> | undefined {
   return fields;
 }
 
-function fieldType(t: NonNullable<StaticType>, field: string): StaticType {
+function fieldType(t: Known, field: string): StaticType {
+  if (!t.schema) return undefined;
   const schema = t.root || t.schema['x-kubernetes-embedded-resource'] ? withTypeAndObjectMeta(t.schema) : t.schema;
   if (schema.properties) {
-    for (const [name, prop] of Object.entries(schema.properties)) if (escapeCelName(name) === field) return { schema: prop, root: false };
+    for (const [name, prop] of Object.entries(schema.properties)) if (escapeCelName(name) === field) return { schema: prop };
     return undefined;
   }
-  if (typeof schema.additionalProperties === 'object') return { schema: schema.additionalProperties, root: false };
+  if (typeof schema.additionalProperties === 'object') return { schema: schema.additionalProperties };
   return undefined;
 }
 
-function describeType(schema: CelSchema): string | undefined {
-  if (schema['x-kubernetes-int-or-string']) return undefined;
-  switch (schema.type) {
+const TIMESTAMP = 'google.protobuf.Timestamp';
+const DURATION = 'google.protobuf.Duration';
+const SCALARS = new Set(['int', 'uint', 'double', 'string', 'bool', 'bytes', 'null_type', TIMESTAMP, DURATION]);
+const NUMERIC = new Set(['int', 'uint', 'double']);
+const ORDERED = new Set(['int', 'uint', 'double', 'string', 'bytes', 'bool', TIMESTAMP, DURATION]);
+
+/** The type cel-go gives a value of `t`, when it is certain. */
+function primOf(t: StaticType): string | undefined {
+  if (!t) return undefined;
+  if (t.prim) return t.prim;
+  if (t.optional || !t.schema || t.schema['x-kubernetes-int-or-string']) return undefined;
+  const s = t.schema;
+  switch (s.type) {
     case 'string':
-      return schema.format === 'date-time' || schema.format === 'date' ? 'google.protobuf.Timestamp' : schema.format === 'duration' ? 'google.protobuf.Duration' : schema.format === 'byte' ? 'bytes' : 'string';
+      return s.format === 'date-time' || s.format === 'date' ? TIMESTAMP : s.format === 'duration' ? DURATION : s.format === 'byte' ? 'bytes' : 'string';
     case 'integer':
       return 'int';
     case 'number':
@@ -152,20 +176,98 @@ function describeType(schema: CelSchema): string | undefined {
       return 'bool';
     case 'array':
       return 'list';
+    case 'object':
+      return s.properties || s['x-kubernetes-embedded-resource'] ? undefined : 'map';
     default:
       return undefined;
+  }
+}
+
+/** A type as cel-go prints it in an error ("int", "list(string)"); undefined when kapi would not print it as Go does. */
+function display(t: StaticType): string | undefined {
+  const prim = primOf(t);
+  if (prim && SCALARS.has(prim)) return prim;
+  if (prim === 'list' && t?.schema?.items) {
+    const item = display({ schema: t.schema.items });
+    return item && SCALARS.has(item) ? `list(${item})` : undefined;
+  }
+  return undefined;
+}
+
+/** The result of the functions whose result type does not depend on their arguments. */
+const RESULTS: Record<string, string> = {
+  '_==_': 'bool', '_!=_': 'bool', '_<_': 'bool', '_<=_': 'bool', '_>_': 'bool', '_>=_': 'bool', '@in': 'bool',
+  '_&&_': 'bool', '_||_': 'bool', '!_': 'bool', '@not_strictly_false': 'bool',
+  size: 'int', startsWith: 'bool', endsWith: 'bool', contains: 'bool', matches: 'bool', isSorted: 'bool', includes: 'bool',
+  'sets.contains': 'bool', 'sets.equivalent': 'bool', 'sets.intersects': 'bool', 'ip.isCanonical': 'bool',
+  isURL: 'bool', isIP: 'bool', isCIDR: 'bool', isQuantity: 'bool', hasValue: 'bool', containsIP: 'bool', containsCIDR: 'bool',
+  lowerAscii: 'string', upperAscii: 'string', trim: 'string', replace: 'string', substring: 'string', charAt: 'string',
+  join: 'string', find: 'string', 'strings.quote': 'string', getScheme: 'string', getHost: 'string', getHostname: 'string',
+  getPort: 'string', getEscapedPath: 'string', indexOf: 'int', lastIndexOf: 'int',
+  string: 'string', int: 'int', uint: 'uint', double: 'double', bool: 'bool', bytes: 'bytes', timestamp: TIMESTAMP, duration: DURATION,
+  split: 'list', findAll: 'list',
+};
+
+/** The overloads of cel-go's operators over known types: the result, or undefined when none applies. */
+function operatorResult(name: string, args: readonly string[]): string | undefined {
+  const [a, b] = args;
+  const same = a === b;
+  switch (name) {
+    case '_==_':
+    case '_!=_':
+      // Heterogeneous equality holds between numbers, and anything may be compared with null.
+      return same || (NUMERIC.has(a!) && NUMERIC.has(b!)) || a === 'null_type' || b === 'null_type' ? 'bool' : undefined;
+    case '_<_':
+    case '_<=_':
+    case '_>_':
+    case '_>=_':
+      return (same && ORDERED.has(a!)) || (NUMERIC.has(a!) && NUMERIC.has(b!)) ? 'bool' : undefined;
+    case '_+_':
+      if (same && ['int', 'uint', 'double', 'string', 'bytes', DURATION, 'list'].includes(a!)) return a;
+      if ((a === TIMESTAMP && b === DURATION) || (a === DURATION && b === TIMESTAMP)) return TIMESTAMP;
+      return undefined;
+    case '_-_':
+      if (same && ['int', 'uint', 'double', DURATION].includes(a!)) return a;
+      if (a === TIMESTAMP && b === TIMESTAMP) return DURATION;
+      if (a === TIMESTAMP && b === DURATION) return TIMESTAMP;
+      return undefined;
+    case '_*_':
+    case '_/_':
+      return same && NUMERIC.has(a!) ? a : undefined;
+    case '_%_':
+      return same && (a === 'int' || a === 'uint') ? a : undefined;
+    case '-_':
+      return a === 'int' || a === 'double' ? a : undefined;
+    case '!_':
+    case '_&&_':
+    case '_||_':
+      return args.every((x) => x === 'bool') ? 'bool' : undefined;
+    default:
+      return 'unchecked';
   }
 }
 
 /** The type names an expression may use as values (`type(x) == int`). */
 const TYPE_NAMES = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn']);
 
-/** Walks the AST: undeclared references, unknown functions, fields the schema does not declare. */
+const CONSTANT_TYPES: Record<string, string> = {
+  int64Value: 'int',
+  uint64Value: 'uint',
+  doubleValue: 'double',
+  stringValue: 'string',
+  boolValue: 'bool',
+  bytesValue: 'bytes',
+  nullValue: 'null_type',
+};
+
+/** Walks the AST: undeclared references, unknown functions, fields the schema does not declare, operators over types they do not take. */
 function check(expr: Expr, scope: ReadonlyMap<string, StaticType>, errors: CompileErrors, refs: Set<string>): StaticType {
   const kind = expr.exprKind;
   switch (kind.case) {
-    case 'constExpr':
-      return undefined;
+    case 'constExpr': {
+      const prim = CONSTANT_TYPES[kind.value.constantKind.case ?? ''];
+      return prim ? { prim } : undefined;
+    }
     case 'identExpr': {
       if (!scope.has(kind.value.name) && TYPE_NAMES.has(kind.value.name)) return undefined;
       if (!scope.has(kind.value.name)) {
@@ -177,10 +279,11 @@ function check(expr: Expr, scope: ReadonlyMap<string, StaticType>, errors: Compi
     }
     case 'selectExpr': {
       const operandType = kind.value.operand ? check(kind.value.operand, scope, errors, refs) : undefined;
-      if (!operandType || operandType.optional) return undefined;
-      const scalar = describeType(operandType.schema);
-      if (scalar !== undefined) {
-        errors.add(expr, `type '${scalar}' does not support field selection`);
+      if (!operandType || operandType.optional) return kind.value.testOnly ? { prim: 'bool' } : undefined;
+      const prim = primOf(operandType);
+      if (prim && prim !== 'map') {
+        const shown = display(operandType);
+        if (shown) errors.add(expr, `type '${shown}' does not support field selection`);
         return undefined;
       }
       const fields = objectFields(operandType);
@@ -188,7 +291,7 @@ function check(expr: Expr, scope: ReadonlyMap<string, StaticType>, errors: Compi
         errors.add(expr, `undefined field '${kind.value.field}'`);
         return undefined;
       }
-      return kind.value.testOnly ? undefined : fieldType(operandType, kind.value.field);
+      return kind.value.testOnly ? { prim: 'bool' } : fieldType(operandType, kind.value.field);
     }
     case 'callExpr': {
       const { target, args } = kind.value;
@@ -198,6 +301,7 @@ function check(expr: Expr, scope: ReadonlyMap<string, StaticType>, errors: Compi
       let targetType: StaticType;
       if (target && !isQualifiedCall) targetType = check(target, scope, errors, refs);
       const argTypes = args.map((arg) => check(arg, scope, errors, refs));
+      const fn = isQualifiedCall ? `${qualified}.${name}` : name;
       if (!isQualifiedCall && !name.startsWith('_') && !name.startsWith('@') && !functionNames!.has(name)) {
         errors.add(expr, `undeclared reference to '${name}' (in container '')`);
       }
@@ -210,42 +314,61 @@ function check(expr: Expr, scope: ReadonlyMap<string, StaticType>, errors: Compi
           else errors.instantiation.push(`program instantiation failed: ${(err as Error).message}`);
         }
       }
-      if (name === '_[_]') {
-        const operand = argTypes[0];
-        if (operand && !operand.optional) {
-          if (operand.schema.type === 'array' && operand.schema.items) return { schema: operand.schema.items, root: false };
-          if (typeof operand.schema.additionalProperties === 'object') return { schema: operand.schema.additionalProperties, root: false };
+      if (!target) {
+        const shown = argTypes.map(display);
+        if (shown.every((x): x is string => x !== undefined)) {
+          const result = operatorResult(name, argTypes.map((t) => primOf(t)!));
+          if (result === undefined) {
+            errors.add(expr, `found no matching overload for '${name}' applied to '(${shown.join(', ')})'`);
+            return undefined;
+          }
+          if (result !== 'unchecked') return { prim: result };
         }
       }
-      if (targetType?.optional && name === 'value') return { schema: targetType.schema, root: targetType.root };
-      return undefined;
+      if (name === '_[_]') {
+        const operand = argTypes[0];
+        if (operand?.schema && !operand.optional) {
+          if (operand.schema.type === 'array' && operand.schema.items) return { schema: operand.schema.items };
+          if (typeof operand.schema.additionalProperties === 'object') return { schema: operand.schema.additionalProperties };
+        }
+        return undefined;
+      }
+      if (name === '_?_:_') {
+        const [, t, f] = argTypes.map(primOf);
+        return t !== undefined && t === f ? { prim: t } : undefined;
+      }
+      if (targetType?.optional && name === 'value') return { schema: targetType.schema!, ...(targetType.root ? { root: true } : {}) };
+      const result = Object.hasOwn(RESULTS, fn) ? RESULTS[fn] : undefined;
+      return result ? { prim: result } : undefined;
     }
     case 'listExpr':
       for (const e of kind.value.elements) check(e, scope, errors, refs);
-      return undefined;
+      return { prim: 'list' };
     case 'structExpr':
       for (const entry of kind.value.entries) {
         if (entry.keyKind.case === 'mapKey') check(entry.keyKind.value as Expr, scope, errors, refs);
         if (entry.value) check(entry.value, scope, errors, refs);
       }
-      return undefined;
+      return kind.value.messageName ? undefined : { prim: 'map' };
     case 'comprehensionExpr': {
       const c = kind.value;
       const rangeType = c.iterRange ? check(c.iterRange, scope, errors, refs) : undefined;
-      if (c.accuInit) check(c.accuInit, scope, errors, refs);
+      const accuType = c.accuInit ? check(c.accuInit, scope, errors, refs) : undefined;
       let iterType: StaticType;
-      if (rangeType && !rangeType.optional && rangeType.schema.type === 'array' && rangeType.schema.items) {
-        iterType = { schema: rangeType.schema.items, root: false };
+      if (rangeType?.schema && !rangeType.optional) {
+        if (rangeType.schema.type === 'array' && rangeType.schema.items) iterType = { schema: rangeType.schema.items };
+        else if (typeof rangeType.schema.additionalProperties === 'object' || rangeType.schema.properties) iterType = { prim: 'string' };
       }
+      // The accumulator keeps its initial type only where that is certain (all/exists: bool); lists change as they grow.
+      const accu: StaticType = primOf(accuType) === 'bool' || primOf(accuType) === 'int' ? accuType : primOf(accuType) === 'list' ? { prim: 'list' } : undefined;
       const loopScope = new Map(scope);
-      loopScope.set(c.accuVar, undefined);
+      loopScope.set(c.accuVar, accu);
       loopScope.set(c.iterVar, iterType);
       if (c.loopCondition) check(c.loopCondition, loopScope, errors, refs);
       if (c.loopStep) check(c.loopStep, loopScope, errors, refs);
       const resultScope = new Map(scope);
-      resultScope.set(c.accuVar, undefined);
-      if (c.result) check(c.result, resultScope, errors, refs);
-      return undefined;
+      resultScope.set(c.accuVar, accu);
+      return c.result ? check(c.result, resultScope, errors, refs) : undefined;
     }
     default:
       return undefined;
@@ -341,11 +464,11 @@ export function compileCel(expression: string, opts: CelCompileOptions): CelProg
   const scope = new Map<string, StaticType>();
   for (const name of opts.variables) {
     const schema = opts.schemas?.[name];
-    scope.set(name, schema ? { schema, root: opts.resourceRoots?.includes(name) ?? false, optional: opts.optionals?.includes(name) ?? false } : undefined);
+    scope.set(name, schema ? { schema, root: opts.resourceRoots?.includes(name) ?? false, optional: opts.optionals?.includes(name) ?? false } : opts.optionals?.includes(name) ? { optional: true } : undefined);
   }
   const errors = new CompileErrors(expression, parsed.sourceInfo?.positions ?? {});
   const references = new Set<string>();
-  check(parsed.expr, scope, errors, references);
+  const outputType = primOf(check(parsed.expr, scope, errors, references));
   if (errors.messages.length > 0) throw new CelError('compile', `compilation failed: ${errors.messages.join('\n')}`);
   if (errors.instantiation.length > 0) throw new CelError('compile', errors.instantiation[0]!);
 
@@ -394,6 +517,7 @@ export function compileCel(expression: string, opts: CelCompileOptions): CelProg
 
   return {
     references,
+    outputType,
     evaluateWithCost,
     evaluate: (activation) => evaluateWithCost(activation).value,
   };

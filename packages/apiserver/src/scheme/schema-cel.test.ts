@@ -29,6 +29,15 @@ describe('compiling', () => {
     );
   });
 
+  it('a rule that is not a bool, a messageExpression that is not a string', () => {
+    expect(() => new Scheme().addKind(kindWith(spec({ a: { type: 'integer' } }, [{ rule: 'self.a + 1' }])))).toThrow(
+      'properties[spec].x-kubernetes-validations[0].rule: Invalid value: "self.a + 1": cel expression must evaluate to a bool',
+    );
+    expect(() => new Scheme().addKind(kindWith(spec({ a: { type: 'integer' } }, [{ rule: 'self.a > 1', messageExpression: 'self.a' }])))).toThrow(
+      'messageExpression must evaluate to a string',
+    );
+  });
+
   it('optionalOldSelf without oldSelf is refused, as Go does', () => {
     const kind = kindWith(spec({ a: { type: 'integer' } }, [{ rule: 'self.a > 1', optionalOldSelf: true }]));
     expect(() => new Scheme().addKind(kind)).toThrow('may not be set if oldSelf is not used in rule');

@@ -155,7 +155,14 @@ function compileRule(rule: ValidationRule, schema: JSONSchemaProps, resourceRoot
     }
   };
   const program = compile(rule.rule, 'rule', rule.optionalOldSelf === true);
+  // cel-go knows every rule's type and refuses any but bool; kapi refuses those it is sure of.
+  if (program.outputType !== undefined && program.outputType !== 'bool') {
+    throw new Error(`${where}.rule: Invalid value: ${JSON.stringify(rule.rule)}: cel expression must evaluate to a bool`);
+  }
   const messageProgram = rule.messageExpression ? compile(rule.messageExpression, 'messageExpression', false) : undefined;
+  if (messageProgram?.outputType !== undefined && messageProgram.outputType !== 'string') {
+    throw new Error(`${where}.messageExpression: Invalid value: ${JSON.stringify(rule.messageExpression)}: messageExpression must evaluate to a string`);
+  }
   let fieldPath = '';
   if (rule.fieldPath) {
     try {
