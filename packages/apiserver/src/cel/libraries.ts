@@ -1,7 +1,17 @@
 /**
- * The Kubernetes CEL environment's libraries on top of CEL-ES's standard ones and its strings
+ * The Kubernetes CEL environment's libraries, on top of CEL-ES's standard ones and its strings
  * extension (charAt, indexOf, lastIndexOf, lowerAscii, upperAscii, replace, split, substring, trim,
- * join, strings.quote, format). See README.md "CEL" for what is in and what is left out.
+ * join, strings.quote, format; the index and count ones replaced by lib-strings.ts for Go's rune
+ * and SplitN/Replace semantics).
+ *
+ * In: Kubernetes' lists (isSorted, sum, min, max, indexOf, lastIndexOf, includes) and cel-go's ext
+ * lists lists.range, slice, flatten, sort, distinct, reverse; sets; regex (find, findAll); url;
+ * quantity; ip; cidr; format; optionals as functions; == and != over the opaque values.
+ *
+ * Left out: authz (authorizer.*) and authz selectors; semver; two-variable comprehensions and
+ * transformList/transformMap; cel.bind; the math and encoders extensions; ext lists sortBy, first,
+ * last; the optional syntax (a.?b, m[?k], {?k: v}: CEL-ES's parser has none); MutatingAdmissionPolicy's
+ * JSONPatch and object construction; list-type set/map semantics of == and +. (README.md "CEL".)
  */
 import { celFunc, CelScalar, type CelFunc, type CelValue } from '@bufbuild/cel';
 import { charge } from './cost.js';
