@@ -172,6 +172,30 @@ describe('matchConditions', () => {
   });
 });
 
+describe('the review', () => {
+  it('of an update carries the old object and UpdateOptions; of a status update the subresource; of a delete only the old object', async () => {
+    responders.set('/see', () => ({ allowed: true }));
+    const everything = { rules: [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['widgets', 'widgets/status'] }] };
+    const kind = widgetKind({ subresources: { status: true } });
+    const base: Omit<WebhookDispatchOptions, 'configurations'> = { namespaces: new HostNamespaces(host), client };
+    const store = new Store<WidgetHub>({ kind, storage, admission: [validatingWebhooks({ ...base, configurations: { webhooks: () => [hook('see', '/see', everything)] } })] });
+    const created = await store.create(ctx(), widget('w1'), { fieldManager: 'tester' });
+    await store.update(ctx(), 'w1', (cur) => ({ ...cur!, metadata: { ...cur!.metadata, labels: { x: 'y' } } }), { fieldManager: 'tester' });
+    await store.update(ctx(), 'w1', (cur) => ({ ...cur!, status: { phase: 'Ready' } }), { subresource: 'status' });
+    await store.delete(ctx(), 'w1', { dryRun: true });
+    const requests = calls.map((c) => c.review.request as unknown as Record<string, unknown>);
+    expect(requests.map((r) => [r['operation'], r['subResource'] ?? '', (r['options'] as { kind: string }).kind])).toEqual([
+      ['CREATE', '', 'CreateOptions'],
+      ['UPDATE', '', 'UpdateOptions'],
+      ['UPDATE', 'status', 'UpdateOptions'],
+      ['DELETE', '', 'DeleteOptions'],
+    ]);
+    expect(requests[0]).toMatchObject({ oldObject: null, options: { fieldManager: 'tester' } });
+    expect(requests[1]).toMatchObject({ object: { metadata: { labels: { x: 'y' } } }, oldObject: { metadata: { name: 'w1', uid: created.metadata.uid } } });
+    expect(requests[3]).toMatchObject({ object: null, oldObject: { metadata: { name: 'w1' } }, dryRun: true, options: { dryRun: ['All'] } });
+  });
+});
+
 describe('validating webhooks', () => {
   it('run all at once; a denial of any refuses the request with its Status', async () => {
     responders.set('/ok', () => ({ allowed: true, warnings: ['looked at it'] }));
