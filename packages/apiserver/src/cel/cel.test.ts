@@ -481,6 +481,21 @@ describe('k8s.io/apiserver/pkg/cel/library tests', () => {
   });
 });
 
+describe('cel.bind (cel-go ext.Bindings)', () => {
+  it.each([
+    ['cel.bind(a, 1, a + 1)', 2],
+    ["cel.bind(a, 'x', cel.bind(b, a + 'y', b + a))", 'xyx'],
+    ['cel.bind(ns, self.spec.names, ns.all(n, n.size() < 5) && size(ns) == 2)', true],
+  ])('%s', (expr, expected) => {
+    expect(compileCel(expr, { variables: ['self'] }).evaluate({ self: { spec: { names: ['a', 'bc'] } } })).toEqual(expected);
+  });
+
+  it('the bound variable has the type of its value', () => {
+    const err = errorOf(() => compileCel("cel.bind(a, self.n, a == 'x')", { variables: ['self'], schemas: { self: obj({ n: int }) } }));
+    expect(err.message).toContain("found no matching overload for '_==_' applied to '(int, string)'");
+  });
+});
+
 describe('cost', () => {
   it('stops a runaway expression (nested all() over big lists) at the limit', () => {
     const p = compileCel('self.all(x, self.all(y, self.all(z, x + y + z >= 0)))', { variables: ['self'] });

@@ -68,7 +68,7 @@ interface Expr {
     | { case: 'identExpr'; value: { name: string } }
     | { case: 'selectExpr'; value: { operand?: Expr; field: string; testOnly: boolean } }
     | { case: 'callExpr'; value: { target?: Expr; function: string; args: Expr[] } }
-    | { case: 'listExpr'; value: { elements: Expr[] } }
+    | { case: 'listExpr'; value: { elements: Expr[]; optionalIndices?: number[] } }
     | { case: 'structExpr'; value: { messageName: string; entries: Array<{ keyKind: { case: string; value: unknown }; value?: Expr }> } }
     | {
         case: 'comprehensionExpr';
@@ -360,7 +360,14 @@ function check(expr: Expr, scope: ReadonlyMap<string, StaticType>, errors: Compi
         else if (typeof rangeType.schema.additionalProperties === 'object' || rangeType.schema.properties) iterType = { prim: 'string' };
       }
       // The accumulator keeps its initial type only where that is certain (all/exists: bool); lists change as they grow.
-      const accu: StaticType = primOf(accuType) === 'bool' || primOf(accuType) === 'int' ? accuType : primOf(accuType) === 'list' ? { prim: 'list' } : undefined;
+      const isBind = c.iterVar === '#unused' && c.iterRange?.exprKind.case === 'listExpr' && c.iterRange.exprKind.value.elements.length === 0;
+      const accu: StaticType = isBind
+        ? accuType
+        : primOf(accuType) === 'bool' || primOf(accuType) === 'int'
+          ? accuType
+          : primOf(accuType) === 'list'
+            ? { prim: 'list' }
+            : undefined;
       const loopScope = new Map(scope);
       loopScope.set(c.accuVar, accu);
       loopScope.set(c.iterVar, iterType);
@@ -373,6 +380,32 @@ function check(expr: Expr, scope: ReadonlyMap<string, StaticType>, errors: Compi
     default:
       return undefined;
   }
+}
+
+/**
+ * cel.bind(v, init, expr), the bindings macro cel-go expands (ext.Bindings), expanded the same way:
+ * a comprehension over an empty list whose accumulator v starts as init and whose result is expr.
+ */
+function expandBind(e: Expr, scope: ReadonlyMap<string, StaticType>, nextId: { id: bigint }): void {
+  for (const child of children(e)) expandBind(child, scope, nextId);
+  if (e.exprKind.case !== 'callExpr') return;
+  const { target, args, function: fn } = e.exprKind.value;
+  if (fn !== 'bind' || args.length !== 3 || target?.exprKind.case !== 'identExpr' || target.exprKind.value.name !== 'cel' || scope.has('cel')) return;
+  const variable = args[0]!;
+  if (variable.exprKind.case !== 'identExpr') return;
+  const name = variable.exprKind.value.name;
+  e.exprKind = {
+    case: 'comprehensionExpr',
+    value: {
+      iterVar: '#unused',
+      accuVar: name,
+      iterRange: { id: nextId.id++, exprKind: { case: 'listExpr', value: { elements: [], optionalIndices: [] } } },
+      accuInit: args[1]!,
+      loopCondition: { id: nextId.id++, exprKind: { case: 'constExpr', value: { constantKind: { case: 'boolValue', value: false } } } },
+      loopStep: { id: nextId.id++, exprKind: { case: 'identExpr', value: { name } } },
+      result: args[2]!,
+    },
+  };
 }
 
 // ---- cost ----------------------------------------------------------------------------------
@@ -468,6 +501,7 @@ export function compileCel(expression: string, opts: CelCompileOptions): CelProg
   }
   const errors = new CompileErrors(expression, parsed.sourceInfo?.positions ?? {});
   const references = new Set<string>();
+  expandBind(parsed.expr, scope, { id: maxId(parsed.expr) + 1n });
   const outputType = primOf(check(parsed.expr, scope, errors, references));
   if (errors.messages.length > 0) throw new CelError('compile', `compilation failed: ${errors.messages.join('\n')}`);
   if (errors.instantiation.length > 0) throw new CelError('compile', errors.instantiation[0]!);

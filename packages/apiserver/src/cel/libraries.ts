@@ -6,10 +6,11 @@
  *
  * In: Kubernetes' lists (isSorted, sum, min, max, indexOf, lastIndexOf, includes) and cel-go's ext
  * lists lists.range, slice, flatten, sort, distinct, reverse; sets; regex (find, findAll); url;
- * quantity; ip; cidr; format; optionals as functions; == and != over the opaque values.
+ * quantity; ip; cidr; format; optionals as functions; == and != over the opaque values; cel.bind
+ * (expanded by compile.ts as cel-go expands it).
  *
  * Left out: authz (authorizer.*) and authz selectors; semver; two-variable comprehensions and
- * transformList/transformMap; cel.bind; the math and encoders extensions; ext lists sortBy, first,
+ * transformList/transformMap; the math and encoders extensions; ext lists sortBy, first,
  * last; the optional syntax (a.?b, m[?k], {?k: v}: CEL-ES's parser has none); MutatingAdmissionPolicy's
  * JSONPatch and object construction; list-type set/map semantics of == and +. (README.md "CEL".)
  */
