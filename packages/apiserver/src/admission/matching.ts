@@ -64,21 +64,24 @@ const targetOf = (attrs: AdmissionAttributes, version: string): RuleTarget => ({
   namespace: attrs.namespace ?? '',
 });
 
+/** An empty resourceNames matches every name. */
+const named = (rule: NamedRuleWithOperations, name: string): boolean => !rule.resourceNames || rule.resourceNames.length === 0 || rule.resourceNames.includes(name);
+
 /**
  * The version in which `rules` match the request: the request's own, else (matchPolicy Equivalent)
  * the first of the kind's other served versions that a rule matches, rules in order. Undefined
- * when none matches. `names` limits a rule with resourceNames (checked on the request's version only, as Go does).
+ * when none matches. A rule with resourceNames matches only those names, in either pass
+ * (policy/matching.matchesResourceRules; webhooks' rules have no names).
  */
 export function matchingVersion(rules: readonly NamedRuleWithOperations[], attrs: AdmissionAttributes, matchPolicy: MatchPolicy | undefined): string | undefined {
   const own = targetOf(attrs, attrs.version);
   for (const rule of rules) {
-    if (!ruleMatches(rule, own)) continue;
-    if (!rule.resourceNames || rule.resourceNames.length === 0 || rule.resourceNames.includes(attrs.name)) return attrs.version;
+    if (ruleMatches(rule, own) && named(rule, attrs.name)) return attrs.version;
   }
   if (matchPolicy !== 'Equivalent') return undefined;
   for (const rule of rules) {
     for (const version of attrs.objects.versions) {
-      if (version !== attrs.version && ruleMatches(rule, targetOf(attrs, version))) return version;
+      if (version !== attrs.version && ruleMatches(rule, targetOf(attrs, version)) && named(rule, attrs.name)) return version;
     }
   }
   return undefined;

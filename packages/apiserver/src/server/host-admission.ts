@@ -1,11 +1,17 @@
 /**
  * The host cluster's admission plugins a delegated server runs, in Go's order (k8s.io/apiserver
- * pkg/server/plugins.go): NamespaceLifecycle, MutatingAdmissionWebhook, ValidatingAdmissionWebhook,
- * each unless --disable-admission-plugins names it. They share one client and one namespace informer.
+ * pkg/server/options/admission.go RecommendedPluginOrder): NamespaceLifecycle, MutatingAdmissionPolicy,
+ * MutatingAdmissionWebhook, ValidatingAdmissionPolicy, ValidatingAdmissionWebhook, each unless
+ * --disable-admission-plugins names it. They share one client and one namespace informer.
  */
 import type { Logger } from 'pino';
 import { HostNamespaces } from '../admission/host-namespaces.js';
 import { NAMESPACE_LIFECYCLE, namespaceLifecycle } from '../admission/namespace-lifecycle.js';
+import { HostSchemas } from '../admission/policy/host-schemas.js';
+import { MUTATING_ADMISSION_POLICY, compileMutatingPolicy, mutatingAdmissionPolicy } from '../admission/policy/mutating.js';
+import { ParamSources } from '../admission/policy/params.js';
+import { PolicySource } from '../admission/policy/source.js';
+import { VALIDATING_ADMISSION_POLICY, compileValidatingPolicy, validatingAdmissionPolicy } from '../admission/policy/validating.js';
 import { WebhookClient } from '../admission/webhook/call.js';
 import { WebhookConfigurations } from '../admission/webhook/configurations.js';
 import { MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_WEBHOOK, mutatingWebhooks, validatingWebhooks } from '../admission/webhook/dispatch.js';
@@ -29,7 +35,12 @@ export async function startHostAdmission(kubeconfig: string | undefined, disable
   const namespaces = new HostNamespaces(host, { onError: onError('namespaces') });
   const mutating = enabled.includes(MUTATING_ADMISSION_WEBHOOK) ? new WebhookConfigurations('mutating', host, { onError: onError('mutating webhook configurations') }) : undefined;
   const validating = enabled.includes(VALIDATING_ADMISSION_WEBHOOK) ? new WebhookConfigurations('validating', host, { onError: onError('validating webhook configurations') }) : undefined;
-  const informers = [namespaces, ...(mutating ? [mutating] : []), ...(validating ? [validating] : [])];
+  const policyParams = (what: string): ParamSources => new ParamSources(host, { onError: onError(`${what} policy params`) });
+  const mapParams = policyParams('mutating');
+  const vapParams = policyParams('validating');
+  const maps = enabled.includes(MUTATING_ADMISSION_POLICY) ? new PolicySource('mutating', host, compileMutatingPolicy, mapParams, { onError: onError('mutating admission policies') }) : undefined;
+  const vaps = enabled.includes(VALIDATING_ADMISSION_POLICY) ? new PolicySource('validating', host, compileValidatingPolicy, vapParams, { onError: onError('validating admission policies') }) : undefined;
+  const informers = [namespaces, ...(maps ? [maps] : []), ...(mutating ? [mutating] : []), ...(vaps ? [vaps] : []), ...(validating ? [validating] : [])];
   const client = new WebhookClient(host);
   const stop = (): void => {
     for (const informer of informers) informer.stop();
@@ -44,7 +55,9 @@ export async function startHostAdmission(kubeconfig: string | undefined, disable
   const onIgnoredFailure = (err: Error): void => logger.warn({ err: err.message }, 'Failed calling webhook, failing open');
   const plugins: AdmissionPlugin[] = [];
   if (enabled.includes(NAMESPACE_LIFECYCLE)) plugins.push(namespaceLifecycle(namespaces));
+  if (maps) plugins.push(mutatingAdmissionPolicy({ source: maps, params: mapParams, namespaces, host, schemas: new HostSchemas(host, { onError: onError('OpenAPI') }) }));
   if (mutating) plugins.push(mutatingWebhooks({ configurations: mutating, namespaces, client, onIgnoredFailure }));
+  if (vaps) plugins.push(validatingAdmissionPolicy({ source: vaps, params: vapParams, namespaces, host }));
   if (validating) plugins.push(validatingWebhooks({ configurations: validating, namespaces, client, onIgnoredFailure }));
   return { plugins, readyzChecks: informers.map((informer) => informer.readyzCheck), stop };
 }

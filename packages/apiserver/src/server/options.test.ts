@@ -115,7 +115,7 @@ describe('parseServerOptions', () => {
     expect(parseServerOptions([], quiet).disabledAdmissionPlugins).toEqual([]);
     expect(parseServerOptions(['--disable-admission-plugins=NamespaceLifecycle'], quiet).disabledAdmissionPlugins).toEqual(['NamespaceLifecycle']);
     expect(() => parseServerOptions(['--disable-admission-plugins=NamespaceLifecycle,Nope'], quiet)).toThrow(
-      'unknown admission plugin "Nope" (known: NamespaceLifecycle, MutatingAdmissionWebhook, ValidatingAdmissionWebhook)',
+      'unknown admission plugin "Nope" (known: NamespaceLifecycle, MutatingAdmissionPolicy, MutatingAdmissionWebhook, ValidatingAdmissionPolicy, ValidatingAdmissionWebhook)',
     );
   });
 

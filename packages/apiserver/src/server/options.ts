@@ -5,12 +5,13 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { NAMESPACE_LIFECYCLE } from '../admission/namespace-lifecycle.js';
+import { MUTATING_ADMISSION_POLICY, VALIDATING_ADMISSION_POLICY } from '../admission/policy/source.js';
 import { MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_WEBHOOK } from '../admission/webhook/dispatch.js';
 import { ALWAYS_OPEN_PATHS } from '../security/authn.js';
 
 export type StorageBackend = 'sqlite' | 'etcd3' | 'crd';
 /** The host cluster's admission plugins a delegated server runs by default (named as Go names them), in the order they run. */
-export const ADMISSION_PLUGINS: readonly string[] = [NAMESPACE_LIFECYCLE, MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_WEBHOOK];
+export const ADMISSION_PLUGINS: readonly string[] = [NAMESPACE_LIFECYCLE, MUTATING_ADMISSION_POLICY, MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_POLICY, VALIDATING_ADMISSION_WEBHOOK];
 export const STORAGE_BACKENDS: readonly StorageBackend[] = ['sqlite', 'etcd3', 'crd'];
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
