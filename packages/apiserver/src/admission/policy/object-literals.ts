@@ -77,8 +77,11 @@ export function rewriteObjectLiterals(expression: string): { expression: string 
       if (entry.keyKind.case !== 'fieldKey') continue;
       const field = String(entry.keyKind.value);
       if (messageName === 'JSONPatch' && !JSON_PATCH_FIELDS.has(field)) errors.push(`undefined field '${field}'`);
-      const at = positions[String(entry.id)];
-      if (at === undefined || expression.slice(at, at + field.length) !== field) continue;
+      // The parser places an entry at its field name, or at the whitespace before it.
+      let at = positions[String(entry.id)];
+      if (at === undefined) continue;
+      while (/\s/.test(expression[at] ?? '')) at++;
+      if (expression.slice(at, at + field.length) !== field) continue;
       edits.push({ start: at, end: at + field.length, text: JSON.stringify(field) });
     }
   };

@@ -1,0 +1,220 @@
+/**
+ * The host cluster's ValidatingAdmissionPolicies and MutatingAdmissionPolicies (admissionregistration.k8s.io/v1,
+ * served by the pinned kube-apiserver without flags) on kapi's resources, through a real
+ * kube-apiserver, with the Go sample-apiserver asked the same as the control. Each case has its own
+ * namespace, labelled kapi-case=<case>, selected by its binding's namespaceSelector, so that the
+ * cases do not see each other's policies. Both servers must answer the same Status (code, reason,
+ * message, details) and the same Warning headers, and mutate alike.
+ */
+import { Kubectl } from '../e2e/kubectl.js';
+import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
+import { httpsRequest, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
+
+jest.setTimeout(90_000);
+
+let env: Aggregated;
+let kubectl: Kubectl;
+let go: GoSampleServer;
+
+type Server = 'kapi' | 'go';
+const SERVERS: readonly Server[] = ['kapi', 'go'];
+const GROUP = 'wardle.example.com';
+const ADMISSION = 'admissionregistration.k8s.io/v1';
+
+const flunder = (name: string, namespace: string, labels?: Record<string, string>): Record<string, unknown> => ({
+  apiVersion: `${GROUP}/v1beta1`,
+  kind: 'Flunder',
+  metadata: { name, namespace, ...(labels ? { labels } : {}) },
+  spec: {},
+});
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  warnings: string[];
+}
+
+/** A request to `server` as kube-apiserver's front proxy sends it for admin. */
+async function ask(server: Server, path: string, opts: { method?: string; body?: unknown } = {}): Promise<Answer> {
+  const init = { method: opts.method ?? 'GET', ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) };
+  const res: HttpsResult =
+    server === 'go'
+      ? await go.asUser(path, 'admin', ['system:masters'], { ...init, timeoutMs: 20_000 })
+      : await httpsRequest(env.server.url + path, {
+          ...init,
+          ca: env.servingCA.cert,
+          cert: env.cluster.frontProxy.clientCertPem,
+          key: env.cluster.frontProxy.clientKeyPem,
+          headers: { 'X-Remote-User': 'admin', 'X-Remote-Group': 'system:masters' },
+          timeoutMs: 20_000,
+        });
+  const body = JSON.parse(res.body) as Record<string, unknown>;
+  const warning = res.headers['warning'];
+  const warnings = (Array.isArray(warning) ? warning : warning ? [warning] : []).map((w) => w.replace(/^299 - "(.*)"$/, '$1'));
+  return { status: res.status, body, warnings };
+}
+
+/** Creates a flunder on `server` in `namespace`, named `<name>-<server>` so that both can hold it. */
+const create = (server: Server, namespace: string, name: string, labels?: Record<string, string>): Promise<Answer> =>
+  ask(server, `/apis/${GROUP}/v1beta1/namespaces/${namespace}/flunders`, { method: 'POST', body: flunder(`${name}-${server}`, namespace, labels) });
+
+/** A Status without what differs between the servers by construction (the name carries the server). */
+const statusOf = (a: Answer, server: Server): unknown => JSON.parse(JSON.stringify(a.body).replaceAll(`-${server}`, '-<server>'));
+
+/** Retries `attempt` on both servers until `done` holds for each (the policy reaching their informers). */
+async function eventually(attempt: (server: Server, n: number) => Promise<Answer>, done: (a: Answer, server: Server) => boolean): Promise<void> {
+  await Promise.all(
+    SERVERS.map(async (server) => {
+      const deadline = Date.now() + 20_000;
+      for (let n = 0; ; n++) {
+        const a = await attempt(server, n);
+        if (done(a, server)) return;
+        if (Date.now() > deadline) throw new Error(`${server}: the policy did not take effect: ${a.status} ${JSON.stringify(a.body)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }),
+  );
+}
+
+const RULES = [{ operations: ['CREATE', 'UPDATE'], apiGroups: [GROUP], apiVersions: ['*'], resources: ['flunders'] }];
+
+function apply(...objects: Record<string, unknown>[]): void {
+  kubectl.ok(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
+}
+
+/** A policy named `name` and its binding `name`, which selects the namespace `name` only. */
+function policy(kind: 'Validating' | 'Mutating', name: string, spec: Record<string, unknown>, binding: Record<string, unknown> = {}): void {
+  apply(
+    { apiVersion: ADMISSION, kind: `${kind}AdmissionPolicy`, metadata: { name }, spec: { matchConstraints: { resourceRules: RULES }, ...spec } },
+    {
+      apiVersion: ADMISSION,
+      kind: `${kind}AdmissionPolicyBinding`,
+      metadata: { name },
+      spec: { policyName: name, matchResources: { namespaceSelector: { matchLabels: { 'kapi-case': name } } }, ...(kind === 'Validating' ? { validationActions: ['Deny'] } : {}), ...binding },
+    },
+  );
+}
+
+function caseNamespace(name: string): void {
+  kubectl.ok(['create', 'namespace', name]);
+  kubectl.ok(['label', 'namespace', name, `kapi-case=${name}`]);
+}
+
+beforeAll(async () => {
+  env = await startAggregated({ storageBackend: 'sqlite' });
+  kubectl = new Kubectl(env.cluster.kubeconfig);
+  kubectl.ok(['create', 'namespace', 'ready']);
+  go = await startGoSampleServer(env.cluster, 'ready');
+}, 15 * 60_000);
+
+afterAll(async () => {
+  await go?.stop();
+  await env?.stop();
+});
+
+it('a ValidatingAdmissionPolicy denies with the Status Go gives (message, messageExpression, reason, the failed expression); kubectl shows it', async () => {
+  caseNamespace('deny');
+  policy('Validating', 'deny', {
+    validations: [
+      { expression: "!object.metadata.name.startsWith('bad')", message: 'flunder names may not start with bad' },
+      { expression: "!object.metadata.name.startsWith('worse')", messageExpression: "'no ' + object.metadata.name.split('-')[0] + ' here'", reason: 'Forbidden' },
+      { expression: 'object.metadata.name.size() < 16' },
+    ],
+  });
+  await eventually((server, n) => create(server, 'deny', `bad${n}`), (a) => a.status !== 201);
+  const cases: Array<[string, number, string, string]> = [
+    ['bad', 422, 'Invalid', 'flunder names may not start with bad'],
+    ['worse', 403, 'Forbidden', 'no worse here'],
+    ['much-too-long-a-name', 422, 'Invalid', 'failed expression: object.metadata.name.size() < 16'],
+  ];
+  for (const [name, code, reason, message] of cases) {
+    const [fromKapi, fromGo] = await Promise.all(SERVERS.map((s) => create(s, 'deny', name)));
+    const full = `ValidatingAdmissionPolicy 'deny' with binding 'deny' denied request: ${message}`;
+    expect(statusOf(fromKapi!, 'kapi')).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `flunders.${GROUP} "${name}-<server>" is forbidden: ${full}`,
+      reason,
+      details: { name: `${name}-<server>`, group: GROUP, kind: 'flunders', causes: [{ message: full }] },
+      code,
+    });
+    expect(statusOf(fromKapi!, 'kapi')).toEqual(statusOf(fromGo!, 'go'));
+  }
+  expect((await create('kapi', 'deny', 'fine')).status).toBe(201);
+
+  const denied = await kubectl.runAsync(['create', '-f', '-'], { input: JSON.stringify(flunder('bad-by-kubectl', 'deny')) });
+  expect(denied.code).toBe(1);
+  // kubectl words a 422 as `The <kind> "<name>" is invalid: <field>: <cause>`; the cause has no field.
+  expect(denied.stderr).toBe(`The flunders "bad-by-kubectl" is invalid: : ValidatingAdmissionPolicy 'deny' with binding 'deny' denied request: flunder names may not start with bad\n`);
+});
+
+it('validationActions Warn admits with the Warning header Go sends; kubectl prints it', async () => {
+  caseNamespace('warn');
+  policy('Validating', 'warn', { validations: [{ expression: "has(object.metadata.labels) && 'team' in object.metadata.labels", message: 'a flunder should name its team' }] }, { validationActions: ['Warn'] });
+  await eventually((server, n) => create(server, 'warn', `probe${n}`), (a) => a.warnings.length > 0);
+  const answers = await Promise.all(SERVERS.map((s) => create(s, 'warn', 'f1')));
+  const warning = "Validation failed for ValidatingAdmissionPolicy 'warn' with binding 'warn': a flunder should name its team";
+  expect(answers.map((a) => [a.status, a.warnings])).toEqual([
+    [201, [warning]],
+    [201, [warning]],
+  ]);
+  const labelled = await Promise.all(SERVERS.map((s) => create(s, 'warn', 'f2', { team: 'a' })));
+  expect(labelled.map((a) => [a.status, a.warnings])).toEqual([
+    [201, []],
+    [201, []],
+  ]);
+  const created = await kubectl.runAsync(['create', '-f', '-'], { input: JSON.stringify(flunder('by-kubectl', 'warn')) });
+  expect(created).toMatchObject({ code: 0, stdout: 'flunder.wardle.example.com/by-kubectl created\n', stderr: `Warning: ${warning}\n` });
+});
+
+it('a policy with ConfigMap params: denied without its param (parameterNotFoundAction Deny), then by what the param says', async () => {
+  caseNamespace('params');
+  const spec = {
+    paramKind: { apiVersion: 'v1', kind: 'ConfigMap' },
+    variables: [{ name: 'banned', expression: "params.data.banned.split(',')" }],
+    validations: [{ expression: "!variables.banned.exists(b, object.metadata.name.startsWith(b + '-'))", messageExpression: "'the name ' + object.metadata.name + ' is banned by ' + params.metadata.name" }],
+  };
+  policy('Validating', 'params', spec, { paramRef: { name: 'limits', parameterNotFoundAction: 'Deny' } });
+  const noParams = "ValidatingAdmissionPolicy 'params' with binding 'params' denied request: failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction";
+  await eventually((server, n) => create(server, 'params', `probe${n}`), (a) => a.status === 422);
+  const missing = await Promise.all(SERVERS.map((s) => create(s, 'params', 'f1')));
+  for (const [i, a] of missing.entries()) expect([a.status, a.body['reason'], a.body['message']]).toEqual([422, 'Invalid', `flunders.${GROUP} "f1-${SERVERS[i]}" is forbidden: ${noParams}`]);
+  expect(statusOf(missing[0]!, 'kapi')).toEqual(statusOf(missing[1]!, 'go'));
+
+  // Created a moment before the request: the informers may not have it yet, the host has.
+  kubectl.ok(['create', 'configmap', 'limits', '-n', 'params', '--from-literal=banned=nope,never']);
+  const [kapiNope, goNope] = await Promise.all(SERVERS.map((s) => create(s, 'params', 'nope')));
+  expect([kapiNope!.status, kapiNope!.body['message']]).toEqual([422, `flunders.${GROUP} "nope-kapi" is forbidden: ValidatingAdmissionPolicy 'params' with binding 'params' denied request: the name nope-kapi is banned by limits`]);
+  expect(statusOf(kapiNope!, 'kapi')).toEqual(statusOf(goNope!, 'go'));
+  expect((await Promise.all(SERVERS.map((s) => create(s, 'params', 'fine')))).map((a) => a.status)).toEqual([201, 201]);
+
+  // parameterNotFoundAction Allow: no param, no validation.
+  policy('Validating', 'params', spec, { paramRef: { name: 'absent', parameterNotFoundAction: 'Allow' } });
+  await eventually((server, n) => create(server, 'params', `nope-allowed${n}`), (a) => a.status === 201);
+});
+
+it('a MutatingAdmissionPolicy adds a label (ApplyConfiguration) and an annotation (JSONPatch), as Go does', async () => {
+  caseNamespace('mutate');
+  policy('Mutating', 'mutate', {
+    reinvocationPolicy: 'Never',
+    mutations: [
+      { patchType: 'ApplyConfiguration', applyConfiguration: { expression: 'Object{metadata: Object.metadata{labels: {"mutated-by": "policy"}}}' } },
+      { patchType: 'JSONPatch', jsonPatch: { expression: '[JSONPatch{op: "add", path: "/metadata/annotations", value: {"patched": object.metadata.name}}]' } },
+    ],
+  });
+  const mutatedOf = (a: Answer): unknown => {
+    const meta = (a.body['metadata'] ?? {}) as { labels?: unknown; annotations?: unknown };
+    return JSON.parse(JSON.stringify({ labels: meta.labels, annotations: meta.annotations }).replaceAll(/-(kapi|go)"/g, '-<server>"'));
+  };
+  await eventually((server, n) => create(server, 'mutate', `probe${n}`, { keep: 'me' }), (a) => a.status === 201 && (a.body['metadata'] as { labels?: Record<string, string> }).labels?.['mutated-by'] === 'policy');
+  const answers = await Promise.all(SERVERS.map((s) => create(s, 'mutate', 'f1', { keep: 'me' })));
+  expect(answers.map((a) => a.status)).toEqual([201, 201]);
+  expect(mutatedOf(answers[0]!)).toEqual({ labels: { keep: 'me', 'mutated-by': 'policy' }, annotations: { patched: 'f1-<server>' } });
+  expect(mutatedOf(answers[0]!)).toEqual(mutatedOf(answers[1]!));
+
+  const created = await kubectl.runAsync(['create', '-f', '-'], { input: JSON.stringify(flunder('by-kubectl', 'mutate')) });
+  expect(created).toMatchObject({ code: 0, stdout: 'flunder.wardle.example.com/by-kubectl created\n' });
+  expect(kubectl.ok(['get', 'flunders', 'by-kubectl', '-n', 'mutate', '-o', 'jsonpath={.metadata.labels.mutated-by}/{.metadata.annotations.patched}'])).toBe('policy/by-kubectl');
+});
