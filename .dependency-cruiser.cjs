@@ -7,7 +7,7 @@
  *  - packages import only packages below them: apimachinery < storage < apiserver < devcluster <
  *    cmd/*, and only through a package's name (its "exports"), never by a path into its src/dist;
  *  - inside @kapi/apiserver the layers import only downward:
- *    http < kube < cel < scheme < registry < security < audit < admission < discovery < endpoints < openapi < server < builder,
+ *    http < kube < cel < scheme < apply < registry < security < audit < admission < discovery < endpoints < openapi < server < builder,
  *    with aggregation (APIService registration) beside them: it uses kube, scheme and discovery, and only
  *    builder may use it;
  *  - one client of the host cluster: only @kapi/storage/kube loads @kubernetes/client-node, and in
@@ -17,7 +17,7 @@
  */
 
 /** @kapi/apiserver's layers, lowest first: each may import the ones before it, none after it. */
-const APISERVER_LAYERS = ['http', 'kube', 'cel', 'scheme', 'registry', 'security', 'audit', 'admission', 'discovery', 'endpoints', 'openapi', 'server', 'builder'];
+const APISERVER_LAYERS = ['http', 'kube', 'cel', 'scheme', 'apply', 'registry', 'security', 'audit', 'admission', 'discovery', 'endpoints', 'openapi', 'server', 'builder'];
 /** Layers beside the chain: the layers each may import, and the ones that may import it. */
 const APISERVER_SIDE_LAYERS = { aggregation: { uses: ['kube', 'scheme', 'discovery'], usedBy: ['builder'] } };
 /** Packages, lowest first (cmd/* are all on top, and test/ above them). */
