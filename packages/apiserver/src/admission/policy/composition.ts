@@ -38,8 +38,19 @@ export class Composition {
     this.variables = variables.map((v) => ({ name: v.name, compiled: compileExpression(v.expression, this.names) }));
   }
 
-  compile(expression: string): CompiledExpression {
-    return compileExpression(expression, this.names);
+  /**
+   * Compiles one of the policy's expressions. With `returnTypes` (Go's ExpressionAccessor.ReturnTypes),
+   * an expression the checker knows to be of another type does not compile, as in Go
+   * ("must evaluate to bool but got string"); one of unknown type (dyn) is let through.
+   */
+  compile(expression: string, returnTypes?: readonly string[]): CompiledExpression {
+    const compiled = compileExpression(expression, this.names);
+    const got = compiled.program?.outputType;
+    if (returnTypes && got !== undefined && !returnTypes.some((t) => t === got || (t === 'Object' && got === 'map') || (t === 'list(JSONPatch)' && got === 'list'))) {
+      const reason = returnTypes.length === 1 ? `must evaluate to ${returnTypes[0]} but got ${got}` : `must evaluate to one of [${returnTypes.join(' ')}] but got ${got}`;
+      return { expression, compileError: reason };
+    }
+    return compiled;
   }
 
   /** One activation (one ForInput in Go): variables evaluated at most once each. */

@@ -50,13 +50,14 @@ export function compileMutatingPolicy(policy: MutatingAdmissionPolicy): Compiled
     const expression = m.patchType === 'JSONPatch' ? m.jsonPatch?.expression : m.patchType === 'ApplyConfiguration' ? m.applyConfiguration?.expression : undefined;
     if (expression === undefined) continue;
     const rewritten = rewriteObjectLiterals(expression);
-    const compiled: CompiledExpression = 'error' in rewritten ? { expression, compileError: rewritten.error } : { ...composition.compile(rewritten.expression), expression };
+    const returnType = m.patchType === 'JSONPatch' ? 'list(JSONPatch)' : 'Object';
+    const compiled: CompiledExpression = 'error' in rewritten ? { expression, compileError: rewritten.error } : { ...composition.compile(rewritten.expression, [returnType]), expression };
     mutations.push({ patchType: m.patchType, compiled });
   }
   return {
     composition,
     failurePolicy: spec.failurePolicy,
-    matchConditions: (spec.matchConditions ?? []).map((c) => ({ name: c.name, compiled: composition.compile(c.expression) })),
+    matchConditions: (spec.matchConditions ?? []).map((c) => ({ name: c.name, compiled: composition.compile(c.expression, ['bool']) })),
     mutations,
   };
 }
@@ -201,7 +202,10 @@ export function mutatingAdmissionPolicy(opts: MutatingPolicyOptions): AdmissionP
         throw new Error(`JSON Patch: ${(err as Error).message}`);
       }
     }
-    if (typeNameOf(value) !== 'Object') throw new Error(`unsupported return type from ApplyConfiguration expression: ${celTypeName(value)}`);
+    const typeName = typeNameOf(value);
+    // Go's checker refuses another Object type at compile time, anything else at run time.
+    if (typeName !== undefined && typeName !== 'Object' && typeName.startsWith('Object.')) throw new Error(`must evaluate to Object but got ${typeName}`);
+    if (typeName !== 'Object') throw new Error(`unsupported return type from ApplyConfiguration expression: ${celTypeName(value)}`);
     const errors = typeNameErrors(value);
     if (errors.length > 0) throw new Error(`type mismatch: ${errors.join('\n')}`);
     const patch = { ...(withoutTypeNames(value) as Record<string, unknown>), apiVersion: object.apiVersion, kind: object.kind };

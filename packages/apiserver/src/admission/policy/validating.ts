@@ -44,13 +44,13 @@ export function compileValidatingPolicy(policy: ValidatingAdmissionPolicy): Comp
   return {
     composition,
     failurePolicy: spec.failurePolicy,
-    matchConditions: (spec.matchConditions ?? []).map((c) => ({ name: c.name, compiled: composition.compile(c.expression) })),
+    matchConditions: (spec.matchConditions ?? []).map((c) => ({ name: c.name, compiled: composition.compile(c.expression, ['bool']) })),
     validations: (spec.validations ?? []).map((validation) => ({
       validation,
-      compiled: composition.compile(validation.expression),
-      ...(validation.messageExpression ? { message: composition.compile(validation.messageExpression) } : {}),
+      compiled: composition.compile(validation.expression, ['bool']),
+      ...(validation.messageExpression ? { message: composition.compile(validation.messageExpression, ['string']) } : {}),
     })),
-    auditAnnotations: (spec.auditAnnotations ?? []).map((annotation) => ({ annotation, compiled: composition.compile(annotation.valueExpression) })),
+    auditAnnotations: (spec.auditAnnotations ?? []).map((annotation) => ({ annotation, compiled: composition.compile(annotation.valueExpression, ['string', 'null_type']) })),
   };
 }
 
