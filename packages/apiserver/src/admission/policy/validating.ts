@@ -84,7 +84,7 @@ function failureMessage(validation: Validation, messageResult: Evaluation | unde
  * validator.Validate: the decisions of one policy for one param, and its audit annotations. The
  * validations share one budget; the messageExpressions get what is left of it.
  */
-export function validatePolicy(c: CompiledValidatingPolicy, base: Omit<PolicyInputs, 'namespaceObject'>, namespaceObject: unknown): ValidateResult {
+export function validatePolicy(c: CompiledValidatingPolicy, base: Omit<PolicyInputs, 'namespaceObject'>, namespaceObject: unknown, budget = new CostBudget(POLICY_COST_BUDGET)): ValidateResult {
   const f = c.failurePolicy;
   const only = (message: string): ValidateResult => ({ decisions: [errorDecision(f, message)], auditAnnotations: [] });
   const matched = matchConditions(c.matchConditions, c.composition, { ...base, namespaceObject: null }, f);
@@ -93,7 +93,6 @@ export function validatePolicy(c: CompiledValidatingPolicy, base: Omit<PolicyInp
 
   const inputs: PolicyInputs = { ...base, namespaceObject };
   const activation = c.composition.activation(inputs);
-  const budget = new CostBudget(POLICY_COST_BUDGET);
   const results: Evaluation[] = [];
   try {
     for (const v of c.validations) results.push(activation.evaluate(v.compiled, budget));
