@@ -178,9 +178,10 @@ const isEmpty = (v: unknown): boolean => v === undefined || v === null || (Array
 /** mergingWalker.merge of one node: undefined when the result has no value here. */
 function merge(lhs: unknown, rhs: unknown, node: OpenAPISchema | 'deduced' | undefined, path: string, components: TypedSchema['components'], errors: SmdErrors): unknown {
   if (rhs === undefined) return lhs === undefined ? undefined : deepCopy(lhs);
-  if (lhs === undefined) return deepCopy(rhs);
+  // A map or list of the patch is walked even where the object has none (its list keys are checked).
   const atom = atomFor(node, rhs === null ? lhs : rhs, components);
-  if (atom.kind === 'map' && (isPlainObject(lhs) || lhs === null) && (isPlainObject(rhs) || rhs === null)) {
+  const absent = lhs === undefined || lhs === null;
+  if (atom.kind === 'map' && (isPlainObject(lhs) || absent) && (isPlainObject(rhs) || rhs === null)) {
     if (atom.atomic || (isEmpty(lhs) && isEmpty(rhs))) return deepCopy(rhs);
     const left = (lhs ?? {}) as Record<string, unknown>;
     const right = (rhs ?? {}) as Record<string, unknown>;
@@ -191,7 +192,7 @@ function merge(lhs: unknown, rhs: unknown, node: OpenAPISchema | 'deduced' | und
     }
     return Object.keys(out).length > 0 ? out : undefined;
   }
-  if (atom.kind === 'list' && (Array.isArray(lhs) || lhs === null) && (Array.isArray(rhs) || rhs === null)) {
+  if (atom.kind === 'list' && (Array.isArray(lhs) || absent) && (Array.isArray(rhs) || rhs === null)) {
     if (atom.type === 'atomic' || (isEmpty(lhs) && isEmpty(rhs))) return deepCopy(rhs);
     return mergeList(atom, (lhs ?? []) as unknown[], (rhs ?? []) as unknown[], path, components, errors);
   }
@@ -288,8 +289,17 @@ export function applyConfiguration(live: Record<string, unknown>, patch: Record<
   const atomics: string[] = [];
   findAtomics(patch, schema.root, '', components, atomics);
   if (atomics.length > 0) throw new Error(`invalid ApplyConfiguration: may not mutate atomic arrays, maps or structs: ${atomics.join(', ')}`);
+  try {
+    return mergeTyped(live, patch, schema);
+  } catch (err) {
+    throw new Error(`failed to merge patch: ${(err as Error).message}`);
+  }
+}
+
+/** typed.Merge: `rhs` merged into `lhs` (which may have duplicate list keys) by `schema`; throws SMD's errors. */
+export function mergeTyped(lhs: Record<string, unknown>, rhs: Record<string, unknown>, schema: TypedSchema): Record<string, unknown> {
   const errors = new SmdErrors();
-  const merged = merge(live, patch, schema.root, '', components, errors);
-  if (errors.list.length > 0) throw new Error(`failed to merge patch: ${errors.message()}`);
+  const merged = merge(lhs, rhs, schema.root, '', schema.components, errors);
+  if (errors.list.length > 0) throw new Error(errors.message());
   return (merged ?? {}) as Record<string, unknown>;
 }
