@@ -218,3 +218,39 @@ it('a MutatingAdmissionPolicy adds a label (ApplyConfiguration) and an annotatio
   expect(created).toMatchObject({ code: 0, stdout: 'flunder.wardle.example.com/by-kubectl created\n' });
   expect(kubectl.ok(['get', 'flunders', 'by-kubectl', '-n', 'mutate', '-o', 'jsonpath={.metadata.labels.mutated-by}/{.metadata.annotations.patched}'])).toBe('policy/by-kubectl');
 });
+
+it('a VAP whose rules name v1alpha1 sees a v1beta1 request converted (matchPolicy Equivalent), as Go does', async () => {
+  caseNamespace('equivalent');
+  policy('Validating', 'equivalent', {
+    matchConstraints: { resourceRules: [{ ...RULES[0], apiVersions: ['v1alpha1'] }] },
+    validations: [{ expression: "object.apiVersion == 'wardle.example.com/v1alpha1' && request.requestKind.version == 'v1beta1' && (!has(object.spec.reference) || object.spec.reference != 'banned')", messageExpression: "'seen as ' + object.apiVersion + ' with ' + object.spec.referenceType + ' ' + object.spec.reference" }],
+  });
+  const body = (server: Server, name: string): Record<string, unknown> => ({ ...flunder(`${name}-${server}`, 'equivalent'), spec: { referenceType: 'Flunder', flunderReference: 'banned' } });
+  const post = (server: Server, name: string): Promise<Answer> => ask(server, `/apis/${GROUP}/v1beta1/namespaces/equivalent/flunders`, { method: 'POST', body: body(server, name) });
+  await eventually((server, n) => post(server, `probe${n}`), (a) => a.status !== 201);
+  const [fromKapi, fromGo] = await Promise.all(SERVERS.map((s) => post(s, 'f1')));
+  expect([fromKapi!.status, fromKapi!.body['message']]).toEqual([422, `flunders.${GROUP} "f1-kapi" is forbidden: ValidatingAdmissionPolicy 'equivalent' with binding 'equivalent' denied request: seen as wardle.example.com/v1alpha1 with Flunder banned`]);
+  expect(statusOf(fromKapi!, 'kapi')).toEqual(statusOf(fromGo!, 'go'));
+});
+
+it('a MAP that cannot apply refuses the request with the Status Go gives', async () => {
+  caseNamespace('mutate-error');
+  policy('Mutating', 'mutate-error', {
+    reinvocationPolicy: 'Never',
+    mutations: [{ patchType: 'JSONPatch', jsonPatch: { expression: '[JSONPatch{op: "remove", path: "/metadata/labels/absent"}]' } }],
+  });
+  await eventually((server, n) => create(server, 'mutate-error', `probe${n}`, { present: 'yes' }), (a) => a.status === 403);
+  const [fromKapi, fromGo] = await Promise.all(SERVERS.map((s) => create(s, 'mutate-error', 'f1', { present: 'yes' })));
+  const message = "policy 'mutate-error' with binding 'mutate-error' denied request: JSON Patch: error in remove for path: '/metadata/labels/absent': Unable to remove nonexistent key: absent: missing value";
+  expect(statusOf(fromKapi!, 'kapi')).toEqual({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: 'Invalid',
+    details: { name: 'f1-<server>', group: GROUP, kind: 'flunders', causes: [{ message }] },
+    code: 403,
+  });
+  expect(statusOf(fromKapi!, 'kapi')).toEqual(statusOf(fromGo!, 'go'));
+});
