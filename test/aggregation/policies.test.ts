@@ -253,4 +253,21 @@ it('a MAP that cannot apply refuses the request with the Status Go gives', async
     code: 403,
   });
   expect(statusOf(fromKapi!, 'kapi')).toEqual(statusOf(fromGo!, 'go'));
+
+  // An apply configuration typed by the host's OpenAPI (this server's schema): an undeclared field, an atomic list and struct.
+  for (const [expression, why] of [
+    ['Object{spec: Object.spec{nope: "x"}}', 'error applying patch: failed to convert patch object to typed object: .spec.nope: field not declared in schema'],
+    [
+      // One atomic part only: Go lists several in its map's (random) order.
+      'Object{metadata: Object.metadata{ownerReferences: [Object.metadata.ownerReferences{apiVersion: "v1", kind: "ConfigMap", name: "c", uid: "u"}]}}',
+      'error applying patch: invalid ApplyConfiguration: may not mutate atomic arrays, maps or structs: .metadata.ownerReferences[0]',
+    ],
+  ]) {
+    policy('Mutating', 'mutate-error', { reinvocationPolicy: 'Never', mutations: [{ patchType: 'ApplyConfiguration', applyConfiguration: { expression } }] });
+    const text = `policy 'mutate-error' with binding 'mutate-error' denied request: ${why}`;
+    await eventually((server, n) => create(server, 'mutate-error', `typed${n}`), (a) => a.body['message'] === text);
+    const [typedKapi, typedGo] = await Promise.all(SERVERS.map((s) => create(s, 'mutate-error', `typed-${why.length}`)));
+    expect([typedKapi!.status, typedKapi!.body['reason']]).toEqual([403, 'Invalid']);
+    expect(statusOf(typedKapi!, 'kapi')).toEqual(statusOf(typedGo!, 'go'));
+  }
 });
