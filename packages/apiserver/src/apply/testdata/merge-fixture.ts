@@ -27,7 +27,7 @@ import { equalValues, isList, isMap, type Value } from '../value.js';
 // ---- the Go helpers of the tables ----
 
 const VALUE = Symbol('value');
-interface ValueMarker {
+export interface ValueMarker {
   [VALUE]: Value;
 }
 
@@ -148,9 +148,37 @@ export function fixTabs(text: string): string {
 }
 
 export function parseYAML(text: string): Value {
-  // yaml.v2 keeps the last of repeated keys.
-  const v = parse(text, { version: '1.1', uniqueKeys: false }) as Value;
+  // yaml.v2 keeps the last of repeated keys, and ignores what follows a flow collection's end.
+  let v: Value;
+  try {
+    v = parse(text, { version: '1.1', uniqueKeys: false }) as Value;
+  } catch (err) {
+    const end = flowEnd(text);
+    if (end === undefined || end === text.trimEnd().length) throw err;
+    v = parse(text.slice(0, end), { version: '1.1', uniqueKeys: false }) as Value;
+  }
   return v === undefined ? null : v;
+}
+
+/** Where the flow collection a text starts with ends, if it starts with one. */
+function flowEnd(text: string): number | undefined {
+  const start = text.search(/\S/);
+  if (start < 0 || (text[start] !== '{' && text[start] !== '[')) return undefined;
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return undefined;
 }
 
 /** yaml.v2's Marshal, near enough: keys sorted, sequences not indented under their key. */
