@@ -22,7 +22,7 @@ const INDEX_MAX_AGE_MS = 5_000;
 
 export class HostSchemas {
   private index: { at: number; paths: Record<string, string> } | undefined;
-  private readonly documents = new Map<string, { url: string; doc: OpenAPIDocument }>();
+  private readonly documents = new Map<string, { url: string; doc: OpenAPIDocument; kinds: Map<string, TypedSchema | undefined> }>();
 
   constructor(
     private readonly host: KubeRestClient,
@@ -40,19 +40,15 @@ export class HostSchemas {
       try {
         const [path, query] = url.split('?', 2) as [string, string | undefined];
         const doc = await this.host.get<OpenAPIDocument>(path, Object.fromEntries(new URLSearchParams(query ?? '')));
-        entry = { url, doc };
+        entry = { url, doc, kinds: new Map() };
         this.documents.set(gv, entry);
       } catch (err) {
         this.opts.onError?.(err);
         return undefined;
       }
     }
-    const components = entry.doc.components?.schemas ?? {};
-    for (const schema of Object.values(components)) {
-      const gvks = schema['x-kubernetes-group-version-kind'] ?? [];
-      if (gvks.some((g) => (g.group ?? '') === gvk.group && g.version === gvk.version && g.kind === gvk.kind)) return { root: schema, components };
-    }
-    return undefined;
+    if (!entry.kinds.has(gvk.kind)) entry.kinds.set(gvk.kind, kindSchema(entry.doc, gvk));
+    return entry.kinds.get(gvk.kind);
   }
 
   /** The index's paths; read again when stale (or when `refresh` and not read in the last half second). */
@@ -69,4 +65,14 @@ export class HostSchemas {
     }
     return this.index?.paths;
   }
+}
+
+/** The component that declares the kind (x-kubernetes-group-version-kind), with the components its references resolve in. */
+function kindSchema(doc: OpenAPIDocument, gvk: GroupVersionKind): TypedSchema | undefined {
+  const components = doc.components?.schemas ?? {};
+  for (const schema of Object.values(components)) {
+    const gvks = schema['x-kubernetes-group-version-kind'] ?? [];
+    if (gvks.some((g) => (g.group ?? '') === gvk.group && g.version === gvk.version && g.kind === gvk.kind)) return { root: schema, components };
+  }
+  return undefined;
 }

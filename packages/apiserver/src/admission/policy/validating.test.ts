@@ -117,7 +117,7 @@ describe('validatePolicy (validator_test.go TestValidate)', () => {
     expect((annotations('Ignore') as unknown[])[3]).toEqual({ action: 'exclude', key: 'd' });
   });
 
-  it('variables: evaluated lazily, once, by later variables too; their errors as Go words them', () => {
+  it('variables: evaluated lazily, by later variables too; their errors as Go words them', () => {
     expect(
       decisions({
         variables: [
