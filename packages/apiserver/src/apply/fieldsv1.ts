@@ -104,7 +104,29 @@ function emit(s: FieldSet, includeSelf: boolean, out: string[]): void {
 
 /** The FieldsV1 of a set as a parsed JSON object (what metadata.managedFields[].fieldsV1 holds). */
 export function setToFieldsV1(s: FieldSet): Record<string, unknown> {
-  return JSON.parse(setToJSON(s)) as Record<string, unknown>;
+  return toObject(s, false);
+}
+
+/** emit, building the parsed object instead of its text (the same keys in the same order). */
+function toObject(s: FieldSet, includeSelf: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const m = s.members.members;
+  const ch = s.children.members;
+  if (includeSelf && !(m.length === 0 && ch.length === 0)) out['.'] = {};
+  let mi = 0;
+  let ci = 0;
+  while (mi < m.length && ci < ch.length) {
+    const c = compareElements(m[mi], ch[ci].pe);
+    if (c < 0) out[serializePathElement(m[mi++])] = {};
+    else {
+      out[serializePathElement(ch[ci].pe)] = toObject(ch[ci].set, c === 0);
+      if (c === 0) mi++;
+      ci++;
+    }
+  }
+  for (; mi < m.length; mi++) out[serializePathElement(m[mi])] = {};
+  for (; ci < ch.length; ci++) out[serializePathElement(ch[ci].pe)] = toObject(ch[ci].set, false);
+  return out;
 }
 
 /** Set.FromJSON of FieldsV1 text. */

@@ -5,6 +5,7 @@
  * replaced whole.
  */
 import { elementString, equalElements, type PathElement } from './fieldpath.js';
+import { serializePathElement } from './fieldsv1.js';
 import { type ListType, type MapType, type Schema, type TypeRef, typeRefName } from './schema.js';
 import {
   atomsEqual,
@@ -28,7 +29,7 @@ class PEMap<T> {
   private readonly byString = new Map<string, Array<{ pe: PathElement; v: T }>>();
 
   get(pe: PathElement): { v: T } | undefined {
-    return this.byString.get(elementString(pe))?.find((e) => equalElements(e.pe, pe));
+    return this.byString.get(serializePathElement(pe))?.find((e) => equalElements(e.pe, pe));
   }
 
   insert(pe: PathElement, v: T): void {
@@ -39,7 +40,7 @@ class PEMap<T> {
     }
     const e = { pe, v };
     this.entries.push(e);
-    const k = elementString(pe);
+    const k = serializePathElement(pe);
     const bucket = this.byString.get(k);
     if (bucket) bucket.push(e);
     else this.byString.set(k, [e]);
