@@ -8,73 +8,21 @@
  */
 import { Kubectl } from '../e2e/kubectl.js';
 import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
-import { httpsRequest, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
+import { startAggregated, type Aggregated } from './aggregated.js';
+import { GROUP, SERVERS, SideBySide, caseNamespace as caseNamespaceOf, eventually, flunder, statusBodyOf, type Answer, type Server } from './side-by-side.js';
 
 jest.setTimeout(90_000);
 
 let env: Aggregated;
 let kubectl: Kubectl;
 let go: GoSampleServer;
+let servers: SideBySide;
 
-type Server = 'kapi' | 'go';
-const SERVERS: readonly Server[] = ['kapi', 'go'];
-const GROUP = 'wardle.example.com';
 const ADMISSION = 'admissionregistration.k8s.io/v1';
-
-const flunder = (name: string, namespace: string, labels?: Record<string, string>): Record<string, unknown> => ({
-  apiVersion: `${GROUP}/v1beta1`,
-  kind: 'Flunder',
-  metadata: { name, namespace, ...(labels ? { labels } : {}) },
-  spec: {},
-});
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  warnings: string[];
-}
-
-/** A request to `server` as kube-apiserver's front proxy sends it for admin. */
-async function ask(server: Server, path: string, opts: { method?: string; body?: unknown } = {}): Promise<Answer> {
-  const init = { method: opts.method ?? 'GET', ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) };
-  const res: HttpsResult =
-    server === 'go'
-      ? await go.asUser(path, 'admin', ['system:masters'], { ...init, timeoutMs: 20_000 })
-      : await httpsRequest(env.server.url + path, {
-          ...init,
-          ca: env.servingCA.cert,
-          cert: env.cluster.frontProxy.clientCertPem,
-          key: env.cluster.frontProxy.clientKeyPem,
-          headers: { 'X-Remote-User': 'admin', 'X-Remote-Group': 'system:masters' },
-          timeoutMs: 20_000,
-        });
-  const body = JSON.parse(res.body) as Record<string, unknown>;
-  const warning = res.headers['warning'];
-  const warnings = (Array.isArray(warning) ? warning : warning ? [warning] : []).map((w) => w.replace(/^299 - "(.*)"$/, '$1'));
-  return { status: res.status, body, warnings };
-}
-
-/** Creates a flunder on `server` in `namespace`, named `<name>-<server>` so that both can hold it. */
-const create = (server: Server, namespace: string, name: string, labels?: Record<string, string>): Promise<Answer> =>
-  ask(server, `/apis/${GROUP}/v1beta1/namespaces/${namespace}/flunders`, { method: 'POST', body: flunder(`${name}-${server}`, namespace, labels) });
-
-/** A Status without what differs between the servers by construction (the name carries the server). */
-const statusOf = (a: Answer, server: Server): unknown => JSON.parse(JSON.stringify(a.body).replaceAll(`-${server}`, '-<server>'));
-
-/** Retries `attempt` on both servers until `done` holds for each (the policy reaching their informers). */
-async function eventually(attempt: (server: Server, n: number) => Promise<Answer>, done: (a: Answer, server: Server) => boolean): Promise<void> {
-  await Promise.all(
-    SERVERS.map(async (server) => {
-      const deadline = Date.now() + 20_000;
-      for (let n = 0; ; n++) {
-        const a = await attempt(server, n);
-        if (done(a, server)) return;
-        if (Date.now() > deadline) throw new Error(`${server}: the policy did not take effect: ${a.status} ${JSON.stringify(a.body)}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }),
-  );
-}
+const ask = (server: Server, path: string, opts?: { method?: string; body?: unknown }): Promise<Answer> => servers.ask(server, path, opts);
+const create = (server: Server, namespace: string, name: string, labels?: Record<string, string>): Promise<Answer> => servers.create(server, namespace, name, labels ? { labels } : {});
+const statusOf = statusBodyOf;
+const caseNamespace = (name: string): void => caseNamespaceOf(kubectl, name);
 
 const RULES = [{ operations: ['CREATE', 'UPDATE'], apiGroups: [GROUP], apiVersions: ['*'], resources: ['flunders'] }];
 
@@ -95,16 +43,12 @@ function policy(kind: 'Validating' | 'Mutating', name: string, spec: Record<stri
   );
 }
 
-function caseNamespace(name: string): void {
-  kubectl.ok(['create', 'namespace', name]);
-  kubectl.ok(['label', 'namespace', name, `kapi-case=${name}`]);
-}
-
 beforeAll(async () => {
   env = await startAggregated({ storageBackend: 'sqlite' });
   kubectl = new Kubectl(env.cluster.kubeconfig);
   kubectl.ok(['create', 'namespace', 'ready']);
   go = await startGoSampleServer(env.cluster, 'ready');
+  servers = new SideBySide(env, go);
 }, 15 * 60_000);
 
 afterAll(async () => {

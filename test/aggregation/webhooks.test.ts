@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kubectl } from '../e2e/kubectl.js';
 import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
-import { httpsRequest, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
+import { startAggregated, type Aggregated } from './aggregated.js';
+import { GROUP, SERVERS, SideBySide, caseNamespace as caseNamespaceOf, eventually, flunder, statusOf, type Answer, type CreateOptions, type Server } from './side-by-side.js';
 import { DENY_MESSAGE, startWebhookServer, type WebhookServer } from './webhook-server.js';
 
 jest.setTimeout(120_000);
@@ -20,67 +21,11 @@ let env: Aggregated;
 let kubectl: Kubectl;
 let go: GoSampleServer;
 let hooks: WebhookServer;
+let servers: SideBySide;
 
-type Server = 'kapi' | 'go';
-const SERVERS: readonly Server[] = ['kapi', 'go'];
-const GROUP = 'wardle.example.com';
-
-const flunder = (name: string, namespace: string, version = 'v1beta1', labels?: Record<string, string>): Record<string, unknown> => ({
-  apiVersion: `${GROUP}/${version}`,
-  kind: 'Flunder',
-  metadata: { name, namespace, ...(labels ? { labels } : {}) },
-  spec: {},
-});
-
-interface Answer {
-  status: number;
-  reason?: string;
-  message?: string;
-  body: Record<string, unknown>;
-  warnings: string[];
-}
-
-/** A request to `server` as kube-apiserver's front proxy sends it for admin. */
-async function ask(server: Server, path: string, opts: { method?: string; body?: unknown } = {}): Promise<Answer> {
-  const init = { method: opts.method ?? 'GET', ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) };
-  const res: HttpsResult =
-    server === 'go'
-      ? await go.asUser(path, 'admin', ['system:masters'], init)
-      : await httpsRequest(env.server.url + path, {
-          ...init,
-          ca: env.servingCA.cert,
-          cert: env.cluster.frontProxy.clientCertPem,
-          key: env.cluster.frontProxy.clientKeyPem,
-          headers: { 'X-Remote-User': 'admin', 'X-Remote-Group': 'system:masters' },
-          timeoutMs: 20_000,
-        });
-  const body = JSON.parse(res.body) as Record<string, unknown>;
-  const warning = res.headers['warning'];
-  const warnings = (Array.isArray(warning) ? warning : warning ? [warning] : []).map((w) => w.replace(/^299 - "(.*)"$/, '$1'));
-  return { status: res.status, reason: body['reason'] as string | undefined, message: body['message'] as string | undefined, body, warnings };
-}
-
-/** Creates a flunder on `server` in `namespace` (named per server so that both can hold it). */
-const create = (server: Server, namespace: string, name: string, opts: { version?: string; labels?: Record<string, string>; dryRun?: boolean } = {}): Promise<Answer> => {
-  const version = opts.version ?? 'v1beta1';
-  const query = opts.dryRun ? '?dryRun=All' : '';
-  return ask(server, `/apis/${GROUP}/${version}/namespaces/${namespace}/flunders${query}`, { method: 'POST', body: flunder(`${name}-${server}`, namespace, version, opts.labels) });
-};
-
-const statusOf = (a: Answer): [number, string | undefined, string | undefined] => [a.status, a.reason, a.message];
-
-/** Retries `attempt` on both servers until `done` holds for each (the webhook configuration reaching their informers). */
-async function eventually(attempt: (server: Server, n: number) => Promise<Answer>, done: (a: Answer, server: Server, n: number) => boolean): Promise<void> {
-  for (const server of SERVERS) {
-    const deadline = Date.now() + 30_000;
-    for (let n = 0; ; n++) {
-      const a = await attempt(server, n);
-      if (done(a, server, n)) break;
-      if (Date.now() > deadline) throw new Error(`${server}: the webhook configuration did not take effect: ${JSON.stringify(a.body)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
+const ask = (server: Server, path: string, opts?: { method?: string; body?: unknown }): Promise<Answer> => servers.ask(server, path, opts);
+const create = (server: Server, namespace: string, name: string, opts: CreateOptions = {}): Promise<Answer> => servers.create(server, namespace, name, opts);
+const caseNamespace = (name: string): void => caseNamespaceOf(kubectl, name);
 
 interface HookOptions {
   kind?: 'Validating' | 'Mutating';
@@ -114,11 +59,6 @@ function applyHook(name: string, opts: HookOptions): void {
   kubectl.ok(['apply', '-f', '-'], { input: JSON.stringify(config) });
 }
 
-function caseNamespace(name: string): void {
-  kubectl.ok(['create', 'namespace', name]);
-  kubectl.ok(['label', 'namespace', name, `kapi-case=${name}`]);
-}
-
 let dir: string;
 let auditLog: string;
 
@@ -140,6 +80,7 @@ beforeAll(async () => {
   kubectl = new Kubectl(env.cluster.kubeconfig);
   kubectl.ok(['create', 'namespace', 'ready']);
   go = await startGoSampleServer(env.cluster, 'ready');
+  servers = new SideBySide(env, go);
 }, 15 * 60_000);
 
 afterAll(async () => {
@@ -200,7 +141,7 @@ it('a mutating webhook adds a label to the objects its objectSelector matches, a
       'label.hooks.kapi.dev/labelled': 'yes',
     }),
   ]);
-  const created = await kubectl.runAsync(['create', '-f', '-'], { input: JSON.stringify(flunder('by-kubectl', 'label', 'v1beta1', { mutate: 'yes' })) });
+  const created = await kubectl.runAsync(['create', '-f', '-'], { input: JSON.stringify(flunder('by-kubectl', 'label', { labels: { mutate: 'yes' } })) });
   expect(created).toMatchObject({ code: 0, stdout: 'flunder.wardle.example.com/by-kubectl created\n' });
   expect(kubectl.ok(['get', 'flunders', 'by-kubectl', '-n', 'label', '-o', 'jsonpath={.metadata.labels.mutated-by}'])).toBe('webhook');
 });

@@ -2,21 +2,9 @@
  * admission.k8s.io/v1 AdmissionRequest for one request, seen in one version (request.CreateV1AdmissionReview):
  * what a webhook receives, and the `request` variable of CEL match conditions and policies.
  */
-import type { KubeObject } from '@kapi/apimachinery';
+import type { GroupVersionKind, GroupVersionResource, KubeObject } from '@kapi/apimachinery';
 import type { AdmissionAttributes } from '../registry/rest.js';
 import { deepCopy } from '../scheme/deep.js';
-
-export interface GroupVersionKind {
-  group: string;
-  version: string;
-  kind: string;
-}
-
-export interface GroupVersionResource {
-  group: string;
-  version: string;
-  resource: string;
-}
 
 export interface AdmissionRequest {
   uid: string;
@@ -86,4 +74,12 @@ export function admissionRequestOf(uid: string, attrs: AdmissionAttributes, vers
 export function versionedObjectsOf(attrs: AdmissionAttributes, version: string): VersionedObjects {
   const encode = (obj: KubeObject | undefined): KubeObject | null => (obj ? deepCopy(attrs.objects.encode(obj, version)) : null);
   return { version, object: encode(attrs.object), oldObject: encode(attrs.oldObject) };
+}
+
+/** Mutating admission changes the object in place (the Store holds it): `hub` becomes its content. */
+export function replaceObject(attrs: AdmissionAttributes, hub: KubeObject): void {
+  const target = attrs.object as Record<string, unknown> | undefined;
+  if (!target) return;
+  for (const key of Object.keys(target)) delete target[key];
+  Object.assign(target, hub);
 }

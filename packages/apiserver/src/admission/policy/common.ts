@@ -3,7 +3,7 @@
  * `request` and `namespaceObject`, the namespace of the request, and matchConditions
  * (webhook/matchconditions Matcher, as policies use it).
  */
-import { newNotFound, type KubeObject } from '@kapi/apimachinery';
+import { newNotFound } from '@kapi/apimachinery';
 import type { AdmissionAttributes } from '../../registry/rest.js';
 import { admissionRequestOf, type VersionedObjects } from '../admission-request.js';
 import { BudgetExceeded, CostBudget, MATCH_CONDITIONS_COST_BUDGET, aggregateMessage, type CompiledExpression } from '../expressions.js';
@@ -94,10 +94,3 @@ export function matchConditions(conditions: readonly CompiledCondition[], compos
   return { matches: true };
 }
 
-/** The object being admitted, for the plugins that change it in place. */
-export function replaceObject(attrs: AdmissionAttributes, hub: KubeObject): void {
-  const target = attrs.object as Record<string, unknown> | undefined;
-  if (!target) return;
-  for (const key of Object.keys(target)) delete target[key];
-  Object.assign(target, hub);
-}

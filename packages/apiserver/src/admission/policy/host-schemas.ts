@@ -7,7 +7,7 @@
  */
 import type { KubeRestClient } from '../../kube/index.js';
 import type { OpenAPISchema, TypedSchema } from './apply.js';
-import type { GroupVersionKind } from './params.js';
+import type { GroupVersionKind } from '@kapi/apimachinery';
 
 interface OpenAPIIndex {
   paths?: Record<string, { serverRelativeURL?: string }>;

@@ -13,17 +13,17 @@ import { StatusError, isStatusError, newForbidden, newServiceUnavailable, type K
 import type { KubeRestClient } from '../../kube/index.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/rest.js';
 import { deepCopy, deepEqual, isPlainObject } from '../../scheme/deep.js';
-import { versionedObjectsOf, type VersionedObjects } from '../admission-request.js';
+import { replaceObject, versionedObjectsOf, type VersionedObjects } from '../admission-request.js';
 import { BudgetExceeded, CostBudget, POLICY_COST_BUDGET, type CompiledExpression } from '../expressions.js';
 import type { HostNamespaces } from '../host-namespaces.js';
 import { applyConfiguration } from './apply.js';
-import { celRequestOf, matchConditions, namespaceOf, paramWithTypeMeta, replaceObject, resourceNameOf, type CompiledCondition } from './common.js';
+import { celRequestOf, matchConditions, namespaceOf, paramWithTypeMeta, resourceNameOf, type CompiledCondition } from './common.js';
 import { Composition, type PolicyActivation } from './composition.js';
 import type { HostSchemas } from './host-schemas.js';
 import { TestFailed, applyJsonPatch, type JsonPatchOperation } from './json-patch.js';
-import { bindingMatches, definitionMatches } from './matches.js';
+import { policyInvocations, type PolicyInvocation } from './invocations.js';
 import { rewriteObjectLiterals, typeNameErrors, typeNameOf, withoutTypeNames } from './object-literals.js';
-import { collectParams, gvkString, type Param, type ParamSources } from './params.js';
+import { gvkString, type ParamSources } from './params.js';
 import { MUTATING_ADMISSION_POLICY, type PolicyHook, type PolicySource } from './source.js';
 import type { FailurePolicy, MutatingAdmissionPolicy, MutatingAdmissionPolicyBinding, Mutation } from './types.js';
 
@@ -131,56 +131,16 @@ export interface MutatingPolicyOptions {
   schemas: HostSchemas;
 }
 
-interface Invocation {
-  hook: MutatingHook;
-  binding: MutatingAdmissionPolicyBinding;
-  version: string;
-  param: Param | null;
-  key: string;
-}
+type Invocation = PolicyInvocation<MutatingAdmissionPolicy, MutatingAdmissionPolicyBinding, CompiledMutatingPolicy> & { key: string };
 
-/** The first loop of the generic dispatcher: the matching policy-binding-param tuples, and the configuration errors. */
+/** The matching policy-binding-param tuples (keyed for reinvocation), and the configuration errors. */
 async function invocationsOf(attrs: AdmissionAttributes, hooks: readonly MutatingHook[], opts: MutatingPolicyOptions, errors: PolicyError[]): Promise<Invocation[]> {
-  const invocations: Invocation[] = [];
   const configError = (hook: MutatingHook, binding: MutatingAdmissionPolicyBinding | undefined, err: unknown): void => {
     const why = err instanceof Error ? err.message : String(err);
     errors.push({ policy: hook.name, ...(binding ? { binding: binding.metadata?.name ?? '' } : {}), message: binding ? `failed to configure binding: ${why}` : `failed to configure policy: ${why}` });
   };
-  for (const hook of hooks) {
-    let match;
-    try {
-      match = await definitionMatches(hook.policy.spec?.matchConstraints, attrs, opts.namespaces);
-    } catch (err) {
-      configError(hook, undefined, err);
-      continue;
-    }
-    if (!match.matches) continue;
-    const source = hook.paramKind ? await opts.params.ensure(hook.paramKind) : undefined;
-    if (source && 'error' in source) {
-      configError(hook, undefined, new Error(source.error));
-      continue;
-    }
-    for (const binding of hook.bindings) {
-      try {
-        if (!(await bindingMatches(binding.spec?.matchResources, attrs, opts.namespaces))) continue;
-      } catch (err) {
-        configError(hook, binding, err);
-        continue;
-      }
-      let params: Array<Param | null>;
-      try {
-        params = await collectParams(hook.policy.spec?.paramKind, source, binding.spec?.paramRef, attrs.namespace ?? '', opts.host);
-      } catch (err) {
-        configError(hook, binding, err);
-        continue;
-      }
-      for (const param of params) {
-        const key = [hook.name, binding.metadata?.name ?? '', param?.metadata?.namespace ?? '', param?.metadata?.name ?? ''].join('/');
-        invocations.push({ hook, binding, version: match.version, param, key });
-      }
-    }
-  }
-  return invocations;
+  const invocations = await policyInvocations(attrs, hooks, opts, configError);
+  return invocations.map((i) => ({ ...i, key: [i.hook.name, i.binding.metadata?.name ?? '', i.param?.metadata?.namespace ?? '', i.param?.metadata?.name ?? ''].join('/') }));
 }
 
 export function mutatingAdmissionPolicy(opts: MutatingPolicyOptions): AdmissionPlugin {

@@ -6,7 +6,7 @@
  * name (a cache miss asked of the host, as Go does for a param created a moment ago) or selector,
  * in the paramRef's namespace or the request's, and parameterNotFoundAction decides when none is found.
  */
-import { labelSelectorOf } from '@kapi/apimachinery';
+import { labelSelectorOf, type GroupVersionKind } from '@kapi/apimachinery';
 import { KubeApiError, type KubeRestClient } from '../../kube/index.js';
 import { Informer } from '../../kube/informer.js';
 import type { ParamKind, ParamRef } from './types.js';
@@ -14,11 +14,6 @@ import type { ParamKind, ParamRef } from './types.js';
 /** A param object: any host object. */
 export type Param = Record<string, unknown> & { metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } };
 
-export interface GroupVersionKind {
-  group: string;
-  version: string;
-  kind: string;
-}
 
 /** Go's GroupVersionKind.String(): `apps/v1, Kind=Deployment`, `/v1, Kind=ConfigMap`. */
 export const gvkString = (gvk: GroupVersionKind): string => `${gvk.group}/${gvk.version}, Kind=${gvk.kind}`;

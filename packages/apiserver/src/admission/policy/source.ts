@@ -7,7 +7,8 @@
 import type { HealthCheck } from '../../http/health-check.js';
 import type { KubeRestClient } from '../../kube/index.js';
 import { Informer } from '../../kube/informer.js';
-import { gvkString, parseParamKind, type GroupVersionKind, type ParamSources } from './params.js';
+import type { GroupVersionKind } from '@kapi/apimachinery';
+import { gvkString, parseParamKind, type ParamSources } from './params.js';
 import type { BindingLike, PolicyLike } from './types.js';
 
 export type PolicyKind = 'validating' | 'mutating';

@@ -15,8 +15,8 @@ import { BudgetExceeded, CostBudget, POLICY_COST_BUDGET, type CompiledExpression
 import type { HostNamespaces, Namespace } from '../host-namespaces.js';
 import { celRequestOf, matchConditions, namespaceObjectOf, namespaceOf, paramWithTypeMeta, resourceNameOf, type CompiledCondition } from './common.js';
 import { Composition, type PolicyInputs } from './composition.js';
-import { bindingMatches, definitionMatches } from './matches.js';
-import { collectParams, type Param, type ParamSources } from './params.js';
+import { policyInvocations } from './invocations.js';
+import type { ParamSources } from './params.js';
 import { VALIDATING_ADMISSION_POLICY, type PolicyHook, type PolicySource } from './source.js';
 import type { AuditAnnotation, FailurePolicy, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, Validation } from './types.js';
 
@@ -208,78 +208,50 @@ async function dispatch(attrs: AdmissionAttributes, hooks: readonly ValidatingHo
   let namespace: Namespace | undefined;
   let namespaceLooked = false;
 
-  for (const hook of hooks) {
-    let match;
-    try {
-      match = await definitionMatches(hook.policy.spec?.matchConstraints, attrs, opts.namespaces);
-    } catch (err) {
-      configError(hook, undefined, err);
-      continue;
-    }
-    if (!match.matches) continue;
+  // Each policy's published audit annotations, joined over its bindings and params, as Go does.
+  const published = new Map<ValidatingHook, Map<string, string[]>>();
+  for (const { hook, binding, version, param } of await policyInvocations(attrs, hooks, opts, configError)) {
+    const bindingName = binding.metadata?.name ?? '';
     const paramKind = hook.policy.spec?.paramKind;
-    const source = hook.paramKind ? await opts.params.ensure(hook.paramKind) : undefined;
-    if (source && 'error' in source) {
-      configError(hook, undefined, new Error(source.error));
-      continue;
-    }
-    const published = new Map<string, string[]>();
-    for (const binding of hook.bindings) {
-      const bindingName = binding.metadata?.name ?? '';
+    let objects = versioned.get(version);
+    if (!objects) {
       try {
-        if (!(await bindingMatches(binding.spec?.matchResources, attrs, opts.namespaces))) continue;
+        objects = versionedObjectsOf(attrs, version);
       } catch (err) {
-        configError(hook, binding, err);
+        configError(hook, binding, new Error(`failed to convert object version: ${err instanceof Error ? err.message : String(err)}`));
         continue;
       }
-      let params: Array<Param | null>;
-      try {
-        params = await collectParams(paramKind, source, binding.spec?.paramRef, attrs.namespace ?? '', opts.host);
-      } catch (err) {
-        configError(hook, binding, err);
-        continue;
+      versioned.set(version, objects);
+    }
+    if (!namespaceLooked) {
+      namespace = await namespaceOf(attrs, opts.namespaces);
+      namespaceLooked = true;
+    }
+    const base = { object: objects.object, oldObject: objects.oldObject, request: celRequestOf(attrs, objects) };
+    const actions = binding.spec?.validationActions ?? [];
+    const result = validatePolicy(hook.compiled, { ...base, ...(paramKind ? { params: paramWithTypeMeta(param, paramKind) } : {}) }, namespaceObjectOf(namespace));
+    result.decisions.forEach((decision, i) => {
+      if (decision.action !== 'deny') return;
+      for (const action of actions) {
+        if (action === 'Deny') denied.push({ policy: hook.name, binding: bindingName, message: decision.message, ...(decision.evaluation === 'deny' ? { reason: decision.reason } : {}) });
+        else if (action === 'Audit') failures.push({ message: decision.message, policy: binding.spec?.policyName ?? '', binding: bindingName, expressionIndex: i, validationActions: [...actions] });
+        else if (action === 'Warn') attrs.warnings.push(`Validation failed for ValidatingAdmissionPolicy '${hook.name}' with binding '${bindingName}': ${decision.message}`);
       }
-      if (params.length === 0) continue;
-      let objects = versioned.get(match.version);
-      if (!objects) {
-        try {
-          objects = versionedObjectsOf(attrs, match.version);
-        } catch (err) {
-          configError(hook, binding, new Error(`failed to convert object version: ${err instanceof Error ? err.message : String(err)}`));
-          continue;
-        }
-        versioned.set(match.version, objects);
-      }
-      if (!namespaceLooked) {
-        namespace = await namespaceOf(attrs, opts.namespaces);
-        namespaceLooked = true;
-      }
-      const base = { object: objects.object, oldObject: objects.oldObject, request: celRequestOf(attrs, objects) };
-      const actions = binding.spec?.validationActions ?? [];
-      for (const param of params) {
-        const result = validatePolicy(hook.compiled, { ...base, ...(paramKind ? { params: paramWithTypeMeta(param, paramKind) } : {}) }, namespaceObjectOf(namespace));
-        result.decisions.forEach((decision, i) => {
-          if (decision.action !== 'deny') return;
-          for (const action of actions) {
-            if (action === 'Deny') denied.push({ policy: hook.name, binding: bindingName, message: decision.message, ...(decision.evaluation === 'deny' ? { reason: decision.reason } : {}) });
-            else if (action === 'Audit') failures.push({ message: decision.message, policy: binding.spec?.policyName ?? '', binding: bindingName, expressionIndex: i, validationActions: [...actions] });
-            else if (action === 'Warn') attrs.warnings.push(`Validation failed for ValidatingAdmissionPolicy '${hook.name}' with binding '${bindingName}': ${decision.message}`);
-          }
-        });
-        for (const annotation of result.auditAnnotations) {
-          if (annotation.action === 'publish') {
-            const values = published.get(annotation.key) ?? [];
-            const value = annotation.value.slice(0, MAX_AUDIT_ANNOTATION_VALUE);
-            if (!values.includes(value)) values.push(value);
-            published.set(annotation.key, values);
-          } else if (annotation.action === 'error') {
-            denied.push({ policy: hook.name, binding: bindingName, message: annotation.error });
-          }
-        }
+    });
+    for (const annotation of result.auditAnnotations) {
+      if (annotation.action === 'publish') {
+        let keys = published.get(hook);
+        if (!keys) published.set(hook, (keys = new Map()));
+        const values = keys.get(annotation.key) ?? [];
+        const value = annotation.value.slice(0, MAX_AUDIT_ANNOTATION_VALUE);
+        if (!values.includes(value)) values.push(value);
+        keys.set(annotation.key, values);
+      } else if (annotation.action === 'error') {
+        denied.push({ policy: hook.name, binding: bindingName, message: annotation.error });
       }
     }
-    for (const [key, values] of published) addAuditAnnotation(attrs, `${hook.name}/${key}`, values.join(', '));
   }
+  for (const [hook, keys] of published) for (const [key, values] of keys) addAuditAnnotation(attrs, `${hook.name}/${key}`, values.join(', '));
   if (failures.length > 0) addAuditAnnotation(attrs, 'validation.policy.admission.k8s.io/validation_failure', JSON.stringify(failures.slice(0, MAX_VALIDATION_FAILURES)));
   if (denied.length > 0) throw denialError(attrs, denied[0]!);
 }

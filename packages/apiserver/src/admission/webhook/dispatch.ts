@@ -11,7 +11,7 @@ import { applyPatch as applyJsonPatch, type Operation } from 'fast-json-patch';
 import { addAuditAnnotation } from '../../registry/admission.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/rest.js';
 import { deepEqual } from '../../scheme/deep.js';
-import { admissionRequestOf, versionedObjectsOf, type VersionedObjects } from '../admission-request.js';
+import { admissionRequestOf, replaceObject, versionedObjectsOf, type VersionedObjects } from '../admission-request.js';
 import { BudgetExceeded, CostBudget, MATCH_CONDITIONS_COST_BUDGET, aggregateMessage, evaluateExpression } from '../expressions.js';
 import type { HostNamespaces } from '../host-namespaces.js';
 import { matchingVersion, namespaceSelectorMatches, objectSelectorMatches } from '../matching.js';
@@ -251,14 +251,6 @@ export function mutatingWebhooks(opts: WebhookDispatchOptions): AdmissionPlugin 
       if (current && dirty && current.object) replaceObject(attrs, attrs.objects.decode(current.object));
     },
   };
-}
-
-/** Mutating admission changes the object in place: the Store holds it. */
-function replaceObject(attrs: AdmissionAttributes, hub: KubeObject): void {
-  const target = attrs.object as Record<string, unknown> | undefined;
-  if (!target) return;
-  for (const key of Object.keys(target)) delete target[key];
-  Object.assign(target, hub);
 }
 
 export function validatingWebhooks(opts: WebhookDispatchOptions): AdmissionPlugin {
