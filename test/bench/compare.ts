@@ -611,6 +611,20 @@ async function registerWith(env: Env, port: number): Promise<void> {
   });
   await registerAPIServices(env.cluster.kubeconfig, objects);
   await waitForAPIServicesAvailable(env.cluster.kubeconfig, objects, { timeoutMs: 60_000, intervalMs: 250 });
+  // Available may still be the previous server's condition, and the aggregator may still proxy to
+  // its (closed) port: wait until ten lists in a row get through to this one.
+  const http = httpClient(env.proxied);
+  try {
+    const deadline = Date.now() + 60_000;
+    for (let ok = 0; ok < 10; ) {
+      const res = await http.send('GET', flundersPath(NS.warmup));
+      ok = res.status === 200 ? ok + 1 : 0;
+      if (Date.now() > deadline) throw new Error(`kube-apiserver does not reach the server on port ${port}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+      if (ok === 0) await sleep(250);
+    }
+  } finally {
+    http.close();
+  }
 }
 
 /** Deletes every Flunder and Fischer any server stored in the cluster's etcd. */
