@@ -2,7 +2,7 @@
 import { isStatusError, newBadRequest, newForbidden } from '@kapi/apimachinery';
 import type { KindDefinition } from '../scheme/kind.js';
 import type { SchemeLike } from '../scheme/scheme-like.js';
-import type { AdmissionAttributes, AdmissionObjects, AdmissionPlugin } from './rest.js';
+import type { AdmissionAttributes, AdmissionObjects, AdmissionPlugin, ReinvocationContext } from './rest.js';
 
 export class AdmissionChain {
   /** Whether any plugin has a mutating or a validating hook: without, the Store builds no attributes (nor copies) for them. */
@@ -14,7 +14,15 @@ export class AdmissionChain {
     this.validates = plugins.some((p) => p.validate !== undefined);
   }
 
+  /** Every mutating hook in order; all of them once more when one asks (Go's reinvoker), at most once. */
   async admit(attrs: AdmissionAttributes): Promise<void> {
+    const reinvocation = new Reinvocation();
+    attrs.reinvocation = reinvocation;
+    for (const plugin of this.plugins) {
+      if (plugin.admit) await this.run(plugin.admit.bind(plugin), attrs);
+    }
+    if (!reinvocation.requested) return;
+    reinvocation.isReinvoke = true;
     for (const plugin of this.plugins) {
       if (plugin.admit) await this.run(plugin.admit.bind(plugin), attrs);
     }
@@ -35,6 +43,21 @@ export class AdmissionChain {
       const reason = err instanceof Error ? err.message : String(err);
       throw newForbidden({ group: attrs.group, resource: attrs.resource }, attrs.name, reason);
     }
+  }
+}
+
+class Reinvocation implements ReinvocationContext {
+  isReinvoke = false;
+  requested = false;
+  private readonly values = new Map<string, unknown>();
+
+  requestReinvocation(): void {
+    this.requested = true;
+  }
+
+  value<T>(plugin: string, init: () => T): T {
+    if (!this.values.has(plugin)) this.values.set(plugin, init());
+    return this.values.get(plugin) as T;
   }
 }
 

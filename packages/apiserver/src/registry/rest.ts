@@ -121,6 +121,22 @@ export interface AdmissionAttributes {
   warnings: string[];
   /** The audit event's annotations, when the request is audited (add with addAuditAnnotation). */
   auditAnnotations?: Record<string, string>;
+  /** Set by the AdmissionChain around its mutating passes (Go's ReinvocationContext). */
+  reinvocation?: ReinvocationContext;
+}
+
+/**
+ * Go's admission.ReinvocationContext: when a mutating plugin changes the object after another
+ * that asked to see the final object ran, the chain runs its mutating plugins once more; each
+ * plugin keeps what it needs across the two passes under its name.
+ */
+export interface ReinvocationContext {
+  /** True in the second pass. */
+  readonly isReinvoke: boolean;
+  /** A plugin changed the object: run the mutating plugins again (once). */
+  requestReinvocation(): void;
+  /** The plugin's state, made by `init` on first use. */
+  value<T>(plugin: string, init: () => T): T;
 }
 
 export interface AdmissionPlugin {

@@ -5,9 +5,9 @@
  * policy's rules matched: an ApplyConfiguration merged in (apply.ts), or a JSONPatch applied
  * (json-patch.ts). After each mutation the object is converted back (AdmissionObjects.decode:
  * pruned, defaulted, validated) and the request's object is changed in place at the end.
- * reinvocationPolicy IfNeeded: when a mutation ran, the policies that asked for it are run once
- * more (here, within this plugin; Go's admission chain also runs them again after a webhook changed
- * the object). Errors are the policy's, kept or dropped by its failurePolicy, and refuse the request together.
+ * reinvocationPolicy IfNeeded: when the object changed after such a policy ran (by a later policy,
+ * or by another plugin such as a webhook), the admission chain's second pass runs it again
+ * (reinvocation.ts). Errors are the policy's, kept or dropped by its failurePolicy, and refuse the request together.
  */
 import { StatusError, isStatusError, newForbidden, newServiceUnavailable, type KubeObject, type StatusReason } from '@kapi/apimachinery';
 import type { KubeRestClient } from '../../kube/index.js';
@@ -21,6 +21,7 @@ import { celRequestOf, matchConditions, namespaceOf, paramWithTypeMeta, resource
 import { Composition, type PolicyActivation } from './composition.js';
 import type { HostSchemas } from './host-schemas.js';
 import { TestFailed, applyJsonPatch, type JsonPatchOperation } from './json-patch.js';
+import { HookReinvocation } from '../reinvocation.js';
 import { policyInvocations, type PolicyInvocation } from './invocations.js';
 import { rewriteObjectLiterals, typeNameErrors, typeNameOf, withoutTypeNames } from './object-literals.js';
 import { gvkString, type ParamSources } from './params.js';
@@ -184,18 +185,16 @@ export function mutatingAdmissionPolicy(opts: MutatingPolicyOptions): AdmissionP
       const hooks = opts.source.hooks();
       if (hooks.length === 0) return;
       const errors: PolicyError[] = [];
+      const reinvocation = HookReinvocation.of(attrs, MUTATING_ADMISSION_POLICY);
+      reinvocation.begin(attrs.object);
       // The object as the mutations leave it, in the hub version.
       let hub: KubeObject = deepCopy(attrs.object);
       let mutated = false;
-      let previouslyInvoked = new Set<string>();
-      const reinvoke = new Set<string>();
-      for (const round of [0, 1]) {
-        if (round === 1 && reinvoke.size === 0) break;
-        const invocations = await invocationsOf({ ...attrs, object: hub }, hooks, opts, round === 0 ? errors : []);
-        if (invocations.length === 0) continue;
-        const namespace = await namespaceOf(attrs, opts.namespaces);
+      try {
+        const invocations = await invocationsOf({ ...attrs, object: hub }, hooks, opts, errors);
+        const namespace = invocations.length > 0 ? await namespaceOf(attrs, opts.namespaces) : undefined;
         for (const invocation of invocations) {
-          if (round === 1 && !reinvoke.has(invocation.key)) continue;
+          if (!reinvocation.shouldCall(invocation.key)) continue;
           const { hook, binding } = invocation;
           const compiled = hook.compiled;
           const policyError = (message: string): void => {
@@ -225,16 +224,15 @@ export function mutatingAdmissionPolicy(opts: MutatingPolicyOptions): AdmissionP
             mutated = true;
             versioned = versionedObjectsOf({ ...attrs, object: hub }, invocation.version);
           }
-          if (!deepEqual(before, hub) && round === 0) {
-            for (const key of previouslyInvoked) reinvoke.add(key);
-            previouslyInvoked = new Set();
-          }
-          if (round === 0 && hook.policy.spec?.reinvocationPolicy === 'IfNeeded') previouslyInvoked.add(invocation.key);
+          if (!deepEqual(before, hub)) reinvocation.changed();
+          reinvocation.invoked(invocation.key, hook.policy.spec?.reinvocationPolicy === 'IfNeeded');
         }
         // Go marks a mutated object dirty whether or not it changed: every policy asking for it runs again.
-        if (round === 0 && mutated) for (const key of previouslyInvoked) reinvoke.add(key);
+        if (mutated) reinvocation.changed();
+        if (mutated && !deepEqual(hub, attrs.object)) replaceObject(attrs, hub);
+      } finally {
+        reinvocation.end(attrs.object);
       }
-      if (mutated && !deepEqual(hub, attrs.object)) replaceObject(attrs, hub);
       const kept = errors.filter((e) => hooks.find((h) => h.name === e.policy)?.policy.spec?.failurePolicy !== 'Ignore');
       if (kept.length > 0) throw policyErrors(attrs, kept);
     },

@@ -2,8 +2,9 @@
  * The MutatingAdmissionWebhook and ValidatingAdmissionWebhook plugins (k8s.io/apiserver
  * pkg/admission/plugin/webhook/{mutating,validating}): for each webhook of the host that matches
  * the request, an AdmissionReview in the version its rules match, the answer applied. Mutating
- * webhooks run one after another (their JSONPatch applied to the object, a second round for
- * reinvocationPolicy IfNeeded when a later one changed it), validating ones all at once.
+ * webhooks run one after another (their JSONPatch applied to the object; those with
+ * reinvocationPolicy IfNeeded again in the chain's second pass when the object changed after
+ * them), validating ones all at once.
  */
 import { randomUUID } from 'node:crypto';
 import { StatusError, isStatusError, newBadRequest, newForbidden, newInternalError, type KubeObject, type StatusReason } from '@kapi/apimachinery';
@@ -15,6 +16,7 @@ import { admissionRequestOf, replaceObject, versionedObjectsOf, type VersionedOb
 import { BudgetExceeded, CostBudget, MATCH_CONDITIONS_COST_BUDGET, aggregateMessage, evaluateExpression } from '../expressions.js';
 import type { HostNamespaces } from '../host-namespaces.js';
 import { matchingVersion, namespaceSelectorMatches, objectSelectorMatches } from '../matching.js';
+import { HookReinvocation } from '../reinvocation.js';
 import { WebhookCallError, type WebhookClient } from './call.js';
 import type { WebhookAccessor, WebhookConfigurations } from './configurations.js';
 
@@ -207,6 +209,9 @@ export function mutatingWebhooks(opts: WebhookDispatchOptions): AdmissionPlugin 
     async admit(attrs) {
       const webhooks = opts.configurations.webhooks();
       if (webhooks.length === 0) return;
+      const reinvocation = HookReinvocation.of(attrs, MUTATING_ADMISSION_WEBHOOK);
+      reinvocation.begin(attrs.object);
+      const round = reinvocation.isReinvoke ? 1 : 0;
       // The object as the webhooks change it, in the version the last one saw it; converted back at the end.
       let current: VersionedObjects | undefined;
       let dirty = false;
@@ -216,15 +221,10 @@ export function mutatingWebhooks(opts: WebhookDispatchOptions): AdmissionPlugin 
         dirty = false;
         return (current = versionedObjectsOf(attrs, version));
       };
-      // reinvocationPolicy IfNeeded: webhooks called before a change are called again, once.
-      let invokedSinceChange = new Set<string>();
-      const reinvoke = new Set<string>();
-      for (const round of [0, 1]) {
-        if (round === 1 && reinvoke.size === 0) break;
+      try {
         for (const [index, webhook] of webhooks.entries()) {
-          if (round === 1 && !reinvoke.has(webhook.uid)) continue;
           const invocation = await invocationOf(webhook, attrs, opts);
-          if (!invocation) continue;
+          if (!invocation || !reinvocation.shouldCall(webhook.uid)) continue;
           const versioned = inVersion(invocation.version);
           let changed = false;
           const key = `round_${round}_index_${index}`;
@@ -240,15 +240,14 @@ export function mutatingWebhooks(opts: WebhookDispatchOptions): AdmissionPlugin 
           }
           if (changed) {
             dirty = true;
-            if (round === 0) {
-              for (const uid of invokedSinceChange) reinvoke.add(uid);
-              invokedSinceChange = new Set();
-            }
+            reinvocation.changed();
           }
-          if (round === 0 && webhook.spec.reinvocationPolicy === 'IfNeeded') invokedSinceChange.add(webhook.uid);
+          reinvocation.invoked(webhook.uid, webhook.spec.reinvocationPolicy === 'IfNeeded');
         }
+        if (current && dirty && current.object) replaceObject(attrs, attrs.objects.decode(current.object));
+      } finally {
+        reinvocation.end(attrs.object);
       }
-      if (current && dirty && current.object) replaceObject(attrs, attrs.objects.decode(current.object));
     },
   };
 }
