@@ -159,6 +159,8 @@ it('failurePolicy Fail refuses a request when the webhook cannot be called, Igno
     [500, 'InternalError', message],
     [500, 'InternalError', message],
   ]);
+  const byKubectl = await kubectl.runAsync(['create', '-f', '-'], { input: JSON.stringify(flunder('by-kubectl', 'down')) });
+  expect([byKubectl.code, byKubectl.stderr.trim()]).toEqual([1, `Error from server (InternalError): error when creating "STDIN": ${message}`]);
 
   applyHook('down', { clientConfig: { url: closed, caBundle: hooks.caBundle }, extra: { failurePolicy: 'Ignore' } });
   await eventually((server, n) => create(server, 'down', `probe-ignore${n}`), (a) => a.status === 201);
@@ -179,6 +181,8 @@ it('a webhook that does not answer is cut at its timeoutSeconds', async () => {
     [500, 'InternalError', message],
     [500, 'InternalError', message],
   ]);
+  const byKubectl = await kubectl.runAsync(['create', '-f', '-'], { input: JSON.stringify(flunder('by-kubectl', 'hang')) });
+  expect([byKubectl.code, byKubectl.stderr.trim()]).toEqual([1, `Error from server (InternalError): error when creating "STDIN": ${message}`]);
 });
 
 it('a dry run calls a webhook that declares no side effects with dryRun set, and stores nothing', async () => {
