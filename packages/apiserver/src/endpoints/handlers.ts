@@ -14,7 +14,9 @@ import { compileSchemaValidator, type SchemaValidator } from '../scheme/schema-v
 import { parseObjectBody, readBody } from './body.js';
 import { cachedObjectJSON } from './object-json-cache.js';
 import { parseDeleteOptions, parseGetOptions, parseListOptions, parseWriteOptions, type ParsedWriteOptions } from './options.js';
-import { JSON_PATCH, applyParsedPatch, parsePatch, patchTypeOf, type ParsedPatch } from './patch.js';
+import { APPLY_PATCH, JSON_PATCH, applyParsedPatch, parsePatch, patchTypeOf, type ParsedPatch } from './patch.js';
+import { pruneUnknownFields } from '../scheme/unknown-fields.js';
+import type { VersionDefinition } from '../scheme/kind.js';
 import {
   apiVersionOfRequest,
   checkName,
@@ -143,9 +145,13 @@ export async function handleUpdate(rc: ResourceContext, res: ServerResponse): Pr
 
 export async function handlePatch(rc: ResourceContext, res: ServerResponse): Promise<void> {
   const patchType = patchTypeOf(rc.req.headers['content-type']);
-  const opts = parseWriteOptions(rc.query, 'PatchOptions');
+  const opts = parseWriteOptions(rc.query, 'PatchOptions', patchType === APPLY_PATCH);
   const patch = parsePatch(patchType, await readBody(rc.req, rc.maxRequestBodyBytes));
   recordRequestObject(rc.req, patch.type === JSON_PATCH ? patch.operations : patch.patch, true);
+  if (patch.type === APPLY_PATCH) {
+    await handleApply(rc, res, patch.patch, opts);
+    return;
+  }
   if (rc.info.subresource === 'scale') {
     await writeScale(rc, res, opts, (current) => applyParsedPatch({ ...getScale(rc.served.kind, current) }, patch));
     return;
@@ -159,10 +165,39 @@ export async function handlePatch(rc: ResourceContext, res: ServerResponse): Pro
   respond(rc, res, 200, renderObject(rc, result.object));
 }
 
+/** Each version's schema with apiVersion, kind and metadata, made once (apply prunes its patches with it). */
+const applySchemas = new WeakMap<VersionDefinition, ReturnType<typeof objectSchemaFor>>();
+
+/**
+ * Server-side apply (patch.go applyPatcher): the configuration, pruned of the fields the schema
+ * does not declare (refused with fieldValidation=Strict, warned about with Warn), merged by the
+ * Store's field manager into the current object, or made into a new one (apply creates).
+ */
+async function handleApply(rc: ResourceContext, res: ServerResponse, patch: Record<string, unknown>, opts: ParsedWriteOptions): Promise<void> {
+  if (rc.info.subresource === 'scale') throw newBadRequest('server-side apply of the scale subresource is not supported by this server');
+  const version = rc.served.version;
+  let schema = applySchemas.get(version);
+  if (!schema) applySchemas.set(version, (schema = objectSchemaFor(version.schema)));
+  const config = deepCopy(patch) as KubeObject;
+  const unknown = pruneUnknownFields(config, schema);
+  if (unknown.length > 0) {
+    const messages = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
+    if (opts.fieldValidation === 'Strict') throw newBadRequest(`error strict decoding YAML: ${messages.join(', ')}`);
+    if (opts.fieldValidation === 'Warn') rc.ctx.warnings.push(...messages);
+  }
+  const result = await storageMethod(rc, 'update')(rc.ctx, rc.info.name, () => config, {
+    ...writeOptionsForStorage(opts),
+    apply: { force: opts.force === true },
+    forceAllowCreate: true,
+    ...(rc.info.subresource === 'status' ? { subresource: 'status' as const } : {}),
+  });
+  respond(rc, res, result.created ? 201 : 200, renderObject(rc, result.object));
+}
+
 /** current (hub) → request version → patched → decoded back to the hub; may run more than once. */
 function patchedObjectFunc(
   rc: ResourceContext,
-  patch: ParsedPatch,
+  patch: Exclude<ParsedPatch, { type: typeof APPLY_PATCH }>,
   opts: ParsedWriteOptions,
   setWarnings: (w: string[]) => void,
 ): UpdatedObjectFunc {
@@ -196,7 +231,7 @@ async function writeScale(
       if (!current) throw newNotFound(groupResource(rc), rc.info.name);
       return updateScale(kind, current, newScale(current));
     },
-    writeOptionsForStorage(opts),
+    { ...writeOptionsForStorage(opts), subresource: 'scale' },
   );
   respond(rc, res, 200, getScale(kind, result.object));
 }
