@@ -373,7 +373,15 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     const fm = this.fieldManager(ctx, opts.subresource ?? '');
     const manager = this.managerOf(ctx, opts);
     // The applied object shares values with the current one, which may be the watch cache's.
-    if (opts.apply) return deepCopy(fm.apply(current, asked, manager, opts.apply.force));
+    if (opts.apply) {
+      try {
+        return deepCopy(fm.apply(current, asked, manager, opts.apply.force));
+      } catch (err) {
+        // Go answers the field manager's own errors (a value of the wrong type, …) as they are: 500, no reason.
+        if (err instanceof StatusError || !(err instanceof Error)) throw err;
+        throw new StatusError(500, '', err.message);
+      }
+    }
     return fm.updateNoErrors(current, asked, manager);
   }
 
