@@ -10,6 +10,7 @@ import { Scheme } from '../scheme/scheme.js';
 import { widgetKind } from '../scheme/test-kinds.js';
 import { Store } from '../registry/store.js';
 import type { RestStorage } from '../registry/interfaces.js';
+import type { AdmissionPlugin } from '../registry/rest.js';
 import { apisRoute } from './router.js';
 import { routesHandler } from '../http/routes.js';
 
@@ -212,5 +213,27 @@ describe('managedFields on the other writes', () => {
     const got = await request(app).get(`${BETA}/w1`).expect(200);
     expect(got.body.spec.replicas).toBe(4);
     expect(entries(got.body).find((e) => e.manager === 'scaler')).toMatchObject({ operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
+  });
+});
+
+describe('mutating admission', () => {
+  it('managedFields a plugin leaves invalid are put back, with Go’s warning', async () => {
+    const scheme = new Scheme().addKind(widgetKind());
+    const breaker: AdmissionPlugin = {
+      name: 'breaker',
+      admit(attrs) {
+        attrs.object!.metadata.managedFields = [{ manager: 'x', operation: 'Bogus' } as never];
+      },
+    };
+    const stores = new Map<string, RestStorage>();
+    for (const kind of scheme.kinds) stores.set(`${kind.group}/${kind.plural}`, new Store({ kind, storage, now: () => NOW, admission: [breaker] }));
+    const admitted = routesHandler([apisRoute({ scheme, storages: stores, maxRequestBodyBytes: 64 * 1024 })]);
+    const res = await request(admitted)
+      .patch(`${ALPHA}/w1?fieldManager=alice`)
+      .set('Content-Type', APPLY)
+      .send(applyYaml('w1', '  referenceType: Flunder\n'));
+    expect(res.status).toBe(201);
+    expect(summary(res.body)).toEqual(['alice/Apply/test.example.com/v1alpha1']);
+    expect(res.headers['warning']).toMatch(/^299 - "\.metadata\.managedFields was in an invalid state after admission; this could be caused by an outdated mutating admission controller; please fix your requests: /);
   });
 });

@@ -27,7 +27,7 @@ import {
   type Storage,
   type Watcher,
 } from '@kapi/storage';
-import { FieldManager, managerOrUserAgent } from '../apply/index.js';
+import { FieldManager, managerOrUserAgent, validateManagedFields } from '../apply/index.js';
 import { deepCopy, deepEqual } from '../scheme/deep.js';
 import type { KindDefinition, KindStrategy } from '../scheme/kind.js';
 import { validateKindRules } from '../scheme/schema-cel.js';
@@ -184,6 +184,23 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     };
   }
 
+  /**
+   * Mutating admission (managedFieldsValidatingAdmissionController): managedFields a plugin left
+   * invalid are put back as they were before it, with Go's warning.
+   */
+  private async admitKeepingManagedFields(ctx: RequestContext, attrs: AdmissionAttributes): Promise<void> {
+    const obj = attrs.object!;
+    const before = obj.metadata.managedFields;
+    await this.admission.admit(attrs);
+    const invalid = validateManagedFields(obj.metadata.managedFields);
+    if (invalid === undefined) return;
+    if (before === undefined) delete obj.metadata.managedFields;
+    else obj.metadata.managedFields = before;
+    ctx.warnings.push(
+      `.metadata.managedFields was in an invalid state after admission; this could be caused by an outdated mutating admission controller; please fix your requests: ${invalid}`,
+    );
+  }
+
   /** The field manager of the request's version and `subresource` ('' for the resource itself). */
   private fieldManager(ctx: RequestContext, subresource: string): FieldManager {
     const version = ctx.version ?? this.kind.hubVersion;
@@ -311,7 +328,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
   private async prepareCreate(ctx: RequestContext, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     obj.metadata ??= {};
     ensureNamespaceMatchesRequest(obj.metadata, this.kind.namespaced, ctx.namespace);
-    if (this.admission.admits) await this.admission.admit(this.attributes(ctx, 'CREATE', obj.metadata.name ?? '', opts, obj));
+    if (this.admission.admits) await this.admitKeepingManagedFields(ctx, this.attributes(ctx, 'CREATE', obj.metadata.name ?? '', opts, obj));
     // Admission may not move the object to another namespace.
     ensureNamespaceMatchesRequest(obj.metadata, this.kind.namespaced, ctx.namespace);
 
@@ -445,7 +462,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     if (meta.name !== name) throw this.nameMismatch(meta.name, name);
     ensureNamespaceMatchesRequest(meta, this.kind.namespaced, ctx.namespace);
 
-    if (this.admission.admits) await this.admission.admit(this.attributes(ctx, 'UPDATE', name, opts, obj, deepCopy(current), opts.subresource));
+    if (this.admission.admits) await this.admitKeepingManagedFields(ctx, this.attributes(ctx, 'UPDATE', name, opts, obj, deepCopy(current), opts.subresource));
 
     // rest.BeforeUpdate: requests cannot set generation, timestamps or (once set) the deletion fields.
     meta.generation = old.generation;
