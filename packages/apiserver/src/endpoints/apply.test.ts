@@ -76,6 +76,20 @@ describe('apply', () => {
     expect(summary(got.body)).toEqual(['alice/Apply/test.example.com/v1alpha1']);
   });
 
+  it('the same apply again, a second later, writes nothing (the resourceVersion and the time stay)', async () => {
+    let seconds = 0;
+    const scheme = new Scheme().addKind(widgetKind());
+    const stores = new Map<string, RestStorage>();
+    for (const kind of scheme.kinds) stores.set(`${kind.group}/${kind.plural}`, new Store({ kind, storage, now: () => new Date(NOW.getTime() + 1000 * seconds++) }));
+    const ticking = routesHandler([apisRoute({ scheme, storages: stores, maxRequestBodyBytes: 64 * 1024 })]);
+    const body = applyYaml('w1', '  referenceType: Flunder\n  ref: abc\n');
+    const send = () => request(ticking).patch(`${ALPHA}/w1?fieldManager=alice`).set('Content-Type', APPLY).send(body);
+    const first = await send().expect(201);
+    const again = await send().expect(200);
+    expect(entries(again.body)[0]!.time).toBe(entries(first.body)[0]!.time);
+    expect(again.body.metadata.resourceVersion).toBe(first.body.metadata.resourceVersion);
+  });
+
   it('takes JSON bodies too', async () => {
     const body = JSON.stringify({ apiVersion: 'test.example.com/v1alpha1', kind: 'Widget', metadata: { name: 'j1' }, spec: { referenceType: 'Fischer' } });
     const res = await apply('j1', body, 'fieldManager=alice');
