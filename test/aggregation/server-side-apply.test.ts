@@ -319,6 +319,13 @@ describe('kubectl apply --server-side and the other writes, CRD and kapi alike',
     expect(res).toEqual({ code: 1, out: `Error from server: failed to create typed patch object (${NS}/r1; ${GROUP}/v1, Kind=Robot): .spec.color: expected string, got &value.valueUnstructured{Value:5}\n` });
   });
 
+  it('an unknown field fails the apply whatever the fieldValidation, as Go does for a CRD', () => {
+    for (const validate of ['strict', 'warn', 'ignore']) {
+      const res = applyBoth('r1', 'spec:\n  bogus: 1\n', ['--field-manager=typo', `--validate=${validate}`]);
+      expect(res).toEqual({ code: 1, out: `Error from server: failed to create typed patch object (${NS}/r1; ${GROUP}/v1, Kind=Robot): .spec.bogus: field not declared in schema\n` });
+    }
+  });
+
   it('kubectl create is an Update entry; an apply of the same object adds an Apply one', async () => {
     expect(both((t) => ['create', '-f', file(t, 'r2.yaml', robotYaml(t, 'r2', 'spec:\n  color: red\n  tags: [x]\n'))]).code).toBe(0);
     expect(applyBoth('r2', 'spec:\n  color: red\n  tags: [w]\n').code).toBe(0);

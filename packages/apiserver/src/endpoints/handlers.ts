@@ -15,8 +15,6 @@ import { parseObjectBody, readBody } from './body.js';
 import { cachedObjectJSON } from './object-json-cache.js';
 import { parseDeleteOptions, parseGetOptions, parseListOptions, parseWriteOptions, type ParsedWriteOptions } from './options.js';
 import { APPLY_PATCH, JSON_PATCH, applyParsedPatch, parsePatch, patchTypeOf, type ParsedPatch } from './patch.js';
-import { pruneUnknownFields } from '../scheme/unknown-fields.js';
-import type { VersionDefinition } from '../scheme/kind.js';
 import {
   apiVersionOfRequest,
   checkName,
@@ -165,26 +163,15 @@ export async function handlePatch(rc: ResourceContext, res: ServerResponse): Pro
   respond(rc, res, 200, renderObject(rc, result.object));
 }
 
-/** Each version's schema with apiVersion, kind and metadata, made once (apply prunes its patches with it). */
-const applySchemas = new WeakMap<VersionDefinition, ReturnType<typeof objectSchemaFor>>();
-
 /**
- * Server-side apply (patch.go applyPatcher): the configuration, pruned of the fields the schema
- * does not declare (refused with fieldValidation=Strict, warned about with Warn), merged by the
- * Store's field manager into the current object, or made into a new one (apply creates).
+ * Server-side apply (patch.go applyPatcher): the configuration merged by the Store's field manager
+ * into the current object, or made into a new one (apply creates). Not pruned: as kube-apiserver
+ * for a custom resource, a field the schema does not declare fails the apply whatever the
+ * fieldValidation ("field not declared in schema", 500).
  */
 async function handleApply(rc: ResourceContext, res: ServerResponse, patch: Record<string, unknown>, opts: ParsedWriteOptions): Promise<void> {
   if (rc.info.subresource === 'scale') throw newBadRequest('server-side apply of the scale subresource is not supported by this server');
-  const version = rc.served.version;
-  let schema = applySchemas.get(version);
-  if (!schema) applySchemas.set(version, (schema = objectSchemaFor(version.schema)));
-  const config = deepCopy(patch) as KubeObject;
-  const unknown = pruneUnknownFields(config, schema);
-  if (unknown.length > 0) {
-    const messages = unknown.map((path) => `unknown field ${JSON.stringify(path)}`);
-    if (opts.fieldValidation === 'Strict') throw newBadRequest(`error strict decoding YAML: ${messages.join(', ')}`);
-    if (opts.fieldValidation === 'Warn') rc.ctx.warnings.push(...messages);
-  }
+  const config = patch as KubeObject;
   const result = await storageMethod(rc, 'update')(rc.ctx, rc.info.name, () => config, {
     ...writeOptionsForStorage(opts),
     apply: { force: opts.force === true },
