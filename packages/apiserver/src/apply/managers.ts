@@ -69,9 +69,10 @@ export function gvkString(obj: KubeObject): string {
   return `${group}/${version}, Kind=${obj.kind ?? ''}`;
 }
 
+/** An unstructured object always has an accessor in Go: missing names print as "". */
 function objectGVKNN(obj: KubeObject): string {
   const m = metaOf(obj);
-  return `${m.namespace ?? '<unknown>'}/${m.name ?? '<unknown>'}; ${gvkString(obj)}`;
+  return `${m.namespace ?? ''}/${m.name ?? ''}; ${gvkString(obj)}`;
 }
 
 /** versionConverter: a typed object to another version, through the objects. */

@@ -2,7 +2,6 @@
 import { elementString, indexElement, PathElementSet, type PathElement } from './fieldpath.js';
 import { isEmptyTypeRef, findField, type ListType, type MapType, type Scalar, type Schema, type TypeRef } from './schema.js';
 import {
-  describe,
   errorf,
   listItemToPathElement,
   listValue,
@@ -22,6 +21,23 @@ function goType(v: Value): string {
   return 'map[string]interface {}';
 }
 
+/** Go's %#v of an unstructured value (what fmt prints of an interface{} from JSON). */
+function goSyntax(v: Value): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (isString(v)) return JSON.stringify(v);
+  if (Array.isArray(v)) return `[]interface {}{${v.map(goSyntax).join(', ')}}`;
+  if (typeof v === 'object') {
+    const m = v as Record<string, Value>;
+    return `map[string]interface {}{${Object.keys(m).sort().map((k) => `${JSON.stringify(k)}:${goSyntax(m[k])}`).join(', ')}}`;
+  }
+  return String(v);
+}
+
+/** A value as Go prints the value.Value of a custom resource in these errors (%v of *valueUnstructured). */
+function describeValue(v: Value): string {
+  return `&value.valueUnstructured{Value:${goSyntax(v)}}`;
+}
+
 export function validateScalar(t: Scalar, v: Value, prefix: string): ValidationError[] {
   if (v === undefined || isNull(v)) return [];
   switch (t) {
@@ -29,13 +45,13 @@ export function validateScalar(t: Scalar, v: Value, prefix: string): ValidationE
       if (typeof v !== 'number') return errorf(`${prefix}expected numeric (int or float), got ${goType(v)}`);
       break;
     case 'string':
-      if (!isString(v)) return errorf(`${prefix}expected string, got ${describe(v)}`);
+      if (!isString(v)) return errorf(`${prefix}expected string, got ${describeValue(v)}`);
       break;
     case 'boolean':
-      if (!isBool(v)) return errorf(`${prefix}expected boolean, got ${describe(v)}`);
+      if (!isBool(v)) return errorf(`${prefix}expected boolean, got ${describeValue(v)}`);
       break;
     case 'untyped':
-      if (typeof v !== 'number' && !isString(v) && !isBool(v)) return errorf(`${prefix}expected any scalar, got ${describe(v)}`);
+      if (typeof v !== 'number' && !isString(v) && !isBool(v)) return errorf(`${prefix}expected any scalar, got ${describeValue(v)}`);
       break;
     default:
       return errorf(`${prefix}unexpected scalar type in schema: ${String(t)}`);

@@ -137,6 +137,8 @@ function createApisHandler(options: ApisRouteOptions): (req: IncomingMessage, re
       };
       if (kind.namespaced && info.namespace !== '') ctx.namespace = info.namespace;
       ctx.version = info.apiVersion;
+      const userAgent = req.headers['user-agent'];
+      if (userAgent) ctx.userAgent = userAgent;
       const auditAnnotations = auditAnnotationsOf(req);
       if (auditAnnotations) ctx.auditAnnotations = auditAnnotations;
       const user = requestUser(req);

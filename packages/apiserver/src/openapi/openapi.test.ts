@@ -49,7 +49,7 @@ describe('OpenAPI v3', () => {
     expect(collection.delete['x-kubernetes-action']).toBe('deletecollection');
     for (const path of ['/apis/test.example.com/v1alpha1/namespaces/{namespace}/widgets/{name}', '/apis/test.example.com/v1alpha1/namespaces/{namespace}/widgets/{name}/status']) {
       const patch = doc.paths[path].patch;
-      expect(Object.keys(patch.requestBody.content).sort()).toEqual(['application/json-patch+json', 'application/merge-patch+json']);
+      expect(Object.keys(patch.requestBody.content).sort()).toEqual(['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json']);
       const params = patch.parameters.map((p: Json) => p.name);
       expect(params).toEqual(expect.arrayContaining(['dryRun', 'fieldManager', 'fieldValidation']));
     }
@@ -93,7 +93,7 @@ describe('OpenAPI v2', () => {
     const deleteOptions = doc.definitions['io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions']['x-kubernetes-group-version-kind'];
     expect(deleteOptions).toEqual(expect.arrayContaining([{ group: 'test.example.com', kind: 'DeleteOptions', version: 'v1alpha1' }, { group: 'test.example.com', kind: 'DeleteOptions', version: 'v1beta1' }]));
     const patch = doc.paths['/apis/test.example.com/v1beta1/namespaces/{namespace}/widgets/{name}'].patch;
-    expect(patch.consumes).toEqual(['application/json-patch+json', 'application/merge-patch+json']);
+    expect(patch.consumes).toEqual(['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
     expect(patch.parameters[0]).toMatchObject({ name: 'body', in: 'body', required: true, schema: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch' } });
     expect(patch.parameters.find((p: Json) => p.name === 'fieldValidation')).toMatchObject({ in: 'query', type: 'string' });
     expect(JSON.stringify(doc)).not.toContain('#/components/');

@@ -27,12 +27,15 @@ export interface RestStorage {
   list?(ctx: RequestContext, opts: ApiListOptions): Promise<KubeList>;
   watch?(ctx: RequestContext, opts: ApiListOptions): Promise<Watcher>;
   create?(ctx: RequestContext, obj: KubeObject, opts: WriteOptions): Promise<KubeObject>;
-  /** PUT and PATCH; `subresource: 'status'` changes only status. */
+  /**
+   * PUT and PATCH; `subresource: 'status'` changes only status, 'scale' is a write through /scale;
+   * `apply` (server-side apply): objInfo returns the apply configuration, not the new object.
+   */
   update?(
     ctx: RequestContext,
     name: string,
     objInfo: UpdatedObjectFunc,
-    opts: WriteOptions & { subresource?: 'status'; forceAllowCreate?: boolean },
+    opts: WriteOptions & { subresource?: 'status' | 'scale'; forceAllowCreate?: boolean; apply?: { force: boolean } },
   ): Promise<UpdateResult>;
   delete?(ctx: RequestContext, name: string, opts: ApiDeleteOptions): Promise<DeleteResult>;
   deleteCollection?(ctx: RequestContext, opts: ApiDeleteOptions, listOpts: ApiListOptions): Promise<KubeList>;

@@ -24,6 +24,8 @@ export interface RequestContext {
   namespace?: string;
   /** The API version of the URL (admission sees the request in it); the kind's hub version when absent. */
   version?: string;
+  /** The User-Agent header: a write without a fieldManager is recorded under its prefix (managedFields). */
+  userAgent?: string;
   user?: UserInfo;
   /** Warning headers to send (fieldValidation=Warn, deprecated versions, …). */
   warnings: string[];

@@ -27,6 +27,7 @@ import {
   type Storage,
   type Watcher,
 } from '@kapi/storage';
+import { FieldManager, managerOrUserAgent, validateManagedFields } from '../apply/index.js';
 import { deepCopy, deepEqual } from '../scheme/deep.js';
 import type { KindDefinition, KindStrategy } from '../scheme/kind.js';
 import { validateKindRules } from '../scheme/schema-cel.js';
@@ -81,7 +82,13 @@ export interface StoreOptions<Hub extends KubeObject = KubeObject> {
   scheme?: SchemeLike;
 }
 
-export type UpdateOptions = WriteOptions & { subresource?: 'status'; forceAllowCreate?: boolean };
+/**
+ * `subresource`: the write is of /status (only status changes) or /scale (the object as
+ * updateScale made it); both are recorded in managedFields under that subresource.
+ * `apply`: server-side apply; the UpdatedObjectFunc returns the apply configuration (the patch, in
+ * the request's version), merged into the current object by the kind's field manager.
+ */
+export type UpdateOptions = WriteOptions & { subresource?: 'status' | 'scale'; forceAllowCreate?: boolean; apply?: { force: boolean } };
 
 /** Thrown inside guaranteedUpdate when an update empties the finalizers of an object being deleted. */
 class EmptiedFinalizers extends Error {
@@ -102,6 +109,8 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
   private readonly now: () => Date;
   private readonly scheme: SchemeLike | undefined;
   private objects: AdmissionObjects | undefined;
+  /** One FieldManager per request version and subresource, made on first use. */
+  private readonly fieldManagers = new Map<string, FieldManager>();
 
   constructor(opts: StoreOptions<Hub>) {
     this.kind = opts.kind as unknown as KindDefinition;
@@ -173,6 +182,37 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
       warnings: ctx.warnings,
       ...(ctx.auditAnnotations ? { auditAnnotations: ctx.auditAnnotations } : {}),
     };
+  }
+
+  /**
+   * Mutating admission (managedFieldsValidatingAdmissionController): managedFields a plugin left
+   * invalid are put back as they were before it, with Go's warning.
+   */
+  private async admitKeepingManagedFields(ctx: RequestContext, attrs: AdmissionAttributes): Promise<void> {
+    const obj = attrs.object!;
+    const before = obj.metadata.managedFields;
+    await this.admission.admit(attrs);
+    const invalid = validateManagedFields(obj.metadata.managedFields);
+    if (invalid === undefined) return;
+    if (before === undefined) delete obj.metadata.managedFields;
+    else obj.metadata.managedFields = before;
+    ctx.warnings.push(
+      `.metadata.managedFields was in an invalid state after admission; this could be caused by an outdated mutating admission controller; please fix your requests: ${invalid}`,
+    );
+  }
+
+  /** The field manager of the request's version and `subresource` ('' for the resource itself). */
+  private fieldManager(ctx: RequestContext, subresource: string): FieldManager {
+    const version = ctx.version ?? this.kind.hubVersion;
+    const key = `${version}/${subresource}`;
+    let fm = this.fieldManagers.get(key);
+    if (!fm) this.fieldManagers.set(key, (fm = new FieldManager(this.kind, version, { subresource, now: this.now })));
+    return fm;
+  }
+
+  /** The manager a write is recorded under: the fieldManager option, else the User-Agent's prefix. */
+  private managerOf(ctx: RequestContext, opts: WriteOptions): string {
+    return managerOrUserAgent(opts.fieldManager, ctx.userAgent);
   }
 
   /** The kind in its other versions, for admission (made on first use: most Stores run no plugin that needs it). */
@@ -260,7 +300,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
   }
 
   private async createOnce(ctx: RequestContext, input: KubeObject, opts: WriteOptions): Promise<KubeObject> {
-    const obj = await this.prepareCreate(ctx, deepCopy(input), opts);
+    const obj = await this.prepareCreate(ctx, this.trackCreate(ctx, deepCopy(input), opts), opts);
     const name = obj.metadata.name as string;
     const key = this.keyFor(ctx, name);
     if (opts.dryRun) {
@@ -275,6 +315,11 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     }
   }
 
+  /** A create's managedFields (create.go: FieldManager.UpdateNoErrors from an empty object, before admission). */
+  private trackCreate(ctx: RequestContext, obj: KubeObject, opts: WriteOptions): KubeObject {
+    return this.fieldManager(ctx, '').updateNoErrors(undefined, obj, this.managerOf(ctx, opts));
+  }
+
   /**
    * Everything a create does before the write (rest.BeforeCreate and the admission around it):
    * namespace, mutating admission, system fields, generated name, strategy, validation,
@@ -283,7 +328,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
   private async prepareCreate(ctx: RequestContext, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     obj.metadata ??= {};
     ensureNamespaceMatchesRequest(obj.metadata, this.kind.namespaced, ctx.namespace);
-    if (this.admission.admits) await this.admission.admit(this.attributes(ctx, 'CREATE', obj.metadata.name ?? '', opts, obj));
+    if (this.admission.admits) await this.admitKeepingManagedFields(ctx, this.attributes(ctx, 'CREATE', obj.metadata.name ?? '', opts, obj));
     // Admission may not move the object to another namespace.
     ensureNamespaceMatchesRequest(obj.metadata, this.kind.namespaced, ctx.namespace);
 
@@ -319,9 +364,9 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
       if (!current) {
         if (!mayCreate || opts.subresource) throw newNotFound(this.resource, name);
         created = true;
-        return this.prepareCreateOnUpdate(ctx, name, await objInfo(undefined), opts);
+        return this.prepareCreateOnUpdate(ctx, name, this.trackUpdate(ctx, undefined, await objInfo(undefined), opts), opts);
       }
-      return this.prepareUpdate(ctx, name, current, deepCopy(await objInfo(deepCopy(current))), opts);
+      return this.prepareUpdate(ctx, name, current, this.trackUpdate(ctx, current, deepCopy(await objInfo(deepCopy(current))), opts), opts);
     };
 
     try {
@@ -335,6 +380,26 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
       if (err instanceof EmptiedFinalizers) return this.deleteEmptied(key, name, err.object, opts.dryRun === true);
       throw this.interpret(err, name);
     }
+  }
+
+  /**
+   * managedFields of an update (update.go and patch.go: FieldManager.UpdateNoErrors before
+   * admission), or the object a server-side apply makes of `asked` (the apply configuration).
+   */
+  private trackUpdate(ctx: RequestContext, current: KubeObject | undefined, asked: KubeObject, opts: UpdateOptions): KubeObject {
+    const fm = this.fieldManager(ctx, opts.subresource ?? '');
+    const manager = this.managerOf(ctx, opts);
+    // The applied object shares values with the current one, which may be the watch cache's.
+    if (opts.apply) {
+      try {
+        return deepCopy(fm.apply(current, asked, manager, opts.apply.force));
+      } catch (err) {
+        // Go answers the field manager's own errors (a value of the wrong type, …) as they are: 500, no reason.
+        if (err instanceof StatusError || !(err instanceof Error)) throw err;
+        throw new StatusError(500, '', err.message);
+      }
+    }
+    return fm.updateNoErrors(current, asked, manager);
   }
 
   private async prepareCreateOnUpdate(ctx: RequestContext, name: string, input: KubeObject, opts: UpdateOptions): Promise<KubeObject> {
@@ -383,6 +448,9 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     let obj: KubeObject;
     if (opts.subresource === 'status') {
       obj = statusOnlyUpdate(current, asked);
+      // As the CRD status strategy: managedFields as the field manager recorded them on `asked`.
+      if (asked.metadata.managedFields === undefined) delete obj.metadata.managedFields;
+      else obj.metadata.managedFields = asked.metadata.managedFields;
     } else {
       obj = asked;
       if (this.hasStatusSubresource) keepCurrentStatus(obj, current);
@@ -394,7 +462,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     if (meta.name !== name) throw this.nameMismatch(meta.name, name);
     ensureNamespaceMatchesRequest(meta, this.kind.namespaced, ctx.namespace);
 
-    if (this.admission.admits) await this.admission.admit(this.attributes(ctx, 'UPDATE', name, opts, obj, deepCopy(current), opts.subresource));
+    if (this.admission.admits) await this.admitKeepingManagedFields(ctx, this.attributes(ctx, 'UPDATE', name, opts, obj, deepCopy(current), opts.subresource));
 
     // rest.BeforeUpdate: requests cannot set generation, timestamps or (once set) the deletion fields.
     meta.generation = old.generation;
