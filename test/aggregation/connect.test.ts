@@ -18,11 +18,11 @@
  * run on a fresh machine builds it, which beforeAll's 15 minutes allow.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { kapiCacheDir, repoRoot, startCluster, type Cluster } from '../harness/index.js';
+import { startCluster, type Cluster } from '../harness/index.js';
+import { buildGoProgram } from './go-program.js';
 import { SHELL_GROUP, startConnectServer, type ConnectServer } from './connect-server.js';
 
 jest.setTimeout(120_000);
@@ -296,7 +296,7 @@ describe("client-go's WebSocket executor (what kubectl exec runs) through kube-a
   let files: { ca: string; cert: string; key: string };
 
   beforeAll(async () => {
-    client = await buildExecClient();
+    client = await buildGoProgram('exec-client');
     files = { ca: join(cluster.dir, 'connect-admin-ca.crt'), cert: join(cluster.dir, 'connect-admin.crt'), key: join(cluster.dir, 'connect-admin.key') };
     writeFileSync(files.ca, cluster.caPem);
     writeFileSync(files.cert, cluster.admin.certPem);
@@ -350,28 +350,6 @@ describe('shutdown of the aggregated server', () => {
     await within('the shutdown', shutdown, 10_000);
   });
 });
-
-/** Builds exec-client/ once per content (GOFLAGS -mod=readonly: go.sum is complete); bounded. */
-async function buildExecClient(): Promise<string> {
-  const dir = join(repoRoot(), 'test', 'aggregation', 'exec-client');
-  const hash = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(join(dir, f)));
-  const binDir = join(kapiCacheDir(), 'bin');
-  const binary = join(binDir, `exec-client-${hash.digest('hex').slice(0, 12)}`);
-  if (existsSync(binary)) return binary;
-  mkdirSync(binDir, { recursive: true });
-  const partial = `${binary}.${process.pid}.tmp`;
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      'go',
-      ['build', '-o', partial, '.'],
-      { cwd: dir, timeout: 8 * 60 * 1000, env: { ...process.env, GOFLAGS: '-mod=readonly -buildvcs=false' } },
-      (err, _stdout, stderr) => (err ? reject(new Error(`go build of ${dir} failed: ${err.message}\n${stderr}`)) : resolve()),
-    );
-  });
-  renameSync(partial, binary);
-  return binary;
-}
 
 /** A kubeconfig for kube-apiserver with a bearer token only (the admin one carries a client certificate). */
 function tokenKubeconfig(name: string, token: string): string {

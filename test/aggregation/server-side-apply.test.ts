@@ -6,6 +6,7 @@
  * order; what kubectl prints, the objects and their managedFields (times, uids and
  * resourceVersions removed, the CRD's group written as kapi's) must agree after every step.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { Kubectl } from '../e2e/kubectl.js';
 import { GROUP, ROBOT_SCHEMA } from '../servers/apply.js';
 import { httpsRequest, startAggregated, type Aggregated } from './aggregated.js';
+import { buildGoProgram } from './go-program.js';
 
 jest.setTimeout(120_000);
 
@@ -331,5 +333,98 @@ describe('kubectl apply --server-side and the other writes, CRD and kapi alike',
     expect(applyBoth('r2', 'spec:\n  color: red\n  tags: [w]\n').code).toBe(0);
     const obj = await sameObjects('r2');
     expect(obj.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`)).toEqual(['kubectl/Apply', 'kubectl-create/Update']);
+  });
+});
+
+describe("kubectl's migration from client-side apply to server-side apply, CRD and kapi alike", () => {
+  /** kubectl apply (client-side, no flags unless given) of `body`, for both. */
+  const clientApplyBoth = (name: string, body: string, flags: string[] = []) => both((t) => ['apply', ...flags, '-f', file(t, `${name}-csa.yaml`, robotYaml(t, name, body))]);
+  const lastApplied = (obj: Obj): string | undefined => (obj.metadata.annotations as Record<string, string> | undefined)?.['kubectl.kubernetes.io/last-applied-configuration'];
+
+  it('a client-side apply creates with the last-applied annotation and a kubectl-client-side-apply Update entry', async () => {
+    expect(clientApplyBoth('m1', 'spec:\n  color: red\n  tags: [a, b]\n  settings:\n    mode: auto\n')).toEqual({ code: 0, out: `robot.${GROUP}/m1 created\n` });
+    const obj = await sameObjects('m1');
+    expect(obj.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`)).toEqual(['kubectl-client-side-apply/Update']);
+    expect(JSON.parse(lastApplied(obj)!)).toMatchObject({ spec: { color: 'red', tags: ['a', 'b'] } });
+  });
+
+  it('a server-side apply of a changed manifest takes the fields over (kubectl/Apply) and rewrites the annotation', async () => {
+    const res = applyBoth('m1', 'spec:\n  color: green\n  tags: [a, b, c]\n  settings:\n    mode: auto\n');
+    expect(res).toEqual({ code: 0, out: `robot.${GROUP}/m1 serverside-applied\n` });
+    const obj = await sameObjects('m1');
+    expect(obj.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`)).toContain('kubectl/Apply');
+    expect(JSON.parse(lastApplied(obj)!)).toMatchObject({ spec: { color: 'green', tags: ['a', 'b', 'c'] } });
+  });
+
+  it('a server-side apply that drops a field removes it and the annotation follows', async () => {
+    expect(applyBoth('m1', 'spec:\n  color: green\n  tags: [a]\n').code).toBe(0);
+    const obj = await sameObjects('m1');
+    expect(obj.spec).toMatchObject({ color: 'green', tags: ['a'] });
+    expect((obj.spec as Record<string, unknown>).settings).toBeUndefined();
+    expect(JSON.parse(lastApplied(obj)!)).toEqual(expect.objectContaining({ spec: { color: 'green', tags: ['a'] } }));
+  });
+
+  it('a field another manager co-owns at the last-applied value does not conflict (lastAppliedManager); one it changed does', async () => {
+    expect(clientApplyBoth('m2', 'spec:\n  color: red\n  replicas: 1\n')).toEqual({ code: 0, out: `robot.${GROUP}/m2 created\n` });
+    // bob owns color at the value the annotation has, and replicas at another one.
+    expect(applyBoth('m2', 'spec:\n  color: red\n  replicas: 2\n', ['--field-manager=bob', '--force-conflicts']).code).toBe(0);
+    await sameObjects('m2');
+    const conflict = applyBoth('m2', 'spec:\n  color: blue\n  replicas: 5\n');
+    expect(conflict.code).toBe(1);
+    expect(conflict.out).toMatch(/^error: Apply failed with 1 conflict: conflict with "bob": \.spec\.replicas\n/);
+    await sameObjects('m2');
+    expect(applyBoth('m2', 'spec:\n  color: blue\n  replicas: 2\n')).toEqual({ code: 0, out: `robot.${GROUP}/m2 serverside-applied\n` });
+    const obj = await sameObjects('m2');
+    expect(obj.spec).toMatchObject({ color: 'blue', replicas: 2 });
+  });
+
+  it('a client-side apply after the server-side ones is recorded as before', async () => {
+    expect(clientApplyBoth('m1', 'spec:\n  color: yellow\n  tags: [a]\n')).toEqual({ code: 0, out: `robot.${GROUP}/m1 configured\n` });
+    const obj = await sameObjects('m1');
+    expect(obj.spec).toMatchObject({ color: 'yellow' });
+  });
+});
+
+describe("client-go's dynamic client Apply (apply-client/), CRD and kapi alike", () => {
+  let client: string;
+  beforeAll(async () => {
+    client = await buildGoProgram('apply-client');
+  }, 10 * 60_000);
+
+  /** The dynamic client's Apply of `spec` by `manager` to both; expects the same exit code and (comparable) output. */
+  function goApplyBoth(name: string, spec: Record<string, unknown>, manager: string, force = false): { code: number; out: unknown } {
+    const [crd, kapi] = TARGETS.map((t) => {
+      const path = file(t, `${name}-go.json`, JSON.stringify({ apiVersion: `${groupOf(t)}/v1`, kind: 'Robot', metadata: { name, namespace: NS }, spec }));
+      const res = spawnSync(client, [env.cluster.kubeconfig, groupOf(t), 'v1', 'robots', NS, manager, String(force), path], { encoding: 'utf8', timeout: 30_000 });
+      if (res.status !== 0 && res.status !== 1) throw new Error(`apply-client: ${res.status} ${res.stderr}`);
+      const out = JSON.parse(normalise(res.stdout)) as Obj;
+      return { code: res.status, out: res.status === 0 ? comparableObject(out) : out };
+    });
+    expect(kapi).toEqual(crd);
+    return crd!;
+  }
+
+  it('creates, with an Apply entry of its field manager', async () => {
+    const res = goApplyBoth('g1', { color: 'red', tags: ['a'], ports: [{ name: 'http', port: 80 }] }, 'go-client');
+    expect(res.code).toBe(0);
+    const obj = res.out as Obj;
+    expect(obj.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`)).toEqual(['go-client/Apply']);
+    expect(await sameObjects('g1')).toEqual(obj);
+  });
+
+  it("another manager's conflicting Apply fails with the same Status (409, the conflicts as causes)", async () => {
+    const res = goApplyBoth('g1', { color: 'blue', tags: ['b'] }, 'other');
+    expect(res.code).toBe(1);
+    expect(res.out).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 });
+    expect(JSON.stringify(res.out)).toContain('.spec.color');
+  });
+
+  it('Force takes the field over; the object is the same', async () => {
+    const res = goApplyBoth('g1', { color: 'blue', tags: ['b'] }, 'other', true);
+    expect(res.code).toBe(0);
+    const obj = res.out as Obj;
+    expect(obj.spec).toMatchObject({ color: 'blue', tags: ['a', 'b'] });
+    expect(obj.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`)).toEqual(['go-client/Apply', 'other/Apply']);
+    expect(await sameObjects('g1')).toEqual(obj);
   });
 });
