@@ -5,6 +5,12 @@
  * aggregated behind it. The same kubectl commands by several managers go to both, in the same
  * order; what kubectl prints, the objects and their managedFields (times, uids and
  * resourceVersions removed, the CRD's group written as kapi's) must agree after every step.
+ *
+ * Also kubectl's migration from client-side apply (the last-applied-configuration annotation, the
+ * kubectl-client-side-apply Update entry; kubectl's kubectl-last-applied apply and managedFields
+ * JSON patch after its first server-side apply; the server's lastAppliedManager and
+ * lastAppliedUpdater), and client-go's dynamic client Apply (apply-client/, Go, built once per
+ * content into ~/.cache/kapi/bin) with its results and error Status compared.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -103,6 +109,24 @@ function applyBoth(name: string, body: string, flags: string[] = []): { code: nu
   return both((t) => ['apply', '--server-side', ...flags, '-f', file(t, `${name}.yaml`, robotYaml(t, name, body))]);
 }
 
+/** apply-client/ (built once per content), the dynamic client's Apply. */
+let goClient: Promise<string> | undefined;
+
+/** The dynamic client's Apply of `spec` by `manager` to both; expects the same exit code and (comparable) output. */
+async function goApplyBoth(name: string, spec: Record<string, unknown>, manager: string, force = false): Promise<{ code: number; out: unknown }> {
+  goClient ??= buildGoProgram('apply-client');
+  const client = await goClient;
+  const [crd, kapi] = TARGETS.map((t) => {
+    const path = file(t, `${name}-go.json`, JSON.stringify({ apiVersion: `${groupOf(t)}/v1`, kind: 'Robot', metadata: { name, namespace: NS }, spec }));
+    const res = spawnSync(client, [env.cluster.kubeconfig, groupOf(t), 'v1', 'robots', NS, manager, String(force), path], { encoding: 'utf8', timeout: 30_000 });
+    if (res.status !== 0 && res.status !== 1) throw new Error(`apply-client: ${res.status} ${res.stderr}`);
+    const out = JSON.parse(normalise(res.stdout)) as Obj;
+    return { code: res.status, out: res.status === 0 ? comparableObject(out) : out };
+  });
+  expect(kapi).toEqual(crd);
+  return crd!;
+}
+
 const FIRST = `spec:
   replicas: 1
   color: red
@@ -120,6 +144,9 @@ const FIRST = `spec:
 `;
 
 beforeAll(async () => {
+  goClient = buildGoProgram('apply-client');
+  // Awaited where used; a failed build fails those tests only.
+  goClient.catch(() => undefined);
   dir = mkdtempSync(join(tmpdir(), 'kapi-ssa-'));
   for (const sub of TARGETS) mkdirSync(join(dir, sub));
   env = await startAggregated({ storageBackend: 'sqlite', program: { main: MAIN, served: { group: GROUP, versions: ['v1'] } } });
@@ -364,18 +391,23 @@ describe("kubectl's migration from client-side apply to server-side apply, CRD a
     expect(JSON.parse(lastApplied(obj)!)).toEqual(expect.objectContaining({ spec: { color: 'green', tags: ['a'] } }));
   });
 
-  it('a field another manager co-owns at the last-applied value does not conflict (lastAppliedManager); one it changed does', async () => {
+  it("a field another manager co-owns at the last-applied value does not conflict with kubectl's apply (lastAppliedManager); one it changed does", async () => {
     expect(clientApplyBoth('m2', 'spec:\n  color: red\n  replicas: 1\n')).toEqual({ code: 0, out: `robot.${GROUP}/m2 created\n` });
-    // bob owns color at the value the annotation has, and replicas at another one.
-    expect(applyBoth('m2', 'spec:\n  color: red\n  replicas: 2\n', ['--field-manager=bob', '--force-conflicts']).code).toBe(0);
-    await sameObjects('m2');
+    // bob (client-go: kubectl --field-manager=bob would migrate the client-side entry to bob) owns
+    // color at the value the annotation has, and replicas at another one.
+    expect((await goApplyBoth('m2', { color: 'red', replicas: 2 }, 'bob', true)).code).toBe(0);
     const conflict = applyBoth('m2', 'spec:\n  color: blue\n  replicas: 5\n');
     expect(conflict.code).toBe(1);
     expect(conflict.out).toMatch(/^error: Apply failed with 1 conflict: conflict with "bob": \.spec\.replicas\n/);
     await sameObjects('m2');
+    // Another manager than kubectl gets every conflict.
+    const other = applyBoth('m2', 'spec:\n  color: blue\n  replicas: 5\n', ['--field-manager=carol']);
+    expect(other.out).toMatch(/^error: Apply failed with 3 conflicts: conflicts with "bob":\n- \.spec\.color\n- \.spec\.replicas\nconflicts with "kubectl-client-side-apply" using apply\.kapi\.dev\/v1:\n- \.spec\.color\n/);
     expect(applyBoth('m2', 'spec:\n  color: blue\n  replicas: 2\n')).toEqual({ code: 0, out: `robot.${GROUP}/m2 serverside-applied\n` });
     const obj = await sameObjects('m2');
     expect(obj.spec).toMatchObject({ color: 'blue', replicas: 2 });
+    expect(JSON.parse(lastApplied(obj)!)).toMatchObject({ spec: { color: 'blue', replicas: 2 } });
+    expect(obj.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`)).toEqual(['bob/Apply', 'kubectl-last-applied/Apply', 'kubectl/Apply']);
   });
 
   it('a client-side apply after the server-side ones is recorded as before', async () => {
@@ -386,26 +418,8 @@ describe("kubectl's migration from client-side apply to server-side apply, CRD a
 });
 
 describe("client-go's dynamic client Apply (apply-client/), CRD and kapi alike", () => {
-  let client: string;
-  beforeAll(async () => {
-    client = await buildGoProgram('apply-client');
-  }, 10 * 60_000);
-
-  /** The dynamic client's Apply of `spec` by `manager` to both; expects the same exit code and (comparable) output. */
-  function goApplyBoth(name: string, spec: Record<string, unknown>, manager: string, force = false): { code: number; out: unknown } {
-    const [crd, kapi] = TARGETS.map((t) => {
-      const path = file(t, `${name}-go.json`, JSON.stringify({ apiVersion: `${groupOf(t)}/v1`, kind: 'Robot', metadata: { name, namespace: NS }, spec }));
-      const res = spawnSync(client, [env.cluster.kubeconfig, groupOf(t), 'v1', 'robots', NS, manager, String(force), path], { encoding: 'utf8', timeout: 30_000 });
-      if (res.status !== 0 && res.status !== 1) throw new Error(`apply-client: ${res.status} ${res.stderr}`);
-      const out = JSON.parse(normalise(res.stdout)) as Obj;
-      return { code: res.status, out: res.status === 0 ? comparableObject(out) : out };
-    });
-    expect(kapi).toEqual(crd);
-    return crd!;
-  }
-
   it('creates, with an Apply entry of its field manager', async () => {
-    const res = goApplyBoth('g1', { color: 'red', tags: ['a'], ports: [{ name: 'http', port: 80 }] }, 'go-client');
+    const res = await goApplyBoth('g1', { color: 'red', tags: ['a'], ports: [{ name: 'http', port: 80 }] }, 'go-client');
     expect(res.code).toBe(0);
     const obj = res.out as Obj;
     expect(obj.metadata.managedFields!.map((e) => `${e.manager}/${e.operation}`)).toEqual(['go-client/Apply']);
@@ -413,14 +427,14 @@ describe("client-go's dynamic client Apply (apply-client/), CRD and kapi alike",
   });
 
   it("another manager's conflicting Apply fails with the same Status (409, the conflicts as causes)", async () => {
-    const res = goApplyBoth('g1', { color: 'blue', tags: ['b'] }, 'other');
+    const res = await goApplyBoth('g1', { color: 'blue', tags: ['b'] }, 'other');
     expect(res.code).toBe(1);
     expect(res.out).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 });
     expect(JSON.stringify(res.out)).toContain('.spec.color');
   });
 
   it('Force takes the field over; the object is the same', async () => {
-    const res = goApplyBoth('g1', { color: 'blue', tags: ['b'] }, 'other', true);
+    const res = await goApplyBoth('g1', { color: 'blue', tags: ['b'] }, 'other', true);
     expect(res.code).toBe(0);
     const obj = res.out as Obj;
     expect(obj.spec).toMatchObject({ color: 'blue', tags: ['a', 'b'] });
