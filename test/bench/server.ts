@@ -11,12 +11,14 @@
  * TLS handshake) is kept out of p50/p99 and footnoted. The parent stops the server and etcd after each row
  * and writes test/bench/results/server.md.
  *
- * Scenarios: create Flunders (POST, concurrency 16, then 64), get by name (16), list of 100 and of
+ * Scenarios: create Flunders (POST, concurrency 16, then 64), get by name (16), writes to existing
+ * Flunders (16; update = PUT, merge patch, apply = server-side apply, each changing spec.reference
+ * of a pool of 1000, with the managedFields bytes of the object they leave), list of 100 and of
  * 10k objects (the namespace's list, JSON), watch fan-out (W watchers on one namespace, then K
  * creates one after another; latency from the create's response to the event at the last watcher).
  *
  * Env: KAPI_BENCH_HTTP_CREATES (5000 per create scenario; the two together fill the 10k list),
- * KAPI_BENCH_HTTP_GETS (20000), KAPI_BENCH_HTTP_LIST_SMALL (100 objects), KAPI_BENCH_HTTP_LIST_LARGE
+ * KAPI_BENCH_HTTP_GETS (20000), KAPI_BENCH_HTTP_WRITES (5000 per write scenario), KAPI_BENCH_HTTP_LIST_SMALL (100 objects), KAPI_BENCH_HTTP_LIST_LARGE
  * (10000 objects), KAPI_BENCH_HTTP_SMALL_LISTS (2000 requests), KAPI_BENCH_HTTP_LARGE_LISTS (100
  * requests), KAPI_BENCH_HTTP_LIST_CONCURRENCY (4), KAPI_BENCH_HTTP_WATCHERS (200),
  * KAPI_BENCH_HTTP_WATCH_WRITES (200), KAPI_BENCH_HTTP_PHASE_SECONDS (20, the time cap of each
@@ -45,6 +47,7 @@ import { watchFanout } from './lib/watch-fanout.js';
 const params = {
   creates: envInt('KAPI_BENCH_HTTP_CREATES', 5000),
   gets: envInt('KAPI_BENCH_HTTP_GETS', 20_000),
+  writes: envInt('KAPI_BENCH_HTTP_WRITES', 5000),
   listSmall: envInt('KAPI_BENCH_HTTP_LIST_SMALL', 100),
   listLarge: envInt('KAPI_BENCH_HTTP_LIST_LARGE', 10_000),
   smallLists: envInt('KAPI_BENCH_HTTP_SMALL_LISTS', 2000),
@@ -167,7 +170,9 @@ interface LoadSpec {
   amount: number;
   /** Stops early after this long (0: no cap). */
   capMs: number;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  /** The request's content type (default application/json). */
+  contentType?: string;
   /** The path and body of the i-th request; `expect`, when given, must appear in a 2xx body. */
   next(i: number): { path: string; body?: string; expect?: string };
   /** Check 2xx bodies against `expect` (buffers every body in autocannon: keep it for small ones). */
@@ -207,7 +212,7 @@ async function runLoad(conn: Conn, spec: LoadSpec): Promise<LoadResult> {
       requests: [
         {
           method: spec.method,
-          headers: { accept: 'application/json', 'content-type': 'application/json' },
+          headers: { accept: 'application/json', 'content-type': spec.contentType ?? 'application/json' },
           setupRequest(req: autocannon.Request, context: Record<string, unknown>) {
             const next = spec.next(issued++);
             context.expect = next.expect;
@@ -412,6 +417,47 @@ async function runRow(row: RowName): Promise<RowResult> {
       log(scenarioResult(spec, load, rss, notes));
     }
 
+    // Writes to existing objects, after the lists (which check their bytes against the objects as created): a pool of the large namespace's, each written several times):
+    // update (PUT, unconditional), a merge patch, and server-side apply (one field manager, forced);
+    // each changes spec.reference, so each writes and records managedFields.
+    {
+      const pool = large.names.slice(0, Math.min(1000, large.names.length));
+      const at = (i: number): string => pool[i % pool.length] as string;
+      const writes: Array<Pick<LoadSpec, 'scenario' | 'method' | 'contentType' | 'next'>> = [
+        {
+          scenario: 'update',
+          method: 'PUT',
+          next: (i) => ({ path: `${flundersPath(NS.large)}/${at(i)}`, body: flunderBody(NS.large, at(i), i).replace(/"reference":"[^"]*"/, `"reference":"updated-${i}"`), expect: `"updated-${i}"` }),
+        },
+        {
+          scenario: 'merge patch',
+          method: 'PATCH',
+          contentType: 'application/merge-patch+json',
+          next: (i) => ({ path: `${flundersPath(NS.large)}/${at(i)}`, body: JSON.stringify({ spec: { reference: `patched-${i}` } }), expect: `"patched-${i}"` }),
+        },
+        {
+          scenario: 'apply',
+          method: 'PATCH',
+          contentType: 'application/apply-patch+yaml',
+          next: (i) => ({
+            path: `${flundersPath(NS.large)}/${at(i)}?fieldManager=bench&force=true`,
+            body: JSON.stringify({ apiVersion: 'wardle.example.com/v1alpha1', kind: 'Flunder', metadata: { name: at(i), namespace: NS.large }, spec: { reference: `applied-${i}` } }),
+            expect: `"applied-${i}"`,
+          }),
+        },
+      ];
+      for (const w of writes) {
+        const spec: LoadSpec = { ...w, concurrency: 16, amount: params.writes, capMs, verify: true };
+        const load = await runLoad(conn, spec);
+        // What managedFields add to the object the write left (bytes of JSON).
+        const res = await http.send('GET', `${flundersPath(NS.large)}/${at(0)}`);
+        const obj = JSON.parse(res.body) as { metadata: { managedFields?: unknown[] } };
+        const managed = Buffer.byteLength(JSON.stringify(obj.metadata.managedFields ?? []));
+        const notes = [`object ${fmt(Buffer.byteLength(res.body), 0)} B, of which managedFields ${fmt(managed, 0)} B (${obj.metadata.managedFields?.length ?? 0} entries)`];
+        log(scenarioResult(spec, load, rss, notes));
+      }
+    }
+
     const watch = await measureWatch(http, rss, capMs, problems);
     log(watch);
   } catch (err) {
@@ -546,6 +592,7 @@ function renderReport(results: RowResult[], startedAt: Date, loadBefore: string,
   lines.push(
     `- parameters: create = POST of a v1alpha1 Flunder (${sampleBytes} B of JSON), ${params.creates} per concurrency, into the namespace the large list reads; ` +
       `get = ${params.gets} GETs of random names among the ${fmt(params.listLarge, 0)}; ` +
+      `update / merge patch / apply = ${params.writes} writes each (PUT without resourceVersion; application/merge-patch+json; application/apply-patch+yaml with fieldManager=bench&force=true) changing spec.reference of 1000 of them in turn, 16 in flight; ` +
       `list = GET of the namespace's flunders (Accept: application/json, resourceVersion unset), ${params.smallLists} lists of ${params.listSmall} objects and ${params.largeLists} of ${fmt(params.listLarge, 0)}, ${params.listConcurrency} in flight; ` +
       `watch fan-out = ${params.watchers} watchers (\`?watch=true&resourceVersion=<list rv>\`) on an empty namespace, then up to ${params.watchWrites} creates one after another`,
   );
