@@ -6,10 +6,10 @@
  * cases do not see each other's policies. Both servers must answer the same Status (code, reason,
  * message, details) and the same Warning headers, and mutate alike.
  */
-import { Kubectl } from '../e2e/kubectl.js';
-import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
-import { startAggregated, type Aggregated } from './aggregated.js';
-import { GROUP, SERVERS, SideBySide, caseNamespace as caseNamespaceOf, eventually, flunder, statusBodyOf, type Answer, type Server } from './side-by-side.js';
+import type { Kubectl } from '../e2e/kubectl.js';
+import type { GoSampleServer } from '../e2e/go-sample-server.js';
+import type { Aggregated } from './aggregated.js';
+import { GROUP, SERVERS, startSideBySide, type SideBySide, caseNamespace as caseNamespaceOf, eventually, flunder, statusBodyOf, type Answer, type Server } from './side-by-side.js';
 
 jest.setTimeout(90_000);
 
@@ -44,11 +44,7 @@ function policy(kind: 'Validating' | 'Mutating', name: string, spec: Record<stri
 }
 
 beforeAll(async () => {
-  env = await startAggregated({ storageBackend: 'sqlite' });
-  kubectl = new Kubectl(env.cluster.kubeconfig);
-  kubectl.ok(['create', 'namespace', 'ready']);
-  go = await startGoSampleServer(env.cluster, 'ready');
-  servers = new SideBySide(env, go);
+  ({ env, kubectl, go, servers } = await startSideBySide());
 }, 15 * 60_000);
 
 afterAll(async () => {

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kubectl } from '../e2e/kubectl.js';
+import { installCRD } from './crd.js';
 import { GADGET_SCHEMA, GROUP } from '../servers/validations.js';
 import { httpsRequest, startAggregated, type Aggregated } from './aggregated.js';
 
@@ -144,14 +145,7 @@ beforeAll(async () => {
       versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: GADGET_SCHEMA } }],
     },
   };
-  kubectl.ok(['create', '-f', file('crd.json', JSON.stringify(crd))]);
-  kubectl.ok(['wait', '--for=condition=Established', '--timeout=30s', `crd/gadgets.${CRD_GROUP}`]);
-  // The CRD's handler may answer 404 for a moment after Established.
-  const deadline = Date.now() + 20_000;
-  while ((await ask('crd', 'GET', collection('crd'))).code !== 200) {
-    if (Date.now() > deadline) throw new Error('the CRD is not served');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await installCRD(kubectl, crd, async () => (await ask('crd', 'GET', collection('crd'))).code === 200, 20_000);
 }, 15 * 60_000);
 
 afterAll(async () => {

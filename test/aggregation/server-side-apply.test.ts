@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Kubectl } from '../e2e/kubectl.js';
+import { installCRD } from './crd.js';
 import { GROUP, ROBOT_SCHEMA } from '../servers/apply.js';
 import { httpsRequest, startAggregated, type Aggregated } from './aggregated.js';
 import { buildGoProgram } from './go-program.js';
@@ -171,16 +172,7 @@ beforeAll(async () => {
       ],
     },
   };
-  const crdPath = join(dir, 'crd.json');
-  writeFileSync(crdPath, JSON.stringify(crd));
-  kubectl.ok(['create', '-f', crdPath]);
-  kubectl.ok(['wait', '--for=condition=Established', '--timeout=30s', `crd/robots.${CRD_GROUP}`]);
-  // The CRD's handler (and kubectl's discovery) may not know the group for a moment after Established.
-  const deadline = Date.now() + 30_000;
-  while (kubectl.run(['get', resourceOf('crd'), '-n', NS]).code !== 0 || kubectl.run(['get', resourceOf('kapi'), '-n', NS]).code !== 0) {
-    if (Date.now() > deadline) throw new Error('the resources are not served');
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  await installCRD(kubectl, crd, () => TARGETS.every((t) => kubectl.run(['get', resourceOf(t), '-n', NS]).code === 0));
 }, 5 * 60_000);
 
 afterAll(async () => {

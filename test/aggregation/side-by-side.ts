@@ -3,9 +3,9 @@
  * asks them for admin: the admission suites (webhooks, policies) compare their answers. Each case
  * has a namespace of its own labelled kapi-case=<case>, which its webhook or binding selects.
  */
-import type { Kubectl } from '../e2e/kubectl.js';
-import type { GoSampleServer } from '../e2e/go-sample-server.js';
-import { httpsRequest, type Aggregated, type HttpsResult } from './aggregated.js';
+import { Kubectl } from '../e2e/kubectl.js';
+import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
+import { httpsRequest, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
 
 export type Server = 'kapi' | 'go';
 export const SERVERS: readonly Server[] = ['kapi', 'go'];
@@ -32,6 +32,16 @@ export const flunder = (name: string, namespace: string, opts: Omit<CreateOption
   metadata: { name, namespace, ...(opts.labels ? { labels: opts.labels } : {}) },
   spec: {},
 });
+
+/** The cluster with kapi's sample server aggregated (sqlite, `serverArgs` added), and the Go sample-apiserver beside it. */
+export async function startSideBySide(serverArgs: string[] = []): Promise<{ env: Aggregated; kubectl: Kubectl; go: GoSampleServer; servers: SideBySide }> {
+  const env = await startAggregated({ storageBackend: 'sqlite', serverArgs });
+  const kubectl = new Kubectl(env.cluster.kubeconfig);
+  // The Go server is ready once it answers a namespaced list (its NamespaceLifecycle informer synced).
+  kubectl.ok(['create', 'namespace', 'ready']);
+  const go = await startGoSampleServer(env.cluster, 'ready');
+  return { env, kubectl, go, servers: new SideBySide(env, go) };
+}
 
 export class SideBySide {
   constructor(

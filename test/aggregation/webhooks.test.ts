@@ -9,10 +9,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kubectl } from '../e2e/kubectl.js';
-import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
-import { startAggregated, type Aggregated } from './aggregated.js';
-import { GROUP, SERVERS, SideBySide, caseNamespace as caseNamespaceOf, eventually, flunder, statusOf, type Answer, type CreateOptions, type Server } from './side-by-side.js';
+import type { Kubectl } from '../e2e/kubectl.js';
+import type { GoSampleServer } from '../e2e/go-sample-server.js';
+import type { Aggregated } from './aggregated.js';
+import { GROUP, SERVERS, startSideBySide, type SideBySide, caseNamespace as caseNamespaceOf, eventually, flunder, statusOf, type Answer, type CreateOptions, type Server } from './side-by-side.js';
 import { DENY_MESSAGE, startWebhookServer, type WebhookServer } from './webhook-server.js';
 
 jest.setTimeout(120_000);
@@ -76,11 +76,9 @@ beforeAll(async () => {
   auditLog = join(dir, 'audit.log');
   writeFileSync(join(dir, 'policy.yaml'), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Request\n');
   const serverArgs = [`--audit-policy-file=${join(dir, 'policy.yaml')}`, `--audit-log-path=${auditLog}`];
-  [env, hooks] = await Promise.all([startAggregated({ storageBackend: 'sqlite', serverArgs }), startWebhookServer(['hooks.webhook-svc.svc'])]);
-  kubectl = new Kubectl(env.cluster.kubeconfig);
-  kubectl.ok(['create', 'namespace', 'ready']);
-  go = await startGoSampleServer(env.cluster, 'ready');
-  servers = new SideBySide(env, go);
+  let started: Awaited<ReturnType<typeof startSideBySide>>;
+  [started, hooks] = await Promise.all([startSideBySide(serverArgs), startWebhookServer(['hooks.webhook-svc.svc'])]);
+  ({ env, kubectl, go, servers } = started);
 }, 15 * 60_000);
 
 afterAll(async () => {
