@@ -26,7 +26,7 @@ export {
   type ObjectConverter,
   type TypeConverter,
 } from './managers.js';
-export { schemaFromJSONSchemaProps, typeNameOf, OBJECT_META_TYPE } from './schema-from-openapi.js';
+export { schemaFromJSONSchemaProps, schemaFromOpenAPIComponents, typeNameOf, OBJECT_META_TYPE, type OpenAPISchema } from './schema-from-openapi.js';
 export {
   FieldSet,
   PathElementSet,

@@ -1,13 +1,17 @@
 /**
- * A kind's structured-merge-diff schema from its version's JSONSchemaProps, as apiextensions-apiserver
- * builds one for a CRD (its OpenAPI, kube-openapi's schemaconv.ToSchemaFromOpenAPI):
+ * structured-merge-diff schemas from OpenAPI, as kube-openapi's schemaconv.ToSchemaFromOpenAPI
+ * builds them: for a kind of this server from its version's JSONSchemaProps (as apiextensions-apiserver
+ * does for a CRD's OpenAPI), and for every kind of a served OpenAPI v3 document from its components
+ * (as MutatingAdmissionPolicy's ApplyConfiguration types them):
  *
  * - objects are maps: `properties` its fields, `additionalProperties` its element type (a schema,
  *   or `true`: anything, deduced), none: no other field, unless there are no properties or
  *   x-kubernetes-preserve-unknown-fields (then anything, deduced); x-kubernetes-map-type atomic
  *   replaces it whole, granular (the default) merges it key by key;
  * - arrays are lists: atomic unless x-kubernetes-list-type says set (items by value) or map (items
- *   by x-kubernetes-list-map-keys) — Go's default for CRDs is atomic, not merge;
+ *   by x-kubernetes-list-map-keys, or the built-in types' x-kubernetes-patch-strategy merge with
+ *   its x-kubernetes-patch-merge-key) — Go's default is atomic;
+ * - a `$ref` (or an allOf of one `$ref`) is a reference to the named type of that component;
  * - string (plain or byte), integer and number, boolean are scalars; strings of another format
  *   (date-time, int-or-string, …) are untyped scalars, as is x-kubernetes-int-or-string; a schema
  *   with no type is untyped (a scalar, an atomic list or a deduced map, by value);
@@ -18,6 +22,27 @@
  */
 import type { JSONSchemaProps } from '../scheme/index.js';
 import { Schema, UNTYPED_ATOMIC, UNTYPED_DEDUCED, commonTypes, type Atom, type ListType, type MapType, type StructField, type TypeDef, type TypeRef } from './schema.js';
+
+/** An OpenAPI v3 schema node as the conversion reads it: a kind's JSONSchemaProps, or a document's component. */
+export interface OpenAPISchema {
+  $ref?: string;
+  allOf?: OpenAPISchema[];
+  type?: string;
+  format?: string;
+  nullable?: boolean;
+  default?: unknown;
+  properties?: Record<string, OpenAPISchema>;
+  additionalProperties?: OpenAPISchema | boolean;
+  items?: OpenAPISchema;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-embedded-resource'?: boolean;
+  'x-kubernetes-list-type'?: string;
+  'x-kubernetes-list-map-keys'?: string[];
+  'x-kubernetes-map-type'?: string;
+  'x-kubernetes-patch-strategy'?: string;
+  'x-kubernetes-patch-merge-key'?: string;
+}
 
 export const OBJECT_META_TYPE = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const OWNER_REFERENCE_TYPE = 'io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference';
@@ -95,7 +120,7 @@ interface Converter {
   preserveUnknownFields: boolean;
 }
 
-function parseSchema(c: Converter, s: JSONSchemaProps): Atom {
+function parseSchema(c: Converter, s: OpenAPISchema): Atom {
   if (s['x-kubernetes-preserve-unknown-fields'] === true) c = { preserveUnknownFields: true };
   const type = s['x-kubernetes-int-or-string'] ? undefined : s.type;
   switch (type) {
@@ -117,14 +142,28 @@ function parseSchema(c: Converter, s: JSONSchemaProps): Atom {
   }
 }
 
-function makeRef(c: Converter, s: JSONSchemaProps): TypeRef {
-  const ref: TypeRef = { ...parseSchema(c, s) };
+const REFERENCE = /([^/]+)$/;
+
+/** makeOpenAPIRef: a reference to the named type a $ref names, else the node inlined. */
+function makeRef(c: Converter, s: OpenAPISchema): TypeRef {
+  const refString = s.$ref ?? (s.allOf?.length === 1 ? s.allOf[0]!.$ref : undefined);
+  const name = refString ? REFERENCE.exec(refString)?.[1] : undefined;
+  const ref: TypeRef = name !== undefined ? { namedType: name } : { ...parseSchema(c, s) };
+  if (name !== undefined) {
+    const relationship = mapRelationship(s);
+    if (relationship) ref.elementRelationship = relationship;
+  }
   if (s.nullable) ref.nullable = true;
   return ref;
 }
 
-function parseObject(c: Converter, s: JSONSchemaProps): MapType {
-  const properties: Record<string, JSONSchemaProps> = { ...(s.properties ?? {}) };
+function mapRelationship(s: OpenAPISchema): MapType['elementRelationship'] {
+  const mapType = s['x-kubernetes-map-type'];
+  return mapType === 'atomic' ? 'atomic' : mapType === 'granular' ? 'separable' : undefined;
+}
+
+function parseObject(c: Converter, s: OpenAPISchema): MapType {
+  const properties: Record<string, OpenAPISchema> = { ...(s.properties ?? {}) };
   if (s['x-kubernetes-embedded-resource']) {
     properties.apiVersion = { type: 'string' };
     properties.kind = { type: 'string' };
@@ -147,20 +186,25 @@ function parseObject(c: Converter, s: JSONSchemaProps): MapType {
   const m: MapType = {};
   if (fields.length > 0) m.fields = fields;
   if (elementType) m.elementType = elementType;
-  const mapType = s['x-kubernetes-map-type'];
-  if (mapType === 'atomic') m.elementRelationship = 'atomic';
-  else if (mapType === 'granular') m.elementRelationship = 'separable';
+  const relationship = mapRelationship(s);
+  if (relationship) m.elementRelationship = relationship;
   return m;
 }
 
-function parseList(c: Converter, s: JSONSchemaProps): ListType {
+function parseList(c: Converter, s: OpenAPISchema): ListType {
   const listType = s['x-kubernetes-list-type'];
-  const l: ListType = { elementType: s.items ? makeRef(c, s.items) : { namedType: UNTYPED_ATOMIC } };
+  const strategy = s['x-kubernetes-patch-strategy'];
+  const l: ListType = { elementType: s.items ? makeRef(c, s.items) : { namedType: UNTYPED_ATOMIC }, elementRelationship: 'atomic' };
   if (listType === 'set') l.elementRelationship = 'associative';
   else if (listType === 'map') {
     l.elementRelationship = 'associative';
     l.keys = [...(s['x-kubernetes-list-map-keys'] ?? [])];
-  } else l.elementRelationship = 'atomic';
+  } else if (listType === undefined && (strategy === 'merge' || strategy === 'merge,retainKeys')) {
+    // A built-in type's strategic-merge list: a set, or a map keyed by its merge key.
+    l.elementRelationship = 'associative';
+    const key = s['x-kubernetes-patch-merge-key'];
+    if (key !== undefined) l.keys = [key];
+  }
   return l;
 }
 
@@ -185,4 +229,23 @@ export function schemaFromJSONSchemaProps(versionSchema: JSONSchemaProps, typeNa
   root.fields = [...TYPE_META_FIELDS, ...(root.fields ?? []).filter((f) => f.name !== 'apiVersion' && f.name !== 'kind' && f.name !== 'metadata')];
   const types: TypeDef[] = [{ name: typeName, map: root }, ...metaTypes(), ...commonTypes()];
   return { schema: new Schema(types), typeRef: { namedType: typeName } };
+}
+
+const QUANTITY_TYPE = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+const RAW_EXTENSION_TYPE = 'io.k8s.apimachinery.pkg.runtime.RawExtension';
+
+/**
+ * ToSchemaFromOpenAPI of a document's components (preserveUnknownFields false): a named type per
+ * component (a component that is itself a $ref is skipped), Quantity an untyped scalar and
+ * RawExtension untyped, with the untyped and deduced types every schema has.
+ */
+export function schemaFromOpenAPIComponents(components: Readonly<Record<string, OpenAPISchema>>): Schema {
+  const types: TypeDef[] = [];
+  for (const [name, component] of Object.entries(components)) {
+    if (component.$ref) continue;
+    if (name === QUANTITY_TYPE) types.push({ name, scalar: 'untyped' });
+    else if (name === RAW_EXTENSION_TYPE) types.push({ ...commonTypes()[0]!, name });
+    else types.push({ name, ...parseSchema({ preserveUnknownFields: component['x-kubernetes-preserve-unknown-fields'] === true }, component) });
+  }
+  return new Schema([...types, ...commonTypes()]);
 }

@@ -5,9 +5,9 @@
  * per hash the index gives it. The host aggregates this server's own OpenAPI, so a kind's schema is
  * the one this server publishes.
  */
-import type { KubeRestClient } from '../../kube/index.js';
-import type { OpenAPISchema, TypedSchema } from './apply.js';
 import type { GroupVersionKind } from '@kapi/apimachinery';
+import { schemaFromOpenAPIComponents, type OpenAPISchema, type Schema, type TypeSpec } from '../../apply/index.js';
+import type { KubeRestClient } from '../../kube/index.js';
 
 interface OpenAPIIndex {
   paths?: Record<string, { serverRelativeURL?: string }>;
@@ -22,7 +22,7 @@ const INDEX_MAX_AGE_MS = 5_000;
 
 export class HostSchemas {
   private index: { at: number; paths: Record<string, string> } | undefined;
-  private readonly documents = new Map<string, { url: string; doc: OpenAPIDocument; kinds: Map<string, TypedSchema | undefined> }>();
+  private readonly documents = new Map<string, { url: string; doc: OpenAPIDocument; schema?: Schema; kinds: Map<string, TypeSpec | undefined> }>();
 
   constructor(
     private readonly host: KubeRestClient,
@@ -30,7 +30,7 @@ export class HostSchemas {
   ) {}
 
   /** The kind's schema, or undefined when the host has none for it (yet). */
-  async schemaOf(gvk: GroupVersionKind): Promise<TypedSchema | undefined> {
+  async schemaOf(gvk: GroupVersionKind): Promise<TypeSpec | undefined> {
     const gv = gvk.group === '' ? `api/${gvk.version}` : `apis/${gvk.group}/${gvk.version}`;
     let url = (await this.paths(false))?.[gv];
     if (url === undefined) url = (await this.paths(true))?.[gv];
@@ -47,7 +47,12 @@ export class HostSchemas {
         return undefined;
       }
     }
-    if (!entry.kinds.has(gvk.kind)) entry.kinds.set(gvk.kind, kindSchema(entry.doc, gvk));
+    if (!entry.kinds.has(gvk.kind)) {
+      const name = kindComponent(entry.doc, gvk);
+      // The document's schema is converted once, on the first kind asked of it.
+      entry.schema ??= schemaFromOpenAPIComponents(entry.doc.components?.schemas ?? {});
+      entry.kinds.set(gvk.kind, name === undefined ? undefined : { schema: entry.schema, typeRef: { namedType: name } });
+    }
     return entry.kinds.get(gvk.kind);
   }
 
@@ -67,12 +72,11 @@ export class HostSchemas {
   }
 }
 
-/** The component that declares the kind (x-kubernetes-group-version-kind), with the components its references resolve in. */
-function kindSchema(doc: OpenAPIDocument, gvk: GroupVersionKind): TypedSchema | undefined {
-  const components = doc.components?.schemas ?? {};
-  for (const schema of Object.values(components)) {
+/** The name of the component that declares the kind (x-kubernetes-group-version-kind). */
+function kindComponent(doc: OpenAPIDocument, gvk: GroupVersionKind): string | undefined {
+  for (const [name, schema] of Object.entries(doc.components?.schemas ?? {})) {
     const gvks = schema['x-kubernetes-group-version-kind'] ?? [];
-    if (gvks.some((g) => (g.group ?? '') === gvk.group && g.version === gvk.version && g.kind === gvk.kind)) return { root: schema, components };
+    if (gvks.some((g) => (g.group ?? '') === gvk.group && g.version === gvk.version && g.kind === gvk.kind)) return name;
   }
   return undefined;
 }

@@ -5,7 +5,7 @@
  */
 import { StatusError, type KubeObject } from '@kapi/apimachinery';
 import { HostNamespaces } from '../host-namespaces.js';
-import type { OpenAPISchema } from './apply.js';
+import type { OpenAPISchema } from '../../apply/index.js';
 import { HostSchemas } from './host-schemas.js';
 import { compileMutatingPolicy, mutatingAdmissionPolicy } from './mutating.js';
 import { ParamSources } from './params.js';
