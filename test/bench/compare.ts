@@ -23,7 +23,8 @@
  * 10k Flunders stored; get by name (16); list of 100 and of 10k (4 in flight); update with conflicts
  * (8 writers on one object, each GET then PUT with the read resourceVersion); watch fan-out (W
  * watchers, then writes one after another; latency from the write's response to the last delivery);
- * get through kube-apiserver. In the last round each server is then filled up to 100k Flunders
+ * merge patch and server-side apply (16 in flight, of random Flunders among the 10k: what the field
+ * manager costs per write); get through kube-apiserver. In the last round each server is then filled up to 100k Flunders
  * (64 in flight, bounded in time) and its RSS read. The raw etcd3 client (create-if-absent txns,
  * gets and prefix ranges at the same concurrency on the same etcd) runs in every round as the ceiling.
  *
@@ -32,7 +33,7 @@
  *
  * Env (defaults in brackets): KAPI_BENCH_CMP_ROUNDS [2], KAPI_BENCH_CMP_SERVERS [go,kapi-sqlite,kapi-etcd3],
  * KAPI_BENCH_CMP_CREATES [3000 per concurrency], KAPI_BENCH_CMP_GETS [10000], KAPI_BENCH_CMP_LIST_LARGE [10000],
- * KAPI_BENCH_CMP_SMALL_LISTS [1000], KAPI_BENCH_CMP_LARGE_LISTS [40], KAPI_BENCH_CMP_UPDATE_SECONDS [8],
+ * KAPI_BENCH_CMP_SMALL_LISTS [1000], KAPI_BENCH_CMP_LARGE_LISTS [40], KAPI_BENCH_CMP_UPDATE_SECONDS [8], KAPI_BENCH_CMP_PATCHES [3000],
  * KAPI_BENCH_CMP_WATCHERS [1000], KAPI_BENCH_CMP_WATCH_WRITES [100], KAPI_BENCH_CMP_PROXY_GETS [3000],
  * KAPI_BENCH_CMP_MEMORY_OBJECTS [100000; 0 = skip], KAPI_BENCH_CMP_MEMORY_SECONDS [120 per server],
  * KAPI_BENCH_CMP_PHASE_SECONDS [15, the cap of each scenario], KAPI_BENCH_CMP_BUDGET_MINUTES [20: server runs not
@@ -77,6 +78,7 @@ const params = {
   listConcurrency: 4,
   updateSeconds: envInt('KAPI_BENCH_CMP_UPDATE_SECONDS', 8),
   updateWriters: 8,
+  patches: envInt('KAPI_BENCH_CMP_PATCHES', 3000),
   watchers: envInt('KAPI_BENCH_CMP_WATCHERS', 1000),
   watchWrites: envInt('KAPI_BENCH_CMP_WATCH_WRITES', 100),
   proxyGets: envInt('KAPI_BENCH_CMP_PROXY_GETS', 3000),
@@ -192,7 +194,9 @@ interface RunResult {
 // ---- load generation (autocannon) -------------------------------------------------------------------
 
 interface LoadRequest {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  /** The body's content type (default application/json). */
+  contentType?: string;
   /** Builds the next request; `undefined` sends the static path. */
   setup?: (context: Record<string, unknown>) => { path: string; body?: string } | undefined;
   path?: string;
@@ -230,7 +234,7 @@ async function runLoad(t: Target, spec: LoadSpec): Promise<LoadResult> {
   let lastResponseAt = started;
   const requests = spec.requests.map((r) => ({
     method: r.method,
-    headers: { accept: 'application/json', 'content-type': 'application/json', ...t.headers },
+    headers: { accept: 'application/json', 'content-type': r.contentType ?? 'application/json', ...t.headers },
     ...(r.path ? { path: r.path } : {}),
     ...(r.setup
       ? {
@@ -442,6 +446,38 @@ async function scenarioUpdate(t: Target, http: Http, meter: Meter): Promise<Meas
   const measure = measureOf({ ...load, errors: load.errors - conflicts, statusCounts: Object.fromEntries(Object.entries(load.statusCounts).filter(([c]) => c !== '409')) }, meter, notes, updated);
   (measure as Measure & { conflicts?: number }).conflicts = conflicts;
   return measure;
+}
+
+/**
+ * 16 in flight, each a PATCH of one of the 10k Flunders (picked at random) setting spec.reference:
+ * a JSON merge patch, or a server-side apply (fieldManager bench, force: the first apply of an
+ * object meets the fields it had as before-first-apply's) of the same field. Their difference is
+ * what the field manager's merge and managedFields cost per write.
+ */
+async function scenarioPatch(t: Target, meter: Meter, names: string[], kind: 'merge' | 'apply'): Promise<Measure> {
+  let n = 0;
+  const apply = kind === 'apply';
+  const load = await runLoad(t, {
+    concurrency: 16,
+    amount: params.patches,
+    capMs: params.phaseSeconds * 1000,
+    requests: [
+      {
+        method: 'PATCH',
+        contentType: apply ? 'application/apply-patch+yaml' : 'application/merge-patch+json',
+        setup: () => {
+          const name = names[Math.floor(Math.random() * names.length)]!;
+          const reference = `${kind}-${n++}`;
+          const path = `${flundersPath(NS.large)}/${name}${apply ? '?fieldManager=bench&force=true' : ''}`;
+          const body = apply
+            ? { apiVersion: 'wardle.example.com/v1alpha1', kind: 'Flunder', metadata: { name, namespace: NS.large }, spec: { reference } }
+            : { spec: { reference } };
+          return { path, body: JSON.stringify(body) };
+        },
+      },
+    ],
+  });
+  return measureOf(load, meter);
 }
 
 /** W watchers from the namespace's list RV, then writes one after another; latency from the write's response to the last delivery. */
@@ -678,6 +714,8 @@ async function benchServer(env: Env, name: ServerName, round: number, withMemory
     log('list 100', await scenarioList(t, meter, NS.small, params.smallLists, small.bytes));
     log(`list ${params.listLarge >= 1000 ? `${params.listLarge / 1000}k` : params.listLarge}`, await scenarioList(t, meter, NS.large, params.largeLists, large.bytes));
     log('update 8 writers', await scenarioUpdate(t, http, meter));
+    log('merge patch c16', await scenarioPatch(t, meter, large.names, 'merge'));
+    log('apply c16', await scenarioPatch(t, meter, large.names, 'apply'));
     log('watch fan-out', await scenarioWatch(http, meter, result.problems));
 
     // Through kube-apiserver: this server owns wardle.example.com for the moment.
@@ -1069,6 +1107,7 @@ function renderReport(
       `create = ${params.creates} POSTs of a v1alpha1 Flunder per concurrency; get = ${params.gets} GETs of random names among ${fmt(params.listLarge, 0)}, 16 in flight; ` +
       `list = ${params.smallLists} lists of 100 and ${params.largeLists} of ${fmt(params.listLarge, 0)} (JSON, no resourceVersion), 4 in flight; ` +
       `update = ${params.updateWriters} writers × (GET, PUT with the read resourceVersion) for ${params.updateSeconds} s on one object; ` +
+      `merge patch / apply = ${params.patches} PATCHes of spec.reference of random Flunders among ${fmt(params.listLarge, 0)}, 16 in flight (JSON merge patch; server-side apply, fieldManager bench, force); ` +
       `watch fan-out = ${params.watchers} watchers, then ${params.watchWrites} creates one after another; ` +
       `get via kube-apiserver = ${params.proxyGets} GETs through the aggregator (admin certificate to kube-apiserver); each scenario capped at ${params.phaseSeconds} s`,
   );
