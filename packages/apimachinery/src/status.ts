@@ -81,7 +81,8 @@ export class StatusError extends Error {
       metadata: {},
       status: 'Failure',
       message,
-      reason,
+      // Left out when empty (StatusReasonUnknown), as Go's omitempty.
+      ...(reason ? { reason } : {}),
       ...(details ? { details } : {}),
       code,
     };
@@ -149,9 +150,10 @@ export function newInvalid(group: string, kind: string, name: string, errs: Fiel
   const summary = errs.map((e) => `${e.field}: ${e.message}`).join(', ');
   const message =
     errs.length === 1 ? `${qualified} "${name}" is invalid: ${summary}` : `${qualified} "${name}" is invalid: [${summary}]`;
+  // StatusDetails leaves an empty name and group out (omitempty).
   return new StatusError(422, 'Invalid', message, {
-    name,
-    group,
+    ...(name ? { name } : {}),
+    ...(group ? { group } : {}),
     kind,
     causes: errs.map((e) => ({ reason: e.type, message: e.message, field: e.field })),
   });

@@ -4,6 +4,7 @@
  */
 export { FieldManager, KindTypeConverter, kindObjectConverter, defaultResetFields, DEFAULT_MAX_UPDATE_MANAGERS, type FieldManagerOptions } from './field-manager.js';
 export { managerOrUserAgent, prefixFromUserAgent, FIELD_MANAGER_MAX_LENGTH } from './user-agent.js';
+export { ScaleHandler, SCALE_API_VERSION, type ResourcePathMappings } from './scale-handler.js';
 export {
   buildManagerIdentifier,
   decodeManagedFields,

@@ -28,7 +28,7 @@ import {
 } from './resource-context.js';
 import { sendBody, setWarnings, writeObject } from '../http/responses.js';
 import { listMetaOf } from './table.js';
-import { getScale, updateScale } from '../registry/scale.js';
+import { decodeScale, getScale, readScale } from '../registry/scale.js';
 import { defaultWatchTimeoutSeconds, serveWatch } from './watch.js';
 
 function respond(rc: ResourceContext, res: ServerResponse, code: number, body: unknown): void {
@@ -59,7 +59,7 @@ function decodeBody(rc: ResourceContext, body: unknown, opts: ParsedWriteOptions
 export async function handleGet(rc: ResourceContext, res: ServerResponse): Promise<void> {
   const obj = await storageMethod(rc, 'get')(rc.ctx, rc.info.name, parseGetOptions(rc.query));
   if (rc.info.subresource === 'scale') {
-    respond(rc, res, 200, getScale(rc.served.kind, obj));
+    respond(rc, res, 200, readScale(rc.served.kind, obj));
     return;
   }
   respond(rc, res, 200, renderObject(rc, obj));
@@ -128,7 +128,7 @@ export async function handleUpdate(rc: ResourceContext, res: ServerResponse): Pr
   const opts = parseWriteOptions(rc.query, 'UpdateOptions');
   const body = await readObjectBody(rc);
   if (rc.info.subresource === 'scale') {
-    await writeScale(rc, res, opts, () => body);
+    await writeScale(rc, res, opts, () => decodeScale(body));
     return;
   }
   const obj = decodeBody(rc, body, opts);
@@ -151,7 +151,7 @@ export async function handlePatch(rc: ResourceContext, res: ServerResponse): Pro
     return;
   }
   if (rc.info.subresource === 'scale') {
-    await writeScale(rc, res, opts, (current) => applyParsedPatch({ ...getScale(rc.served.kind, current) }, patch));
+    await writeScale(rc, res, opts, (oldScale) => decodeScale(applyParsedPatch(oldScale, patch)));
     return;
   }
   let warnings: string[] = [];
@@ -167,11 +167,15 @@ export async function handlePatch(rc: ResourceContext, res: ServerResponse): Pro
  * Server-side apply (patch.go applyPatcher): the configuration merged by the Store's field manager
  * into the current object, or made into a new one (apply creates). Not pruned: as kube-apiserver
  * for a custom resource, a field the schema does not declare fails the apply whatever the
- * fieldValidation ("field not declared in schema", 500).
+ * fieldValidation ("field not declared in schema", 500). On /scale the configuration is an
+ * autoscaling/v1 Scale, applied to the object's Scale; the object must exist (NotFound).
  */
 async function handleApply(rc: ResourceContext, res: ServerResponse, patch: Record<string, unknown>, opts: ParsedWriteOptions): Promise<void> {
-  if (rc.info.subresource === 'scale') throw newBadRequest('server-side apply of the scale subresource is not supported by this server');
   const config = patch as KubeObject;
+  if (rc.info.subresource === 'scale') {
+    await writeScale(rc, res, opts, () => config, { force: opts.force === true });
+    return;
+  }
   const result = await storageMethod(rc, 'update')(rc.ctx, rc.info.name, () => config, {
     ...writeOptionsForStorage(opts),
     apply: { force: opts.force === true },
@@ -203,24 +207,27 @@ function patchedObjectFunc(
   };
 }
 
-/** PUT/PATCH on /scale: the new Scale (from the body, or the patched current Scale) lands on the object. */
+/**
+ * PUT, PATCH and apply on /scale: the new Scale (the body, the patched current Scale, or the apply
+ * configuration given `apply`) is given to the storage, which lands its replicas on the object.
+ */
 async function writeScale(
   rc: ResourceContext,
   res: ServerResponse,
   opts: ParsedWriteOptions,
-  newScale: (current: KubeObject) => unknown,
+  newScale: (oldScale: KubeObject) => KubeObject,
+  apply?: { force: boolean },
 ): Promise<void> {
-  const kind = rc.served.kind;
   const result = await storageMethod(rc, 'update')(
     rc.ctx,
     rc.info.name,
-    (current) => {
-      if (!current) throw newNotFound(groupResource(rc), rc.info.name);
-      return updateScale(kind, current, newScale(current));
+    (oldScale) => {
+      if (!oldScale) throw newNotFound(groupResource(rc), rc.info.name);
+      return newScale(oldScale);
     },
-    { ...writeOptionsForStorage(opts), subresource: 'scale' },
+    { ...writeOptionsForStorage(opts), subresource: 'scale', ...(apply ? { apply } : {}) },
   );
-  respond(rc, res, 200, getScale(kind, result.object));
+  respond(rc, res, 200, getScale(rc.served.kind, result.object));
 }
 
 async function readDeleteBody(rc: ResourceContext): Promise<unknown | undefined> {

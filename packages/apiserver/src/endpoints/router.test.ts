@@ -468,7 +468,8 @@ describe('objects storage hands out are never changed (the watch cache shares th
       .send([{ op: 'replace', path: '/spec/reference', value: 'json' }])
       .expect(200);
     expect(patched.body.spec.reference).toBe('json');
-    const put = await request(frozenApp).put(url).send({ ...widget('w1'), spec: { referenceType: 'Fischer', ref: 'put' } }).expect(200);
+    // v1alpha1 has no default replicas: without them the Scale is a 500, as Go's for a custom resource.
+    const put = await request(frozenApp).put(url).send({ ...widget('w1'), spec: { referenceType: 'Fischer', ref: 'put', replicas: 2 } }).expect(200);
     expect(put.body.spec).toMatchObject({ referenceType: 'Fischer', ref: 'put' });
     await request(frozenApp)
       .put(`${url}/status`)

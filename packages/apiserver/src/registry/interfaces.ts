@@ -28,7 +28,8 @@ export interface RestStorage {
   watch?(ctx: RequestContext, opts: ApiListOptions): Promise<Watcher>;
   create?(ctx: RequestContext, obj: KubeObject, opts: WriteOptions): Promise<KubeObject>;
   /**
-   * PUT and PATCH; `subresource: 'status'` changes only status, 'scale' is a write through /scale;
+   * PUT and PATCH; `subresource: 'status'` changes only status, 'scale' is a write through /scale
+   * (objInfo is given the object's autoscaling/v1 Scale and returns the new Scale);
    * `apply` (server-side apply): objInfo returns the apply configuration, not the new object.
    */
   update?(

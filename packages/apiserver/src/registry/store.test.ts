@@ -419,6 +419,35 @@ describe('scale subresource', () => {
     expect(object.metadata.generation).toBe(2);
     const stale = await failure(s.update(ctx(), 'w1', (current) => updateScale(kind, current as KubeObject, scale), {}));
     expect(stale.code).toBe(409);
-    expect(() => updateScale(kind, created, { spec: { replicas: -1 } })).toThrow(/must be greater than or equal to 0/);
+    const negative = await failure(s.update(ctx(), 'w1', (current) => updateScale(kind, current as KubeObject, { spec: { replicas: -1 } }), {}));
+    expect(negative.code).toBe(422);
+    expect(negative.message).toContain('.spec.replicas: Invalid value: -1: should be a non-negative integer');
+  });
+
+  it("writes of /scale go through the Scale's field manager: an apply conflicts with the replicas' owner, forced it takes them over", async () => {
+    const s = store();
+    await s.create(ctx(), widget('w1', { referenceType: 'Flunder', replicas: 2 }), { fieldManager: 'creator' });
+    const seen: KubeObject[] = [];
+    const apply = (replicas: number, force: boolean) =>
+      s.update(
+        ctx(),
+        'w1',
+        (oldScale) => {
+          seen.push(oldScale!);
+          return { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'w1' }, spec: { replicas } };
+        },
+        { fieldManager: 'scaler', subresource: 'scale', apply: { force } },
+      );
+    const conflict = await failure(apply(5, false));
+    expect(conflict.message).toBe('Apply failed with 1 conflict: conflict with "creator" using autoscaling/v1: .spec.replicas');
+    // The Scale sees the creator's entry as one of autoscaling/v1 owning .spec.replicas.
+    expect(seen[0]).toMatchObject({ kind: 'Scale', spec: { replicas: 2 }, metadata: { managedFields: [{ manager: 'creator', apiVersion: 'autoscaling/v1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }] } });
+    const { object } = await apply(5, true);
+    expect(getScale(widgetKind() as unknown as KindDefinition, object).spec.replicas).toBe(5);
+    expect(object.metadata.managedFields!.map((e) => [e.manager, e.operation, e.apiVersion, e.subresource, e.fieldsV1])).toEqual([
+      ['scaler', 'Apply', HUB, 'scale', { 'f:spec': { 'f:replicas': {} } }],
+      ['creator', 'Update', HUB, undefined, { 'f:spec': { '.': {}, 'f:referenceType': {} } }],
+    ]);
+    expect((await failure(s.update(ctx(), 'missing', () => ({ metadata: {} }), { fieldManager: 'scaler', subresource: 'scale', apply: { force: true }, forceAllowCreate: true }))).code).toBe(404);
   });
 });

@@ -36,6 +36,7 @@ import { Scheme } from '../scheme/scheme.js';
 import type { SchemeLike } from '../scheme/scheme-like.js';
 import { checkDeletePreconditions, markAsDeleting, shouldDeleteDuringUpdate } from './deletion.js';
 import type { RestStorage } from './interfaces.js';
+import { scaleFieldManager, updatedScaleObject, validateScaleReplicas } from './scale.js';
 import { predicateFor, validateListOptions } from './list-options.js';
 import { generateNameFrom, rfc3339 } from './naming.js';
 import {
@@ -83,10 +84,13 @@ export interface StoreOptions<Hub extends KubeObject = KubeObject> {
 }
 
 /**
- * `subresource`: the write is of /status (only status changes) or /scale (the object as
- * updateScale made it); both are recorded in managedFields under that subresource.
+ * `subresource`: the write is of /status (only status changes) or /scale: the UpdatedObjectFunc
+ * is given the current object's autoscaling/v1 Scale (with the managedFields the Scale sees) and
+ * returns the new Scale; only its replicas land on the object. Both are recorded in managedFields
+ * under that subresource.
  * `apply`: server-side apply; the UpdatedObjectFunc returns the apply configuration (the patch, in
- * the request's version), merged into the current object by the kind's field manager.
+ * the request's version, or a Scale's), merged into the current object (or Scale) by the field
+ * manager of the kind (or of Scale).
  */
 export type UpdateOptions = WriteOptions & { subresource?: 'status' | 'scale'; forceAllowCreate?: boolean; apply?: { force: boolean } };
 
@@ -111,6 +115,8 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
   private objects: AdmissionObjects | undefined;
   /** One FieldManager per request version and subresource, made on first use. */
   private readonly fieldManagers = new Map<string, FieldManager>();
+  /** The field manager of /scale writes, on Scale objects (made on first use). */
+  private scaleFields: FieldManager | undefined;
 
   constructor(opts: StoreOptions<Hub>) {
     this.kind = opts.kind as unknown as KindDefinition;
@@ -201,8 +207,9 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     );
   }
 
-  /** The field manager of the request's version and `subresource` ('' for the resource itself). */
+  /** The field manager of the request's version and `subresource` ('' for the resource itself; 'scale' the Scale's, of every version). */
   private fieldManager(ctx: RequestContext, subresource: string): FieldManager {
+    if (subresource === 'scale') return (this.scaleFields ??= scaleFieldManager(this.now));
     const version = ctx.version ?? this.kind.hubVersion;
     const key = `${version}/${subresource}`;
     let fm = this.fieldManagers.get(key);
@@ -345,6 +352,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
 
     const errs = this.strategy.validate?.(obj) ?? [];
     if (errs.length === 0) errs.push(...validateObjectMeta(meta, this.kind.namespaced));
+    errs.push(...validateScaleReplicas(this.kind, obj, false));
     errs.push(...this.schemaRuleErrors(ctx, obj, errs));
     if (errs.length > 0) throw this.invalid(meta.name ?? '', errs);
     this.strategy.canonicalize?.(obj);
@@ -365,6 +373,12 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
         if (!mayCreate || opts.subresource) throw newNotFound(this.resource, name);
         created = true;
         return this.prepareCreateOnUpdate(ctx, name, this.trackUpdate(ctx, undefined, await objInfo(undefined), opts), opts);
+      }
+      if (opts.subresource === 'scale') {
+        // ScaleREST: the field manager records the write on the Scale, whose entries go back to the object's.
+        const track = async (oldScale: KubeObject): Promise<KubeObject> => this.trackUpdate(ctx, oldScale, deepCopy(await objInfo(deepCopy(oldScale))), opts);
+        const asked = await updatedScaleObject(this.kind, ctx.version ?? this.kind.hubVersion, current, track);
+        return this.prepareUpdate(ctx, name, current, asked, opts);
       }
       return this.prepareUpdate(ctx, name, current, this.trackUpdate(ctx, current, deepCopy(await objInfo(deepCopy(current))), opts), opts);
     };
@@ -478,6 +492,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     const errs = validateObjectMetaUpdate(meta, old, this.kind.namespaced);
     const strategyErrs = this.strategy.validateUpdate ? this.strategy.validateUpdate(obj, current) : (this.strategy.validate?.(obj) ?? []);
     errs.push(...strategyErrs);
+    errs.push(...validateScaleReplicas(this.kind, obj, opts.subresource === 'status'));
     errs.push(...this.schemaRuleErrors(ctx, obj, errs, current));
     if (errs.length > 0) throw this.invalid(name, errs);
     this.strategy.canonicalize?.(obj);
