@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StatusDetails } from '@kapi/apimachinery';
+import { formatIPv6Groups } from '../http/ip.js';
 import { AUDIT_API_VERSION, levelAtLeast, type AuditAttributes, type AuditLevel, type AuditStage, type AuditUser } from './policy.js';
 
 /** The request header a client may set its own audit ID with; the server echoes it in the response. */
@@ -174,24 +175,7 @@ function formatIP(bytes: number[]): string {
   if (isV4Mapped) return bytes.slice(12).join('.');
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i >= 2 && j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(':');
-  if (bestStart < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
+  return formatIPv6Groups(groups);
 }
 
 /** An IP address in Go's canonical form, or undefined when `s` is not one (Go's ParseIPSloppy, then String). */

@@ -6,6 +6,7 @@
 import { celFunc, celMethod, CelScalar, mapType, type CelFunc, type CelValue } from '@bufbuild/cel';
 import { charge, stringCost } from './cost.js';
 import { OpaqueValue } from './values.js';
+import { formatIPv6Groups } from '../http/ip.js';
 
 export class IpValue extends OpaqueValue {
   readonly typeName = 'net.IP';
@@ -157,25 +158,7 @@ export function parseIp(raw: string): IpValue {
 
 function formatIp(ip: IpValue): string {
   if (ip.family === 4) return [24n, 16n, 8n, 0n].map((shift) => String((ip.value >> shift) & 0xffn)).join('.');
-  const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((shift) => Number((ip.value >> shift) & 0xffffn));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return formatIPv6Groups([112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((shift) => Number((ip.value >> shift) & 0xffffn)));
 }
 
 /** netip.ParsePrefix with the library's extra refusals. */
