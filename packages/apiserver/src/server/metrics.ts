@@ -31,6 +31,8 @@ const API_VERBS: Record<string, string> = {
   proxy: 'PROXY',
 };
 const VALID_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'CONNECT']);
+/** Subresources Go reports as CONNECT, by name (validConnectRequests). */
+const CONNECT_SUBRESOURCES = new Set(['log', 'exec', 'portforward', 'attach', 'proxy']);
 
 /** Go's CleanScope. */
 export function metricScope(info: RequestInfo): string {
@@ -39,12 +41,13 @@ export function metricScope(info: RequestInfo): string {
   return info.isResourceRequest ? 'cluster' : '';
 }
 
-/** Go's CleanVerb over the canonical verb: LIST vs GET, WATCH, APPLY for server-side apply. */
+/** Go's CleanVerb over the canonical verb: LIST vs GET, WATCH, APPLY for server-side apply, CONNECT for exec-like subresources. */
 export function metricVerb(info: RequestInfo, method: string, contentType: string | undefined): string {
   if (!info.isResourceRequest) {
     const upper = method.toUpperCase();
     return VALID_METHODS.has(upper) ? upper : 'other';
   }
+  if (CONNECT_SUBRESOURCES.has(info.subresource)) return 'CONNECT';
   if (info.verb === 'patch' && contentType?.split(';')[0]?.trim() === 'application/apply-patch+yaml') return 'APPLY';
   return API_VERBS[info.verb] ?? 'other';
 }
