@@ -62,6 +62,18 @@ describe('legacy discovery', () => {
     });
   });
 
+  it("names a subresource's response kind of another group-version as Go does: the core group left out", async () => {
+    const scheme = new Scheme().addKind(
+      widgetKind({ subresources: { scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' }, connect: { exec: { methods: ['GET', 'POST'], responseKind: 'Status' } } } }),
+    );
+    const res = await request(routesHandler([apisRoute({ scheme, storages: new Map() })]))
+      .get('/apis/test.example.com/v1beta1')
+      .expect(200);
+    const byName = Object.fromEntries((res.body as { resources: Array<{ name: string }> }).resources.map((r) => [r.name, r]));
+    expect(byName['widgets/scale']).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    expect(byName['widgets/exec']).toEqual({ name: 'widgets/exec', singularName: '', namespaced: true, version: 'v1', kind: 'Status', verbs: ['create', 'get'] });
+  });
+
   it('answers 404 for unknown groups and versions', async () => {
     expect((await request(app()).get('/apis/nope.example.com')).status).toBe(404);
     expect((await request(app()).get('/apis/test.example.com/v9')).status).toBe(404);

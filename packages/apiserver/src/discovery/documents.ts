@@ -122,7 +122,8 @@ export function apiResourceList(group: string, gv: ServedGroupVersion): APIResou
         name: `${kind.plural}/${sub.name}`,
         singularName: '',
         namespaced: kind.namespaced,
-        ...(foreign ? { group: sub.responseKind.group, version: sub.responseKind.version } : {}),
+        // APIResource's group and version are omitempty: the core group is not written.
+        ...(foreign ? { ...(sub.responseKind.group ? { group: sub.responseKind.group } : {}), version: sub.responseKind.version } : {}),
         kind: sub.responseKind.kind,
         verbs: sub.verbs,
       });
