@@ -4,10 +4,10 @@
  * the packages' "exports" to their dist/ (written by tsc -b), which is not followed further.
  *
  *  - no import cycles between files, tests included;
- *  - packages import only packages below them: apimachinery < storage < apiserver < devcluster <
+ *  - packages import only packages below them: apimachinery < storage < client < apiserver < devcluster <
  *    cmd/*, and only through a package's name (its "exports"), never by a path into its src/dist;
  *  - inside @kapi/apiserver the layers import only downward:
- *    http < kube < cel < scheme < apply < registry < security < audit < admission < discovery < endpoints < openapi < server < builder,
+ *    http < kube < cel < scheme < apply < registry < security < audit < admission < discovery < endpoints < openapi < server < metrics < builder,
  *    with aggregation (APIService registration) beside them: it uses kube, scheme and discovery, and only
  *    builder may use it;
  *  - one client of the host cluster: only @kapi/storage/kube loads @kubernetes/client-node, and in
@@ -17,11 +17,11 @@
  */
 
 /** @kapi/apiserver's layers, lowest first: each may import the ones before it, none after it. */
-const APISERVER_LAYERS = ['http', 'kube', 'cel', 'scheme', 'apply', 'registry', 'security', 'audit', 'admission', 'discovery', 'endpoints', 'openapi', 'server', 'builder'];
+const APISERVER_LAYERS = ['http', 'kube', 'cel', 'scheme', 'apply', 'registry', 'security', 'audit', 'admission', 'discovery', 'endpoints', 'openapi', 'server', 'metrics', 'builder'];
 /** Layers beside the chain: the layers each may import, and the ones that may import it. */
 const APISERVER_SIDE_LAYERS = { aggregation: { uses: ['kube', 'scheme', 'discovery'], usedBy: ['builder'] } };
 /** Packages, lowest first (cmd/* are all on top, and test/ above them). */
-const PACKAGES = ['packages/apimachinery', 'packages/storage', 'packages/apiserver', 'packages/devcluster', 'cmd/[^/]+'];
+const PACKAGES = ['packages/apimachinery', 'packages/storage', 'packages/client', 'packages/apiserver', 'packages/devcluster', 'cmd/[^/]+'];
 
 const SRC = '^packages/apiserver/src/';
 const TESTS = '\\.test\\.ts$';

@@ -1,18 +1,20 @@
 /**
- * `npm run local-up`: etcd + kube-apiserver (built on first use by hack/build-kube-apiserver.sh)
+ * `npm run local-up`: etcd + kube-apiserver (built on first use by hack/build-kube.sh)
  * + the sample server in delegated mode, registered through an ExternalName Service and its
  * APIServices; writes ./.kapi/cluster.kubeconfig (the cluster's admin) and stays up until Ctrl-C.
  *
  *   npm run local-up                              sqlite in a temp dir
  *   npm run local-up -- --storage-backend=etcd3   the cluster's etcd (keys under /registry/wardle.example.com)
  *   npm run local-up -- --data-dir=./.kapi/data   keep the sqlite database
+ *   npm run local-up -- --controller-manager      also kube-controller-manager (garbage collector, namespace controller),
+ *                                                 started once the APIServices are Available
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAggregated, type Aggregated } from './aggregation/aggregated.js';
 
-const USAGE = `usage: npm run local-up -- [--storage-backend=sqlite|etcd3] [--data-dir=DIR] [--kubeconfig-out=FILE]`;
+const USAGE = `usage: npm run local-up -- [--storage-backend=sqlite|etcd3] [--data-dir=DIR] [--kubeconfig-out=FILE] [--controller-manager]`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
       'storage-backend': { type: 'string', default: 'sqlite' },
       'data-dir': { type: 'string' },
       'kubeconfig-out': { type: 'string', default: './.kapi/cluster.kubeconfig' },
+      'controller-manager': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -35,7 +38,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    console.error(`\n${signal}: stopping the sample server, kube-apiserver and etcd...`);
+    console.error(`\n${signal}: stopping the sample server, ${values['controller-manager'] ? 'kube-controller-manager, ' : ''}kube-apiserver and etcd...`);
     const done = env ? env.stop() : Promise.resolve();
     done.then(
       () => process.exit(0),
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
   env = await startAggregated({
     storageBackend: backend,
     ...(values['data-dir'] ? { dataDir: resolve(values['data-dir']) } : {}),
+    controllerManager: values['controller-manager'],
   });
   if (stopping) return;
 
@@ -65,7 +69,11 @@ async function main(): Promise<void> {
 
   console.log(`
 kapi local-up ready in ${((Date.now() - started) / 1000).toFixed(1)} s
-  kube-apiserver   ${env.cluster.server}   (log: ${env.cluster.logFile})
+  kube-apiserver   ${env.cluster.server}   (log: ${env.cluster.logFile})${
+    env.cluster.controllerManager
+      ? `\n  kube-controller-manager ${env.cluster.controllerManager.url}   (${env.cluster.controllerManager.controllers.join(', ')}; log: ${env.cluster.controllerManager.logFile})`
+      : ''
+  }
   etcd             ${env.cluster.etcdEndpoint}
   sample server    ${env.server.url}   (storage: ${backend}; Service wardle/api -> localhost:${env.server.port})
   APIServices      ${apiServices.join(', ')}: Available

@@ -22,6 +22,19 @@ report_time() {
   log "took $((took / 60))m$((took % 60))s"
 }
 
+# Takes the build lock named NAME (a file in BIN_DIR), waiting while a parallel build holds it;
+# returns once it is ours. Without flock (not Linux), returns at once.
+take_build_lock() {
+  local name="$1"
+  mkdir -p "${BIN_DIR}"
+  command -v flock >/dev/null || return 0
+  exec 9>"${BIN_DIR}/.${name}.lock"
+  if ! flock -n 9; then
+    log "another build of ${name} is running; waiting for it"
+    flock 9
+  fi
+}
+
 # Prints the cached binary's path and exits when it is there; otherwise takes the build lock
 # (waiting for a parallel build of the same binary, then reusing what it built) and returns.
 reuse_or_lock() {
@@ -32,13 +45,7 @@ reuse_or_lock() {
     echo "${bin}"
     exit 0
   fi
-  mkdir -p "${BIN_DIR}"
-  command -v flock >/dev/null || return 0
-  exec 9>"${BIN_DIR}/.$(basename "${bin}").lock"
-  if ! flock -n 9; then
-    log "another build of $(basename "${bin}") is running; waiting for it"
-    flock 9
-  fi
+  take_build_lock "$(basename "${bin}")"
   if [[ -x "${bin}" ]]; then
     log "reusing ${bin} (built meanwhile)"
     report_time

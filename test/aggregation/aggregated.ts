@@ -18,7 +18,7 @@ import {
   type GroupVersions,
 } from '@kapi/apiserver/aggregation';
 import { createCA, createServingCert, type CertificateAuthority } from '@kapi/apiserver/security';
-import { startCluster, type Cluster } from '../harness/index.js';
+import { startCluster, type Cluster, type ControllerManagerOptions } from '../harness/index.js';
 import { startSampleServer, type SampleServer } from '../e2e/sample-server.js';
 
 /** What the sample server serves, preferred version first (cmd/sample-apiserver/src/wardle). */
@@ -38,6 +38,13 @@ export interface AggregatedOptions {
   serverArgs?: string[];
   /** Another server program built with kapi (compiled main.js) and what it serves; default the sample server and WARDLE. */
   program?: { main: string; served: GroupVersions };
+  /** Run against this cluster (stop() then leaves it running) instead of starting one. */
+  cluster?: Cluster;
+  /**
+   * Start kube-controller-manager once the APIServices are Available (true: the garbage collector
+   * and the namespace controller), so that its garbage collector's first discovery sees the group.
+   */
+  controllerManager?: boolean | ControllerManagerOptions;
 }
 
 export interface Aggregated {
@@ -47,8 +54,38 @@ export interface Aggregated {
   servingCA: CertificateAuthority;
   /** The registration objects that were applied. */
   objects: AggregationObject[];
-  /** Stops the sample server, then the cluster; removes the temp dir. */
+  /** Stops the sample server, then the cluster (unless it was given); removes the temp dir. */
   stop(): Promise<void>;
+}
+
+export interface RegisterOptions {
+  /** The server's port on localhost. */
+  port: number;
+  /** The CA of its serving certificate (valid for api.wardle.svc). */
+  caBundlePem: string;
+  served?: GroupVersions;
+  externalName?: string;
+  availableTimeoutMs?: number;
+}
+
+/**
+ * Registers a server as WARDLE's (or `served`'s) backend — the ExternalName Service wardle/api →
+ * localhost:<port> and an APIService per version, replacing what was there — and waits for Available.
+ */
+export async function registerServer(cluster: Cluster, opts: RegisterOptions): Promise<AggregationObject[]> {
+  const objects = buildAggregationObjects({
+    served: [opts.served ?? WARDLE],
+    caBundlePem: opts.caBundlePem,
+    port: opts.port,
+    serviceName: SERVICE_NAME,
+    namespace: SERVICE_NAMESPACE,
+    externalName: opts.externalName ?? 'localhost',
+    // The servers talk to the cluster with the admin kubeconfig (CN=admin).
+    identity: { user: 'admin' },
+  });
+  await registerAPIServices(cluster.kubeconfig, objects);
+  await waitForAPIServicesAvailable(cluster.kubeconfig, objects, { timeoutMs: opts.availableTimeoutMs ?? 90_000 });
+  return objects;
 }
 
 /** The sample server's flags for delegated authentication and authorization against `cluster`. */
@@ -57,12 +94,12 @@ export function delegatedFlags(kubeconfig: string): string[] {
 }
 
 export async function startAggregated(opts: AggregatedOptions = {}): Promise<Aggregated> {
-  const cluster = await startCluster();
+  const cluster = opts.cluster ?? (await startCluster());
   const dir = mkdtempSync(join(tmpdir(), 'kapi-aggregated-'));
   let server: SampleServer | undefined;
   const stop = async (): Promise<void> => {
     await server?.stop();
-    await cluster.stop();
+    if (!opts.cluster) await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -90,22 +127,18 @@ export async function startAggregated(opts: AggregatedOptions = {}): Promise<Agg
       ],
     });
 
-    const objects = buildAggregationObjects({
-      served: [opts.program?.served ?? WARDLE],
-      caBundlePem: servingCA.cert,
-      port: server.port,
-      serviceName: SERVICE_NAME,
-      namespace: SERVICE_NAMESPACE,
-      externalName: opts.externalName ?? 'localhost',
-      // The server talks to the cluster with the admin kubeconfig (CN=admin).
-      identity: { user: 'admin' },
-    });
-    await registerAPIServices(cluster.kubeconfig, objects);
     const running = server;
-    await waitForAPIServicesAvailable(cluster.kubeconfig, objects, { timeoutMs: opts.availableTimeoutMs ?? 90_000 }).catch((err: unknown) => {
+    const objects = await registerServer(cluster, {
+      port: server.port,
+      caBundlePem: servingCA.cert,
+      ...(opts.program ? { served: opts.program.served } : {}),
+      ...(opts.externalName ? { externalName: opts.externalName } : {}),
+      ...(opts.availableTimeoutMs ? { availableTimeoutMs: opts.availableTimeoutMs } : {}),
+    }).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
       throw new Error(`${message}\nsample server log (tail):\n${running.logs().split('\n').slice(-30).join('\n')}`);
     });
+    if (opts.controllerManager) await cluster.startControllerManager(opts.controllerManager === true ? {} : opts.controllerManager);
     return { cluster, server, servingCA, objects, stop };
   } catch (err) {
     await stop().catch(() => undefined);

@@ -14,7 +14,7 @@
  * is exercised too, by exec-client/ (Go, built once from the module cache kube-apiserver's build
  * filled, kept in ~/.cache/kapi/bin by content hash).
  *
- * kube-apiserver comes from hack/build-kube-apiserver.sh (cached in ~/.cache/kapi/bin); a first
+ * kube-apiserver comes from hack/build-kube.sh (cached in ~/.cache/kapi/bin); a first
  * run on a fresh machine builds it, which beforeAll's 15 minutes allow.
  */
 import { execFile } from 'node:child_process';

@@ -4,7 +4,7 @@
  * and one sample server for the file, registered through an ExternalName Service (wardle/api →
  * localhost:<port>) and an APIService per version, as `npm run local-up` does.
  *
- * kube-apiserver comes from hack/build-kube-apiserver.sh (cached in ~/.cache/kapi/bin). Timings
+ * kube-apiserver comes from hack/build-kube.sh (cached in ~/.cache/kapi/bin). Timings
  * on this project's 2-core machine (go1.26, v1.37.2; the script prints "took …"), 2026-11-25:
  *   - first build on a fresh machine (empty GOMODCACHE and GOCACHE, 550 MB of modules fetched,
  *     2.7 GB build cache written): 6 min 21 s — measured niced while a jest suite shared the two

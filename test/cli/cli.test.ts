@@ -157,7 +157,8 @@ describe('kapi, from nothing to kubectl', () => {
   it('installs against this workspace, builds, and passes its own generated tests', () => {
     ok('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], project, 180_000);
     ok('npx', ['tsc', '-b'], project);
-    const tests = run('npx', ['jest', '--ci'], project);
+    // npm test: the project's script runs jest with --experimental-vm-modules (@kapi/client loads client-node through import()).
+    const tests = run('npm', ['test', '--', '--ci'], project);
     expect(`${tests.stdout}${tests.stderr}`).toMatch(/Tests:\s+\d+ passed, \d+ total/);
     expect(tests.code).toBe(0);
   });
@@ -262,13 +263,20 @@ metadata:
     expect(existsSync(server.kubeconfig)).toBe(false);
   });
 
-  it('keeps the objects as custom resources of a local cluster with --storage crd (aggregated)', async () => {
-    const server = await startRunLocal(project, ['--storage', 'crd', '--no-build'], AGGREGATED_READY_MS);
+  it('keeps the objects as custom resources of a local cluster with --storage crd (aggregated), with kube-controller-manager', async () => {
+    const server = await startRunLocal(project, ['--storage', 'crd', '--controller-manager', '--no-build'], AGGREGATED_READY_MS);
     expect(server.output()).toContain('as --aggregated');
+    expect(server.output()).toMatch(/kube-controller-manager: https:\/\/127\.0\.0\.1:\d+ \(log: \S+kube-controller-manager\.log\)/);
+    expect(server.output()).toContain('Ctrl-C stops the server, kube-controller-manager, kube-apiserver and etcd.');
     const kubectl = new Kubectl(server.kubeconfig);
     kubectl.ok(['create', '-f', '-'], { input: 'apiVersion: ship.example.com/v2\nkind: Frigate\nmetadata:\n  name: in-crd\n  namespace: default\n' });
     expect(kubectl.ok(['get', 'frigates', '-o', 'name'])).toBe('frigate.ship.example.com/in-crd\n');
     expect(kubectl.ok(['get', 'crd', '-o', 'name'])).toMatch(/frigates\./);
+    // The namespace controller deletes the project's objects in a namespace being deleted, and the namespace goes.
+    kubectl.ok(['create', 'namespace', 'doomed']);
+    kubectl.ok(['create', '-f', '-'], { input: 'apiVersion: ship.example.com/v2\nkind: Frigate\nmetadata:\n  name: sunk\n  namespace: doomed\n' });
+    kubectl.ok(['delete', 'namespace', 'doomed', '--timeout=60s']);
+    expect(kubectl.ok(['get', 'frigates', '-n', 'doomed', '-o', 'name'])).toBe('');
     expect(await server.stop()).toBe(0);
   });
 

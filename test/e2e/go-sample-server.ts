@@ -8,9 +8,11 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { serviceHost } from '@kapi/apiserver/aggregation';
 import { createCA, createServingCert } from '@kapi/apiserver/security';
+import { stopProcess } from '@kapi/storage/etcd-server';
 import type { Cluster } from '../harness/index.js';
-import { httpsRequest, type HttpsOptions, type HttpsResult } from '../aggregation/aggregated.js';
+import { httpsRequest, SERVICE_NAME, SERVICE_NAMESPACE, type HttpsOptions, type HttpsResult } from '../aggregation/aggregated.js';
 import { freePort } from './sample-server.js';
 
 const REPO_ROOT = resolve(__dirname, '../..');
@@ -18,6 +20,9 @@ const BUILD_SCRIPT = join(REPO_ROOT, 'hack', 'build-sample-apiserver.sh');
 
 export interface GoSampleServer {
   url: string;
+  port: number;
+  /** The CA of its serving certificate, which is valid for 127.0.0.1, localhost and api.wardle.svc (registerServer can make it WARDLE's backend). */
+  caPem: string;
   /** A request to it as kube-apiserver's front proxy would send it for `user` (and `groups`). */
   asUser(path: string, user: string, groups?: string[], opts?: Omit<HttpsOptions, 'ca'>): Promise<HttpsResult>;
   logs(): string;
@@ -37,7 +42,7 @@ export async function startGoSampleServer(cluster: Cluster, readyNamespace: stri
   const binary = goSampleApiserverBinary();
   const dir = mkdtempSync(join(tmpdir(), 'kapi-go-sample-'));
   const ca = createCA('go-sample-serving-ca');
-  const serving = createServingCert(ca, { hosts: ['127.0.0.1', 'localhost'] });
+  const serving = createServingCert(ca, { hosts: ['127.0.0.1', 'localhost', serviceHost(SERVICE_NAME, SERVICE_NAMESPACE)] });
   writeFileSync(join(dir, 'serving.crt'), serving.cert);
   writeFileSync(join(dir, 'serving.key'), serving.key, { mode: 0o600 });
   const port = await freePort();
@@ -68,13 +73,7 @@ export async function startGoSampleServer(cluster: Cluster, readyNamespace: stri
       headers: { 'X-Remote-User': user, ...(groups.length ? { 'X-Remote-Group': groups.join(',') } : {}), ...opts.headers },
     });
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProcess(child, 10_000);
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 60_000;
@@ -90,5 +89,5 @@ export async function startGoSampleServer(cluster: Cluster, readyNamespace: stri
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, asUser, logs: () => output, stop };
+  return { url, port, caPem: ca.cert, asUser, logs: () => output, stop };
 }

@@ -15,6 +15,8 @@ export interface SampleServerOptions {
   main?: string;
   etcdServers?: string;
   extraArgs?: string[];
+  /** The port to serve on (default a free one), e.g. the one of a server this one restarts. */
+  port?: number;
 }
 
 export interface SampleServer {
@@ -46,7 +48,7 @@ process.on('exit', () => {
 
 export async function startSampleServer(opts: SampleServerOptions): Promise<SampleServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kapi-e2e-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const args = [
     opts.main ?? MAIN,
     `--secure-port=${port}`,

@@ -79,4 +79,28 @@ describe('startCluster: a real kube-apiserver with its own etcd', () => {
     expect(dir).toMatch(/kapi-cluster-/);
     expect(existsSync(dir as string)).toBe(false);
   });
+
+  it('starts kube-controller-manager beside it on loopback, and stops it with the cluster', async () => {
+    cluster = await startCluster({ controllerManager: true });
+    const c = cluster;
+    const kcm = c.controllerManager!;
+    expect(kcm.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(kcm.controllers).toEqual(['garbage-collector-controller', 'namespace-controller']);
+    expect(kcm.logFile.startsWith(c.dir)).toBe(true);
+    const flag = `--secure-port=${new URL(kcm.url).port}`;
+    const [pid] = pidsMentioning(flag);
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    expect(args).toEqual(expect.arrayContaining(['--bind-address=127.0.0.1', '--leader-elect=false', '--controllers=garbage-collector-controller,namespace-controller']));
+
+    // Its namespace controller empties and removes a namespace being deleted (kube-apiserver alone never would).
+    kubectl(c, 'create', 'namespace', 'kapi-kcm');
+    kubectl(c, 'create', 'configmap', 'x', '-n', 'kapi-kcm');
+    kubectl(c, 'delete', 'namespace', 'kapi-kcm', '--wait=true', '--timeout=60s');
+    expect(kubectl(c, 'get', 'namespaces', '-o', 'name')).not.toContain('namespace/kapi-kcm');
+    await expect(c.startControllerManager()).rejects.toThrow(/already running/);
+
+    await c.stop();
+    cluster = undefined;
+    expect(pidsMentioning(flag)).toEqual([]);
+  });
 });

@@ -2,8 +2,10 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createApi } from './commands/create-api.js';
+import { createMetric } from './commands/create-metric.js';
 import { createVersion } from './commands/create-version.js';
 import { generateDeploy } from './commands/generate-deploy.js';
+import { generateClientCommand } from './commands/generate-client.js';
 import { initProject } from './commands/init.js';
 import { LOCAL_STORAGES, runLocal, type LocalStorage, type RunningServer } from './commands/run-local.js';
 import { findProject, type DeployStorage } from './project/model.js';
@@ -59,7 +61,7 @@ Start here:
       initProject(dir, opts, out);
     });
 
-  const create = program.command('create').description('Add to the project: a kind (api) or a version of a kind (version).');
+  const create = program.command('create').description('Add to the project: a kind (api), a version of a kind (version) or an external metric (metric).');
   create
     .command('api')
     .description('Add a kind: its types, schema, defaulting, validation, strategy, registration and a test.')
@@ -87,6 +89,16 @@ Start here:
       createVersion(findProject(opts.project ?? process.cwd()), opts, out);
     });
 
+  create
+    .command('metric')
+    .description('Add an external metric (external.metrics.k8s.io/v1beta1, as an HPA\'s External metric reads it): its module, a test, and the provider main.ts serves.')
+    .argument('<name>', 'the metric\'s name, e.g. queue-depth (its resource in /apis/external.metrics.k8s.io/v1beta1/namespaces/<ns>/<name>)')
+    .option('--force', 'regenerate the metric\'s files when it exists; files you changed are overwritten', false)
+    .addOption(projectOption())
+    .action((name: string, opts: { force: boolean; project?: string }) => {
+      createMetric(findProject(opts.project ?? process.cwd()), { name, force: opts.force }, out);
+    });
+
   const run = program.command('run').description('Run the project.');
   run
     .command('local')
@@ -101,11 +113,12 @@ Start here:
     )
     .option('--etcd-servers <urls>', 'with --storage etcd3: use these etcd servers instead of starting one')
     .option('--aggregated', 'start a local kube-apiserver (and its etcd), run the server delegated to it and register its APIServices; prints the cluster\'s kubeconfig (.kapi/cluster.kubeconfig)', false)
+    .option('--controller-manager', 'also start kube-controller-manager (garbage collector, namespace controller) against the local kube-apiserver once the APIServices are Available (implies --aggregated)', false)
     .addOption(new Option('--port <port>', 'the server\'s HTTPS port').default(8443).argParser(parsePort))
     .option('--no-build', 'skip `npx tsc -b`')
     .addOption(projectOption())
     .argument('[server-flags...]', 'more flags for the server after --, e.g. -- --log-level=debug')
-    .action(async (serverArgs: string[], opts: { storage: LocalStorage; etcdServers?: string; aggregated: boolean; port: number; build: boolean; project?: string }) => {
+    .action(async (serverArgs: string[], opts: { storage: LocalStorage; etcdServers?: string; aggregated: boolean; controllerManager: boolean; port: number; build: boolean; project?: string }) => {
       const project = findProject(opts.project ?? process.cwd());
       // Installed before anything starts (the local cluster then leaves the signals to us): Ctrl-C
       // while starting stops what was started; once up, it stops the server, then the rest.
@@ -123,6 +136,7 @@ Start here:
           {
             storage: opts.storage,
             aggregated: opts.aggregated,
+            controllerManager: opts.controllerManager,
             port: opts.port,
             build: opts.build,
             serverArgs,
@@ -155,6 +169,17 @@ Start here:
     .action((opts: { out?: string; image?: string; namespace?: string; storage?: DeployStorage; renewCerts: boolean; force: boolean; project?: string }) => {
       const project = findProject(opts.project ?? process.cwd());
       generateDeploy(project, { ...opts, ...(opts.out ? { out: resolve(process.cwd(), opts.out) } : {}) }, out);
+    });
+
+  generate
+    .command('client')
+    .description('Write a typed TypeScript client per group/version of the project\'s kinds (types from their schemas, every verb and subresource, typed errors), on @kapi/client.')
+    .option('--out <dir>', 'output directory, relative to the project (default src/client)')
+    .option('--no-build', 'skip `npx tsc -b` (the kinds are read from the built modules)')
+    .addOption(projectOption())
+    .action(async (opts: { out?: string; build: boolean; project?: string }) => {
+      const project = findProject(opts.project ?? process.cwd());
+      await generateClientCommand(project, { build: opts.build, ...(opts.out ? { out: resolve(process.cwd(), opts.out) } : {}) }, out);
     });
 
   return program;

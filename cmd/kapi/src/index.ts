@@ -8,3 +8,6 @@ export * from './commands/create-api.js';
 export * from './commands/create-version.js';
 export * from './commands/run-local.js';
 export * from './commands/generate-deploy.js';
+export * from './commands/generate-client.js';
+export * from './codegen/client.js';
+export * from './codegen/project-client.js';

@@ -4,7 +4,8 @@
  *
  * The layers under it have subpaths of their own (each its index's public names), lowest first:
  * @kapi/apiserver/http, /kube, /scheme, /registry, /security, /audit, /discovery, /endpoints,
- * /openapi, /server, /builder, and /aggregation (APIService registration objects).
+ * /openapi, /server, /metrics (external.metrics.k8s.io: the provider a builder's withExternalMetrics
+ * serves), /builder, and /aggregation (APIService registration objects).
  */
 
 // The builder and the definitions it takes.

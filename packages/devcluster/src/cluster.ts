@@ -1,8 +1,9 @@
 /**
  * A real kube-apiserver (with its own etcd) for tests and local runs, set up the way an aggregated
  * API server finds a cluster: admin client certificate, front-proxy CA and client certificate for
- * the aggregator, service-account keys, RBAC. Everything lives in one temp dir and is stopped by
- * `stop()`, at the latest when this process exits.
+ * the aggregator, service-account keys, RBAC. Optionally kube-controller-manager beside it
+ * (controller-manager.ts). Everything lives in one temp dir and is stopped by `stop()`, at the
+ * latest when this process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -13,7 +14,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createCA, createClientCert, createServingCert } from '@kapi/apiserver/security';
 import { freePort, startEtcd, stopProcess, type EtcdServer } from '@kapi/storage/etcd-server';
-import { ensureKubeApiserver } from './kube-apiserver-binary.js';
+import { launchControllerManager, type ControllerManager, type ControllerManagerOptions } from './controller-manager.js';
+import { ensureKubeApiserver, ensureKubeBinaries, ensureKubeControllerManager } from './kube-binaries.js';
 import { findChildPid, Watchdog } from './watchdog.js';
 
 export interface ClusterOptions {
@@ -27,6 +29,12 @@ export interface ClusterOptions {
   readyTimeoutMs?: number;
   /** Keep the temp dir (certs, kubeconfig, log) after stop(), for debugging. Default false. */
   keepDir?: boolean;
+  /**
+   * Also start kube-controller-manager (true: its default controllers, the garbage collector and
+   * the namespace controller) once kube-apiserver is ready. cluster.startControllerManager() starts
+   * it later instead, e.g. after an aggregated API is Available.
+   */
+  controllerManager?: boolean | ControllerManagerOptions;
 }
 
 export interface FrontProxy {
@@ -53,7 +61,11 @@ export interface Cluster {
   etcdEndpoint: string;
   /** kube-apiserver's stdout and stderr. */
   logFile: string;
-  /** Stops kube-apiserver and etcd (SIGTERM, then SIGKILL) and removes the temp dir. */
+  /** kube-controller-manager when it was started (options.controllerManager or startControllerManager) and not stopped. */
+  readonly controllerManager: ControllerManager | undefined;
+  /** Starts kube-controller-manager against this kube-apiserver (one at a time); it is stopped with the cluster. */
+  startControllerManager(opts?: ControllerManagerOptions): Promise<ControllerManager>;
+  /** Stops kube-controller-manager, kube-apiserver and etcd (SIGTERM, then SIGKILL) and removes the temp dir. */
   stop(): Promise<void>;
   /** Stops kube-apiserver and starts it again with the same flags and port; waits for /readyz. */
   restartApiserver(): Promise<void>;
@@ -154,7 +166,16 @@ function b64(pem: string): string {
 /** Starts etcd and kube-apiserver; resolves once /readyz is ok and the bootstrap objects exist. */
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   installHooks();
-  const binary = opts.binary ?? (await ensureKubeApiserver());
+  const kcmOptions: ControllerManagerOptions | undefined = opts.controllerManager === true ? {} : opts.controllerManager || undefined;
+  let binary = opts.binary;
+  let kcmBinary = kcmOptions?.binary;
+  if (!binary && kcmOptions && !kcmBinary) {
+    // Both missing on a fresh machine: one build for the two.
+    const built = await ensureKubeBinaries(['kube-apiserver', 'kube-controller-manager']);
+    binary = built['kube-apiserver'];
+    kcmBinary = built['kube-controller-manager'];
+  }
+  binary ??= await ensureKubeApiserver();
   const readyTimeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const dir = mkdtempSync(join(tmpdir(), 'kapi-cluster-'));
   if (!opts.keepDir) tempDirs.add(dir);
@@ -164,13 +185,18 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const logFile = file('kube-apiserver.log');
 
   let etcdPid: number | undefined;
+  let kcmChild: ChildProcess | undefined;
+  let controllerManager: ControllerManager | undefined;
   const watchdog = new Watchdog(join(dir, '.watchdog'));
   const ownedPaths = opts.keepDir ? [] : [dir];
-  watchdog.track([], ownedPaths);
+  const track = (): void => watchdog.track([etcdPid, apiserver?.pid, kcmChild?.pid], ownedPaths);
+  track();
   let cluster: Cluster | undefined;
 
   const cleanup = async (): Promise<void> => {
     if (cluster) liveClusters.delete(cluster);
+    await controllerManager?.stop();
+    controllerManager = undefined;
     if (apiserver) await terminate(apiserver);
     apiserver = undefined;
     if (etcd) await etcd.stop();
@@ -210,7 +236,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       // startEtcd does not give its pid; the watchdog needs it (and removes etcd's data dir too).
       etcdPid = findChildPid(['--data-dir', etcd.dataDir]);
       ownedPaths.push(etcd.dataDir);
-      watchdog.track([etcdPid], ownedPaths);
+      track();
     }
 
     const port = await freePort();
@@ -266,7 +292,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       running.add(child);
       child.once('exit', () => running.delete(child));
       apiserver = child;
-      watchdog.track([etcdPid, child.pid], ownedPaths);
+      track();
       const started = Date.now();
       try {
         await waitReady(server, tls, child, readyTimeoutMs);
@@ -283,6 +309,44 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
     await launch();
 
+    let kcmStarting = false;
+    const startControllerManager = async (kcmOpts: ControllerManagerOptions = {}, given = kcmOpts.binary): Promise<ControllerManager> => {
+      if (controllerManager || kcmStarting) throw new Error(`kube-controller-manager is already running${controllerManager ? ` (${controllerManager.url})` : ''}`);
+      kcmStarting = true;
+      try {
+        return await launchForCluster(kcmOpts, given);
+      } finally {
+        kcmStarting = false;
+      }
+    };
+    const launchForCluster = async (kcmOpts: ControllerManagerOptions, given: string | undefined): Promise<ControllerManager> => {
+      const kcmPath = given ?? (await ensureKubeControllerManager());
+      const host = {
+        dir,
+        server,
+        ca,
+        track(child: ChildProcess | undefined) {
+          if (kcmChild) running.delete(kcmChild);
+          kcmChild = child;
+          if (child) {
+            running.add(child);
+            child.once('exit', () => running.delete(child));
+          }
+          track();
+        },
+      };
+      const started = await launchControllerManager(host, kcmPath, kcmOpts);
+      controllerManager = {
+        ...started,
+        async stop() {
+          await started.stop();
+          if (controllerManager?.url === started.url) controllerManager = undefined;
+        },
+      };
+      return controllerManager;
+    };
+    if (kcmOptions) await startControllerManager(kcmOptions, kcmBinary);
+
     cluster = {
       server,
       kubeconfig,
@@ -292,6 +356,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       frontProxy: { caPem: frontProxyCA.cert, clientCertPem: proxyClient.cert, clientKeyPem: proxyClient.key },
       etcdEndpoint,
       logFile,
+      get controllerManager() {
+        return controllerManager;
+      },
+      startControllerManager: (kcmOpts) => startControllerManager(kcmOpts),
       stop: cleanup,
       async restartApiserver() {
         if (apiserver) await terminate(apiserver);

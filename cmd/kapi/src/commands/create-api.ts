@@ -1,9 +1,13 @@
-/** `kapi create api`: a new kind, with its first (hub) version and tests, served by main.ts's builder. */
+/** `kapi create api`: a new kind, with its first (hub) version and tests, served by main.ts's builder; the typed client (src/client) regenerated. */
+import { join } from 'node:path';
 import { CliError } from '../errors.js';
 import { findKind, saveModel, type KindModel, type Project } from '../project/model.js';
 import { checkKind, checkPlural, checkVersion, pluralize, resolveGroup } from '../project/names.js';
 import { writeFiles, type GeneratedFile, type Insertion } from '../project/writer.js';
 import { conversionTest } from '../templates/api/conversion-test.js';
+import { controllerModule, controllerPaths, controllerTest } from '../templates/api/controller.js';
+import { CLIENT_DIR, projectClientFiles } from '../codegen/project-client.js';
+import { writeClientFiles } from './generate-client.js';
 import { groupModule } from '../templates/api/group.js';
 import { kindModule } from '../templates/api/kind.js';
 import { kindTest } from '../templates/api/kind-test.js';
@@ -34,6 +38,12 @@ export function kindFiles(kind: KindModel): GeneratedFile[] {
   for (const version of kind.versions) {
     files.push({ path: n.versionModule(version), content: versionModule(kind, version) });
     if (version !== kind.hubVersion) files.push({ path: n.versionTest(version), content: conversionTest(kind, version) });
+  }
+  // The example controller writes status.observedGeneration, which only a status subresource keeps
+  // from changing the generation (as for a CRD): kinds without one get none.
+  if (kind.statusSubresource) {
+    const c = controllerPaths(kind);
+    files.push({ path: c.module, content: controllerModule(kind) }, { path: c.test, content: controllerTest(kind) });
   }
   return files;
 }
@@ -78,9 +88,10 @@ export function createApi(project: Project, opts: CreateApiOptions, out: Output)
   writeFiles(kindFiles(kind), insertions, { root: project.dir, ledger: project.model.files, force: opts.force ?? false, onWrite: (r) => reportFile(out, r) });
   project.model.kinds = existing ? project.model.kinds.map((k) => (k === existing ? kind : k)) : [...project.model.kinds, kind];
   saveModel(project);
+  writeClientFiles(join(project.dir, CLIENT_DIR), projectClientFiles(project), out, project.dir);
   out.write(`
 Next: edit the schema (its type follows) and defaults in ${kindNames(kind).versionModule(kind.hubVersion)},
-then \`npm run build && npm test\` and \`kapi run local\`.
+then \`npm run build\`, \`kapi generate client\` (the typed client in ${CLIENT_DIR} follows the schema), \`npm test\` and \`kapi run local\`.
 `);
   return kind;
 }

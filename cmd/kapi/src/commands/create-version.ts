@@ -1,6 +1,9 @@
 /** `kapi create version`: another version of an existing kind, converted to and from its hub. */
+import { join } from 'node:path';
+import { CLIENT_DIR, projectClientFiles } from '../codegen/project-client.js';
 import { CliError } from '../errors.js';
 import { findKind, saveModel, type KindModel, type Project } from '../project/model.js';
+import { writeClientFiles } from './generate-client.js';
 import { checkKind, checkVersion, resolveGroup } from '../project/names.js';
 import { writeFiles, type GeneratedFile, type Insertion } from '../project/writer.js';
 import { conversionTest } from '../templates/api/conversion-test.js';
@@ -44,6 +47,7 @@ export function createVersion(project: Project, opts: CreateVersionOptions, out:
   writeFiles(files, insertions, { root: project.dir, ledger: project.model.files, force: opts.force ?? false, onWrite: (r) => reportFile(out, r) });
   project.model.kinds = project.model.kinds.map((k) => (k === existing ? kind : k));
   saveModel(project);
+  writeClientFiles(join(project.dir, CLIENT_DIR), projectClientFiles(project), out, project.dir);
   out.write(`
 Next: change the ${version} types and schema in ${n.versionModule(version)} as this version should differ,
 map the changed fields in its toHub/fromHub, and \`npm test\` runs the round trip.

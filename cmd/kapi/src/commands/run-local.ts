@@ -8,7 +8,10 @@
  *   mode against it (`--kubeconfig`), registered through an ExternalName Service → localhost:<port>
  *   and one APIService per group/version, waited on until Available; kubectl uses the cluster's admin
  *   kubeconfig (`.kapi/cluster.kubeconfig`) and reaches the server through kube-apiserver;
- * - `--storage crd` keeps the objects as custom resources of a cluster, so it runs aggregated too.
+ * - `--storage crd` keeps the objects as custom resources of a cluster, so it runs aggregated too;
+ * - `--controller-manager` (aggregated) also starts kube-controller-manager with the garbage collector
+ *   and the namespace controller, once the APIServices are Available (its garbage collector then
+ *   watches the server's resources from the start).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +30,8 @@ export const LOCAL_STORAGES: readonly LocalStorage[] = ['sqlite', 'etcd3', 'crd'
 export interface RunLocalOptions {
   storage: LocalStorage;
   aggregated: boolean;
+  /** Also start kube-controller-manager (garbage collector, namespace controller); implies aggregated. */
+  controllerManager?: boolean;
   port: number;
   etcdServers?: string;
   /** Skip `tsc -b` (already built). */
@@ -129,8 +134,9 @@ export async function runLocal(project: Project, opts: RunLocalOptions, out: Out
   const model = project.model;
   // The crd backend keeps the objects in a cluster, and the server reaches it with --kubeconfig,
   // which also makes it delegate authentication there: so it runs aggregated.
-  const aggregated = opts.aggregated || opts.storage === 'crd';
+  const aggregated = opts.aggregated || opts.storage === 'crd' || opts.controllerManager === true;
   if (opts.storage === 'crd' && !opts.aggregated) out.write('--storage crd keeps the objects in a cluster: starting a local one and registering with it (as --aggregated)\n');
+  else if (opts.controllerManager && !opts.aggregated) out.write('--controller-manager runs against a local cluster: starting one and registering with it (as --aggregated)\n');
   if (aggregated && groupVersions(model).length === 0) {
     throw new CliError('the project has no kinds, so there is no API to register', 'add one first: kapi create api --group <g> --version v1 --kind <Kind>');
   }
@@ -242,6 +248,18 @@ export async function runLocal(project: Project, opts: RunLocalOptions, out: Out
           });
         });
         await checkAborted();
+        if (opts.controllerManager) {
+          const kcm = await step(out, 'Starting kube-controller-manager (garbage collector, namespace controller; the first run builds it: several minutes)', () =>
+            host.startControllerManager().catch((err: unknown) => {
+              throw new CliError(
+                `kube-controller-manager did not start: ${err instanceof Error ? err.message : String(err)}`,
+                'its first start builds it from source (needs `go` on PATH); or set KAPI_KUBE_CONTROLLER_MANAGER to a kube-controller-manager binary',
+              );
+            }),
+          );
+          out.write(`    kube-controller-manager: ${kcm.url} (log: ${kcm.logFile})\n`);
+          await checkAborted();
+        }
         copyFileSync(host.kubeconfig, clusterKubeconfig);
       }
 
@@ -254,7 +272,7 @@ export async function runLocal(project: Project, opts: RunLocalOptions, out: Out
 kubeconfig: ${kubeconfig}
   kubectl --kubeconfig ${kubeconfig} ${example}       # through kube-apiserver (${cluster.server})
   APIServices ${apiServices.join(', ')}: Available
-Ctrl-C stops the server, kube-apiserver and etcd.
+Ctrl-C stops the server, ${cluster.controllerManager ? 'kube-controller-manager, ' : ''}kube-apiserver and etcd.
 `
           : `
 kubeconfig: ${kubeconfig}

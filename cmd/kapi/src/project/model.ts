@@ -25,6 +25,11 @@ export interface KindModel {
   hubVersion: string;
   /** In preference order (the hub first, as created). */
   versions: string[];
+  /**
+   * The source module that exports the kind's definition as `<kind>Kind` (e.g. flunderKind), when
+   * it is not the one `kapi create api` writes (src/apis/<groupDir>/<kind>.ts); read by `kapi generate client`.
+   */
+  module?: string;
 }
 
 export interface ProjectModel {
@@ -44,6 +49,8 @@ export interface ProjectModel {
   /** Storage the deployment uses (default etcd3). */
   deployStorage?: DeployStorage;
   kinds: KindModel[];
+  /** The external metrics the project serves (external.metrics.k8s.io/v1beta1), in the order `kapi create metric` added them. */
+  metrics?: string[];
   /** SHA-256 of each file as the CLI last wrote it: a file that no longer matches has user edits. */
   files: Record<string, string>;
 }
@@ -83,8 +90,13 @@ export function groupVersions(model: ProjectModel): { group: string; version: st
       }
     }
   }
+  // The external metrics API, registered as any group version (its APIService v1beta1.external.metrics.k8s.io).
+  if (model.metrics?.length) out.push({ group: EXTERNAL_METRICS_GROUP, version: 'v1beta1' });
   return out;
 }
+
+/** The group of `kapi create metric`'s metrics. */
+export const EXTERNAL_METRICS_GROUP = 'external.metrics.k8s.io';
 
 export function findKind(model: ProjectModel, group: string, kind: string): KindModel | undefined {
   return model.kinds.find((k) => k.group === group && k.kind === kind);

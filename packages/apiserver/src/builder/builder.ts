@@ -10,11 +10,17 @@
  *     .withResource(flunderMetricsKind, { list: async (ctx) => ... })
  *     .run();
  *
+ *   await apiServer({ name: 'metrics' }).withExternalMetrics((api) => myProvider(() => api.host())).run();
+ *
  * `runAPIServer(argv, { kinds, install })` underneath stays the escape hatch.
  */
 import type { KubeObject } from '@kapi/apimachinery';
 import { Cacher, resourcePrefix, type Storage } from '@kapi/storage';
+import type { DynamicGroupVersion } from '../endpoints/dynamic.js';
 import type { Filter } from '../http/routes.js';
+import { KubeRestClient, loadKubeConfig } from '../kube/index.js';
+import { externalMetricsGroupVersion } from '../metrics/external.js';
+import type { ExternalMetricsProvider } from '../metrics/types.js';
 import { computedStorage, computedVerbs, type ComputedResourceImpl } from '../registry/computed.js';
 import type { ConnectStream, RestStorage } from '../registry/interfaces.js';
 import type { AdmissionPlugin, RequestContext } from '../registry/rest.js';
@@ -36,9 +42,16 @@ export interface APIServerOptions {
   watchCache?: boolean;
 }
 
-/** What a kind's hooks may reach of the built API: the Store of any stored kind. */
+/** What a kind's hooks (and a group version's maker) may reach of the built API. */
 export interface BuiltAPI {
+  /** The Store of any stored kind. */
   store<Hub extends KubeObject>(kind: KindDefinition<Hub>): Store<Hub>;
+  /**
+   * The host cluster's client, as the server's --kubeconfig (or, delegated without it, the pod's
+   * in-cluster configuration) reaches it: made on first call, closed on shutdown. Rejects when the
+   * server runs standalone.
+   */
+  host(): Promise<KubeRestClient>;
 }
 
 /** POST <name>/<action>: the decoded request kind (undefined when it has none) in, the response kind out. */
@@ -65,6 +78,8 @@ interface StoredEntry {
   options: KindOptions;
 }
 
+type GroupVersionEntry = (api: BuiltAPI) => DynamicGroupVersion;
+
 interface ComputedEntry {
   kind: KindDefinition;
   make: (api: BuiltAPI) => ComputedResourceImpl;
@@ -76,6 +91,7 @@ const keyOf = (kind: Pick<KindDefinition, 'group' | 'plural'>): string => `${kin
 export class APIServerBuilder {
   private readonly stored: StoredEntry[] = [];
   private readonly computed: ComputedEntry[] = [];
+  private readonly groupVersions: Array<{ group: string; version: string; make: GroupVersionEntry }> = [];
   private nonResourceHandler: Filter | undefined;
   private readonly extensions: Array<(server: GenericAPIServer) => void> = [];
 
@@ -107,6 +123,28 @@ export class APIServerBuilder {
     return this;
   }
 
+  /**
+   * An API group version served by its own handler (discovery lists its resources from its
+   * lister): what Go's custom-metrics-apiserver does for the metrics APIs. `make` is called once
+   * the API is built.
+   */
+  withGroupVersion(group: string, version: string, make: DynamicGroupVersion | ((api: BuiltAPI) => DynamicGroupVersion)): this {
+    const taken = [...this.stored, ...this.computed].find((e) => e.kind.group === group);
+    if (taken) throw new Error(`${group} is the group of the kind ${taken.kind.kind}: a group version of its own cannot be ${group}/${version}`);
+    if (this.groupVersions.some((gv) => gv.group === group && gv.version === version)) throw new Error(`${group}/${version} is served twice`);
+    this.groupVersions.push({ group, version, make: typeof make === 'function' ? make : () => make });
+    return this;
+  }
+
+  /**
+   * external.metrics.k8s.io/v1beta1 from `provider` (or what it makes with the built API, e.g. a
+   * client of the host cluster): Go's AdapterBase.WithExternalMetrics (sigs.k8s.io/custom-metrics-apiserver).
+   */
+  withExternalMetrics(provider: ExternalMetricsProvider | ((api: BuiltAPI) => ExternalMetricsProvider)): this {
+    const make = typeof provider === 'function' ? provider : () => provider;
+    return this.withGroupVersion('external.metrics.k8s.io', 'v1beta1', (api) => externalMetricsGroupVersion(make(api)));
+  }
+
   /** The author's handler of non-resource paths (an express app), behind every filter. */
   withNonResourceHandler(handler: Filter): this {
     this.nonResourceHandler = handler;
@@ -125,6 +163,7 @@ export class APIServerBuilder {
     const computed = [...this.computed];
     const watchCache = this.options.watchCache !== false;
     const extensions = [...this.extensions];
+    const groupVersions = [...this.groupVersions];
     return {
       name: this.options.name,
       kinds: stored.map((e) => e.kind),
@@ -132,7 +171,7 @@ export class APIServerBuilder {
       ...(this.options.kubectlHint ? { kubectlHint: this.options.kubectlHint } : {}),
       ...(this.nonResourceHandler ? { nonResourceHandler: this.nonResourceHandler } : {}),
       ...(extensions.length ? { extend: (server: GenericAPIServer) => extensions.forEach((extend) => extend(server)) } : {}),
-      install: (backend, context) => install(backend, context, stored, computed, watchCache),
+      install: (backend, context) => install(backend, context, stored, computed, groupVersions, watchCache),
     };
   }
 
@@ -144,6 +183,7 @@ export class APIServerBuilder {
   private claim(kind: KindDefinition): void {
     const taken = [...this.stored, ...this.computed].find((e) => keyOf(e.kind) === keyOf(kind));
     if (taken) throw new Error(`${keyOf(kind)} is served twice (kinds ${taken.kind.kind} and ${kind.kind})`);
+    if (this.groupVersions.some((gv) => gv.group === kind.group)) throw new Error(`${kind.group} is served by a group version of its own: the kind ${kind.kind} cannot be in it`);
   }
 }
 
@@ -152,21 +192,34 @@ async function install(
   context: InstallContext,
   stored: readonly StoredEntry[],
   computed: readonly ComputedEntry[],
+  groupVersions: ReadonlyArray<{ group: string; version: string; make: GroupVersionEntry }>,
   watchCache: boolean,
 ): Promise<InstalledAPI> {
   const scheme = new Scheme();
   const storages = new Map<string, RestStorage>();
   const stores = new Map<string, Store>();
   const caches: Cacher[] = [];
+  let hostClient: Promise<KubeRestClient> | undefined;
   const api: BuiltAPI = {
     store<Hub extends KubeObject>(kind: KindDefinition<Hub>): Store<Hub> {
       const store = stores.get(keyOf(kind));
       if (!store) throw new Error(`${keyOf(kind)} is not a stored kind of this server`);
       return store as unknown as Store<Hub>;
     },
+    host(): Promise<KubeRestClient> {
+      const host = context.host;
+      if (!host) return Promise.reject(new Error('this server runs standalone: it reaches a host cluster only when run with --kubeconfig'));
+      hostClient ??= loadKubeConfig(host.kubeconfig).then((kc) => new KubeRestClient(kc));
+      // A failed load is tried again at the next call.
+      hostClient.catch(() => (hostClient = undefined));
+      return hostClient;
+    },
   };
   const close = async (): Promise<void> => {
     for (const cache of caches.splice(0)) await cache.close();
+    const client = hostClient;
+    hostClient = undefined;
+    if (client) (await client.catch(() => undefined))?.close();
   };
   try {
     for (const { kind, options } of stored) {
@@ -192,11 +245,16 @@ async function install(
       scheme.addKind(served);
       storages.set(keyOf(kind), withSubresources(computedStorage(served, impl), handlers, api));
     }
+    const served = groupVersions.map(({ group, version, make }) => {
+      const gv = make(api);
+      if (gv.group !== group || gv.version !== version) throw new Error(`the group version made for ${group}/${version} is ${gv.group}/${gv.version}`);
+      return gv;
+    });
+    return { scheme, storages, close, ...(served.length ? { groupVersions: served } : {}) };
   } catch (err) {
     await close();
     throw err;
   }
-  return { scheme, storages, close };
 }
 
 /** Every action and connect subresource the kind declares has its handler, and no handler is for an undeclared one. */

@@ -8,8 +8,9 @@ import { newNotAcceptable } from '@kapi/apimachinery';
 import { parseAccept } from '../http/accept.js';
 import { methodNotAllowedError, notFoundError, sendBody, writeStatus } from '../http/responses.js';
 import type { SchemeLike } from '../scheme/scheme-like.js';
-import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList } from './documents.js';
-import { servedGroups } from './served-groups.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, type APIGroupDiscovery, type APIResourceList } from './documents.js';
+import { resourceDiscoveryOf, type ListedGroupVersion } from './listed.js';
+import { servedGroups, type ServedGroup } from './served-groups.js';
 
 export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
@@ -40,7 +41,12 @@ function sendJson(res: ServerResponse, body: unknown, contentType = 'application
 
 export type DiscoveryHandler = (req: IncomingMessage, res: ServerResponse, path: { group?: string; version?: string }) => void;
 
-export function createDiscoveryHandler(scheme: SchemeLike): DiscoveryHandler {
+/**
+ * Discovery of the scheme's kinds and of `listed` group versions (resources from their listers,
+ * after the scheme's groups in /apis, as Go's DiscoveryGroupManager lists groups in the order added).
+ */
+export function createDiscoveryHandler(scheme: SchemeLike, listed: readonly ListedGroupVersion[] = []): DiscoveryHandler {
+  const listedGroups = groupsOf(listed);
   return (req, res, path) => {
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -50,13 +56,15 @@ export function createDiscoveryHandler(scheme: SchemeLike): DiscoveryHandler {
       if (path.group === undefined) {
         res.setHeader('Vary', 'Accept');
         if (negotiateDiscovery(req.headers.accept) === 'aggregated') {
-          serveWithETag(req, res, aggregatedDiscovery(groups), AGGREGATED_DISCOVERY_CONTENT_TYPE);
+          const document = aggregatedDiscovery(groups);
+          document.items.push(...aggregatedListed(listed));
+          serveWithETag(req, res, document, AGGREGATED_DISCOVERY_CONTENT_TYPE);
         } else {
-          sendJson(res, apiGroupList(groups));
+          sendJson(res, apiGroupList([...groups, ...listedGroups]));
         }
         return;
       }
-      const group = groups.find((g) => g.name === path.group);
+      const group = groups.find((g) => g.name === path.group) ?? listedGroups.find((g) => g.name === path.group);
       if (!group) throw notFoundError();
       if (path.version === undefined) {
         sendJson(res, apiGroup(group, true));
@@ -64,11 +72,39 @@ export function createDiscoveryHandler(scheme: SchemeLike): DiscoveryHandler {
       }
       const gv = group.versions.find((v) => v.version === path.version);
       if (!gv) throw notFoundError();
-      sendJson(res, apiResourceList(group.name, gv));
+      const lister = listed.find((l) => l.group === group.name && l.version === gv.version);
+      sendJson(res, lister ? listedResourceList(lister) : apiResourceList(group.name, gv));
     } catch (err) {
       writeStatus(res, err);
     }
   };
+}
+
+/** The listed group versions as groups (versions in the order given, the first preferred). */
+function groupsOf(listed: readonly ListedGroupVersion[]): ServedGroup[] {
+  const groups: ServedGroup[] = [];
+  for (const l of listed) {
+    let group = groups.find((g) => g.name === l.group);
+    if (!group) groups.push((group = { name: l.group, versions: [] }));
+    group.versions.push({ version: l.version, kinds: [] });
+  }
+  return groups;
+}
+
+/** Go's APIVersionHandler with a lister: the resources as it lists them, in its order. */
+function listedResourceList(lister: ListedGroupVersion): APIResourceList {
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${lister.group}/${lister.version}`, resources: [...lister.resources()] };
+}
+
+function aggregatedListed(listed: readonly ListedGroupVersion[]): APIGroupDiscovery[] {
+  const items: APIGroupDiscovery[] = [];
+  for (const l of listed) {
+    if (l.aggregatedDiscovery === false) continue;
+    let item = items.find((i) => i.metadata.name === l.group);
+    if (!item) items.push((item = { metadata: { name: l.group }, versions: [] }));
+    item.versions.push({ version: l.version, resources: l.resources().map(resourceDiscoveryOf), freshness: 'Current' });
+  }
+  return items;
 }
 
 /** aggregated.ServeHTTPWithETag: quoted hash ETag, Cache-Control public, 304 on If-None-Match. */

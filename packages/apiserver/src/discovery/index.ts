@@ -1,4 +1,5 @@
 export { storageVersionHash } from './storage-version-hash.js';
+export { resourceDiscoveryOf, type ListedGroupVersion } from './listed.js';
 export { servedGroups, type ServedGroup, type ServedGroupVersion } from './served-groups.js';
 export {
   aggregatedDiscovery,

@@ -1,3 +1,4 @@
+export type { DynamicGroupVersion } from './dynamic.js';
 export { apisRoute, storageLookupOf, type ApisRouteOptions, type StorageLookup } from './router.js';
 export { DEFAULT_MAX_REQUEST_BODY_BYTES, readBody, parseObjectBody } from './body.js';
 export { parseDeleteOptions, parseGetOptions, parseListOptions, parseWriteOptions, type ParsedDeleteOptions, type ParsedWriteOptions } from './options.js';

@@ -30,6 +30,7 @@ import {
 } from './handlers.js';
 import { negotiateOutput } from './negotiation.js';
 import type { ResourceContext } from './resource-context.js';
+import type { DynamicGroupVersion } from './dynamic.js';
 
 /** Finds the storage of a resource: a function, or a Map keyed "<group>/<plural>". */
 export type StorageLookup =
@@ -43,6 +44,8 @@ export interface ApisRouteOptions {
   maxRequestBodyBytes?: number;
   /** A watch without timeoutSeconds lasts random [min, 2×min) seconds (default 1800). */
   minRequestTimeoutSeconds?: number;
+  /** Group versions served by their own handlers (discovery lists them after the scheme's groups). */
+  groupVersions?: readonly DynamicGroupVersion[];
 }
 
 export function storageLookupOf(storages: StorageLookup): (group: string, version: string, plural: string) => RestStorage | undefined {
@@ -93,7 +96,8 @@ function createApisHandler(options: ApisRouteOptions): (req: IncomingMessage, re
   const lookupStorage = storageLookupOf(options.storages);
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
   const minRequestTimeoutSeconds = options.minRequestTimeoutSeconds ?? 1800;
-  const discovery = createDiscoveryHandler(options.scheme);
+  const groupVersions = options.groupVersions ?? [];
+  const discovery = createDiscoveryHandler(options.scheme, groupVersions);
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
@@ -105,6 +109,8 @@ function createApisHandler(options: ApisRouteOptions): (req: IncomingMessage, re
         discovery(req, res, { group, version });
         return;
       }
+      const dynamic = groupVersions.length && info.apiPrefix === 'apis' ? groupVersions.find((gv) => gv.group === info.apiGroup && gv.version === info.apiVersion) : undefined;
+      if (dynamic) return await dynamic.serve(req, res, info);
       if (info.apiPrefix !== 'apis' || info.resource === '' || info.parts.length > 3) throw notFoundError();
       const served = options.scheme.lookup(info.apiGroup, info.apiVersion, info.resource);
       const storage = served ? lookupStorage(info.apiGroup, info.apiVersion, info.resource) : undefined;

@@ -12,11 +12,12 @@ import { parseAccept } from '../http/accept.js';
 import { requestInfoOf, requestQueryOf } from '../http/request-info.js';
 import { methodNotAllowedError, notFoundError, sendBody, writeStatus } from '../http/responses.js';
 import type { RequestHandler, Route } from '../http/routes.js';
+import type { DynamicGroupVersion } from '../endpoints/dynamic.js';
 import type { SchemeLike } from '../scheme/scheme-like.js';
 import type { KindDefinition } from '../scheme/kind.js';
 import { buildSwagger } from './v2.js';
 import { OPENAPI_V2_PROTOBUF_CONTENT_TYPE, OPENAPI_V2_PROTOBUF_MEDIA_TYPE, encodeOpenAPIV2Protobuf } from './v2-protobuf.js';
-import { buildGroupVersionDocuments, buildV3Root, type OpenApiInfo } from './v3.js';
+import { buildGroupVersionDocuments, buildV3Root, type GroupVersionDocument, type OpenApiInfo } from './v3.js';
 
 export type { OpenApiInfo };
 
@@ -40,13 +41,18 @@ function render(value: unknown): Rendered {
   return { json, hash: sha512Hex(json) };
 }
 
-/** The rendered documents, rebuilt only when the scheme's kinds change. */
-export function createOpenApiDocuments(scheme: SchemeLike, info: OpenApiInfo = {}): () => OpenApiCache {
+/**
+ * The rendered documents, rebuilt only when the scheme's kinds change; the documents of
+ * the `dynamic` group versions that publish one come after the scheme's (made once).
+ */
+export function createOpenApiDocuments(scheme: SchemeLike, info: OpenApiInfo = {}, dynamic: readonly DynamicGroupVersion[] = []): () => OpenApiCache {
   let cache: OpenApiCache | undefined;
+  let dynamicDocs: GroupVersionDocument[] | undefined;
   return () => {
     const kinds = scheme.kinds;
     if (cache && cache.kinds === kinds && cache.count === kinds.length) return cache;
-    const docs = buildGroupVersionDocuments(kinds, info);
+    const extra = (dynamicDocs ??= dynamic.flatMap((gv) => (gv.openapi ? [{ group: gv.group, version: gv.version, document: gv.openapi() }] : [])));
+    const docs = [...buildGroupVersionDocuments(kinds, info), ...extra];
     const groupVersions = new Map<string, Rendered>();
     for (const d of docs) groupVersions.set(`${d.group}/${d.version}`, render(d.document));
     const v3Root = render(
@@ -98,8 +104,8 @@ function serveDocument(req: IncomingMessage, res: ServerResponse, etagHash: stri
 }
 
 /** GET /openapi/v2, /openapi/v3 and /openapi/v3/apis/<group>/<version>. */
-export function createOpenApiHandler(scheme: SchemeLike, info: OpenApiInfo = {}): RequestHandler {
-  const documents = createOpenApiDocuments(scheme, info);
+export function createOpenApiHandler(scheme: SchemeLike, info: OpenApiInfo = {}, groupVersions: readonly DynamicGroupVersion[] = []): RequestHandler {
+  const documents = createOpenApiDocuments(scheme, info, groupVersions);
   return (req, res) => {
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowedError(res);
@@ -147,6 +153,6 @@ export function createOpenApiHandler(scheme: SchemeLike, info: OpenApiInfo = {})
 }
 
 /** The route of /openapi (v2 and v3). */
-export function openapiRoute(scheme: SchemeLike, info: OpenApiInfo = {}): Route {
-  return { prefix: '/openapi', handler: createOpenApiHandler(scheme, info) };
+export function openapiRoute(scheme: SchemeLike, info: OpenApiInfo = {}, groupVersions: readonly DynamicGroupVersion[] = []): Route {
+  return { prefix: '/openapi', handler: createOpenApiHandler(scheme, info, groupVersions) };
 }

@@ -27,13 +27,18 @@ function upperFirst(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** "wardle.example.com", "v1alpha1" → "WardleExampleComV1alpha1", the operation-id infix. */
+/** The group as Go's operation ids name it (GetOperationIDAndTagsFromRoute drops a ".k8s.io" suffix). */
+function groupCamel(group: string): string {
+  return group.replace(/\.k8s\.io$/, '').split(/[.-]/).map(upperFirst).join('');
+}
+
+/** "wardle.example.com", "v1alpha1" → "WardleExampleComV1alpha1", the operation-id infix ("external.metrics.k8s.io" → "ExternalMetrics…"). */
 export function groupVersionCamel(group: string, version: string): string {
-  return group.split(/[.-]/).map(upperFirst).join('') + upperFirst(version);
+  return groupCamel(group) + upperFirst(version);
 }
 
 /** "wardle.example.com", "v1alpha1" → "wardleExampleCom_v1alpha1", the operation tag. */
 export function groupVersionTag(group: string, version: string): string {
-  const camel = group.split(/[.-]/).map(upperFirst).join('');
+  const camel = groupCamel(group);
   return `${camel.charAt(0).toLowerCase()}${camel.slice(1)}_${version}`;
 }

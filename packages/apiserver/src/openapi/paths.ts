@@ -50,6 +50,11 @@ const P = {
 };
 
 const LIST_PARAMS = [P.allowWatchBookmarks, P.continue, P.fieldSelector, P.labelSelector, P.limit, P.resourceVersion, P.resourceVersionMatch, P.sendInitialEvents, P.timeoutSeconds, P.watch];
+
+/** The parameters of a namespaced list route (ListOptions, namespace, pretty), for routes built elsewhere (the metrics APIs). */
+export function namespacedListParameters(): ParameterObject[] {
+  return [...LIST_PARAMS, P.namespace, P.pretty];
+}
 const WRITE_PARAMS = [P.dryRun, P.fieldManager, P.fieldValidation];
 const DELETE_PARAMS = [P.dryRun, P.gracePeriodSeconds, P.orphanDependents, P.propagationPolicy];
 

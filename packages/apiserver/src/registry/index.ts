@@ -12,6 +12,14 @@ export {
 } from './object-meta-validation.js';
 export { interpretStorageError } from './storage-errors.js';
 export { generateNameFrom, rfc3339 } from './naming.js';
-export { markAsDeleting, shouldDeleteDuringUpdate, checkDeletePreconditions } from './deletion.js';
+export {
+  markAsDeleting,
+  markForDeletion,
+  finalizersForGarbageCollection,
+  shouldDeleteDuringUpdate,
+  checkDeletePreconditions,
+  FINALIZER_ORPHAN_DEPENDENTS,
+  FINALIZER_DELETE_DEPENDENTS,
+} from './deletion.js';
 export { specChanged, statusOnlyUpdate, keepCurrentStatus } from './update-semantics.js';
 export { computedStorage, computedVerbs, type ComputedResourceImpl } from './computed.js';

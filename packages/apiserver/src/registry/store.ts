@@ -34,7 +34,7 @@ import { validateKindRules } from '../scheme/schema-cel.js';
 import { AdmissionChain, admissionObjectsOf } from './admission.js';
 import { Scheme } from '../scheme/scheme.js';
 import type { SchemeLike } from '../scheme/scheme-like.js';
-import { checkDeletePreconditions, markAsDeleting, shouldDeleteDuringUpdate } from './deletion.js';
+import { checkDeletePreconditions, DeleteNow, finalizersForGarbageCollection, markForDeletion, shouldDeleteDuringUpdate } from './deletion.js';
 import type { RestStorage } from './interfaces.js';
 import { scaleFieldManager, updatedScaleObject, validateScaleReplicas } from './scale.js';
 import { predicateFor, validateListOptions } from './list-options.js';
@@ -531,19 +531,22 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     await this.admission.validate(attrs);
     const preconditions = this.storagePreconditions(opts);
 
-    if ((current.metadata.finalizers ?? []).length > 0) {
+    // Finalizers (the object's, and the garbage collector's that propagationPolicy sets) keep it, marked as deleting.
+    const policy = opts.propagationPolicy;
+    if ((current.metadata.finalizers ?? []).length > 0 || finalizersForGarbageCollection(current.metadata.finalizers ?? [], policy)) {
       const mark = (existing: KubeObject | undefined): KubeObject => {
         if (!existing) throw newNotFound(this.resource, name);
-        const obj = deepCopy(existing);
-        markAsDeleting(obj, this.now());
+        const obj = markForDeletion(existing, policy, this.now());
+        if (!obj) throw new DeleteNow();
         return deepEqual(obj, existing) ? existing : obj;
       };
-      if (dryRun) return { object: mark(current), deleted: false };
       try {
+        if (dryRun) return { object: mark(current), deleted: false };
         const object = await this.storage.guaranteedUpdate(key, mark, preconditions ? { preconditions } : {});
         return { object, deleted: false };
       } catch (err) {
-        throw this.interpret(err, name);
+        // No finalizer left (Background on an object with only `orphan`): deleted right away, below.
+        if (!(err instanceof DeleteNow)) throw this.interpret(err, name);
       }
     }
 

@@ -10,5 +10,5 @@ export interface ApiRoutesOptions extends ApisRouteOptions {
 }
 
 export function apiRoutes(options: ApiRoutesOptions): Route[] {
-  return [apisRoute(options), openapiRoute(options.scheme, options.openapi)];
+  return [apisRoute(options), openapiRoute(options.scheme, options.openapi, options.groupVersions)];
 }

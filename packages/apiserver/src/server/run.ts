@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import type { AuditOptions } from '../audit/filter.js';
 import { LogBackend } from '../audit/log-backend.js';
 import { PolicyRuleEvaluator, loadPolicyFile } from '../audit/policy.js';
+import type { DynamicGroupVersion } from '../endpoints/dynamic.js';
 import type { StorageLookup } from '../endpoints/router.js';
 import { apiRoutes } from './api-routes.js';
 import { startHostAdmission } from './host-admission.js';
@@ -26,12 +27,19 @@ import { openStorage, prepareStorage, resolveTLS } from './standalone-server.js'
 export interface InstallContext {
   /** The host cluster's admission plugins (delegated mode: NamespaceLifecycle unless disabled), for every write. */
   admission: readonly AdmissionPlugin[];
+  /**
+   * The host cluster, in delegated mode: its kubeconfig (--kubeconfig; undefined means the pod's
+   * in-cluster configuration). Absent when the server runs standalone.
+   */
+  host?: { kubeconfig: string | undefined };
 }
 
 /** What a server built on kapi serves, once its storage is open. */
 export interface InstalledAPI {
   scheme: SchemeLike;
   storages: StorageLookup;
+  /** Group versions served by their own handlers beside the scheme's (e.g. external.metrics.k8s.io). */
+  groupVersions?: readonly DynamicGroupVersion[];
   /** Releases what install() made (watch caches); the backend is closed after it. */
   close(): Promise<void>;
 }
@@ -102,7 +110,10 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
     security && opts.delegation?.kubeconfig
       ? await startHostAdmission(opts.delegation.kubeconfig, opts.disabledAdmissionPlugins, pino({ level: opts.logLevel, name: 'admission' }, pino.destination({ dest: 1, sync: true })))
       : undefined;
-  const installed = await api.install(backend, { admission: hostAdmission?.plugins ?? [] });
+  const installed = await api.install(backend, {
+    admission: hostAdmission?.plugins ?? [],
+    ...(security && opts.delegation ? { host: { kubeconfig: opts.delegation.kubeconfig } } : {}),
+  });
 
   const audit = opts.audit ? openAudit(opts.audit) : undefined;
   const server = createServer({
@@ -117,7 +128,7 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
     maxMutatingRequestsInFlight: opts.maxMutatingRequestsInFlight,
     shutdownTimeoutMs: opts.shutdownTimeoutMs,
     logLevel: opts.logLevel,
-    routes: apiRoutes({ scheme: installed.scheme, storages: installed.storages }),
+    routes: apiRoutes({ scheme: installed.scheme, storages: installed.storages, ...(installed.groupVersions ? { groupVersions: installed.groupVersions } : {}) }),
     ...(api.nonResourceHandler ? { nonResourceHandler: api.nonResourceHandler } : {}),
     readyzChecks: [{ name: 'storage', check: () => backend.healthCheck() }, ...(security?.readyzChecks ?? []), ...(hostAdmission?.readyzChecks ?? [])],
     shutdownHooks: [

@@ -87,16 +87,20 @@ export class KubeRestClient {
     this.unsentRetries = opts.unsentRetries ?? 4;
   }
 
-  /** One JSON request; resolves to the parsed body ({} when empty), rejects with KubeApiError (or a network error). */
-  async request<T>(method: string, path: string, query: Query = {}, body?: string | object): Promise<T> {
-    const text = await this.requestText(method, path, query, body);
+  /**
+   * One JSON request; resolves to the parsed body ({} when empty), rejects with KubeApiError (or a
+   * network error). `contentType` is the body's (default application/json; a patch names its kind:
+   * application/merge-patch+json, json-patch+json, apply-patch+yaml).
+   */
+  async request<T>(method: string, path: string, query: Query = {}, body?: string | object, contentType?: string): Promise<T> {
+    const text = await this.requestText(method, path, query, body, contentType);
     return (text ? JSON.parse(text) : {}) as T;
   }
 
   /** One request whose answer is returned as text (e.g. GET /readyz). */
-  async requestText(method: string, path: string, query: Query = {}, body?: string | object): Promise<string> {
+  async requestText(method: string, path: string, query: Query = {}, body?: string | object, contentType = 'application/json'): Promise<string> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const { status, text } = await this.send(method, path, query, payload);
+    const { status, text } = await this.send(method, path, query, payload, contentType);
     if (status < 200 || status > 299) throw kubeApiError(status, text, `${method} ${path}`);
     return text;
   }
@@ -225,10 +229,10 @@ export class KubeRestClient {
     };
   }
 
-  private async send(method: string, path: string, query: Query, payload: string | undefined): Promise<{ status: number; text: string }> {
+  private async send(method: string, path: string, query: Query, payload: string | undefined, contentType: string): Promise<{ status: number; text: string }> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.sendOnce(method, path, query, payload);
+        return await this.sendOnce(method, path, query, payload, contentType);
       } catch (err) {
         // Nothing reached the server (a kept-alive socket it had closed, or no listener yet): safe to send again.
         if (err instanceof NotSentError && attempt < this.unsentRetries) {
@@ -240,10 +244,10 @@ export class KubeRestClient {
     }
   }
 
-  private async sendOnce(method: string, path: string, query: Query, payload: string | undefined): Promise<{ status: number; text: string }> {
+  private async sendOnce(method: string, path: string, query: Query, payload: string | undefined, contentType: string): Promise<{ status: number; text: string }> {
     const opts = await this.options(method, path, query);
     if (payload !== undefined) {
-      opts.headers = { ...opts.headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) };
+      opts.headers = { ...opts.headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) };
     }
     return new Promise((resolve, reject) => {
       let responded = false;

@@ -3,29 +3,62 @@
  * TypeScript type is derived from it, so the two are one text), printer columns and defaulting;
  * a spoke version also converts to and from the hub.
  */
+import type { JSONSchemaProps } from '@kapi/apiserver/scheme';
 import type { KindModel } from '../../project/model.js';
 import { kindNames } from './names.js';
 
 export const DEFAULT_MESSAGE = 'Hello from kapi';
 
-/** `name: Type.Optional(<schema>),` lines of an object's properties, indented for the template. */
-function properties(fields: readonly [string, string][]): string {
-  return fields.map(([name, schema]) => `          ${name}: Type.Optional(${schema}),`).join('\n');
+/** A field of the scaffold's schema: its JSON schema, from which both the TypeBox text and `kapi create api`'s first client are made. */
+export interface ScaffoldField {
+  name: string;
+  schema: JSONSchemaProps;
 }
 
-function specFields(kind: KindModel): [string, string][] {
-  const fields: [string, string][] = [['message', `Type.String({ maxLength: 256, description: 'Free text; defaulted when not given, and may not be blank.' })`]];
-  if (kind.scaleSubresource) fields.push(['replicas', `Type.Integer({ minimum: 0, description: 'Desired number of replicas (the scale subresource reads and writes it).' })`]);
+/** `{ maxLength: 256, description: '…' }`: a schema's keywords but its type, as TypeBox options. */
+function typeboxOptions(schema: JSONSchemaProps): string {
+  const entries = Object.entries(schema).filter(([k]) => k !== 'type');
+  if (entries.length === 0) return '';
+  return `{ ${entries.map(([k, v]) => `${k}: ${typeof v === 'string' ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : JSON.stringify(v)}`).join(', ')} }`;
+}
+
+/** The TypeBox text of a scalar field's schema. */
+function typebox(schema: JSONSchemaProps): string {
+  const fn = schema.type === 'integer' ? 'Integer' : schema.type === 'number' ? 'Number' : schema.type === 'boolean' ? 'Boolean' : 'String';
+  return `Type.${fn}(${typeboxOptions(schema)})`;
+}
+
+/** `name: Type.Optional(<schema>),` lines of an object's properties, indented for the template. */
+function properties(fields: readonly ScaffoldField[]): string {
+  return fields.map((f) => `          ${f.name}: Type.Optional(${typebox(f.schema)}),`).join('\n');
+}
+
+export function specFields(kind: KindModel): ScaffoldField[] {
+  const fields: ScaffoldField[] = [{ name: 'message', schema: { type: 'string', maxLength: 256, description: 'Free text; defaulted when not given, and may not be blank.' } }];
+  if (kind.scaleSubresource) fields.push({ name: 'replicas', schema: { type: 'integer', minimum: 0, description: 'Desired number of replicas (the scale subresource reads and writes it).' } });
   return fields;
 }
 
-function statusFields(kind: KindModel): [string, string][] {
-  const fields: [string, string][] = [['observedGeneration', `Type.Integer({ description: 'The generation a controller last acted on.' })`]];
+export function statusFields(kind: KindModel): ScaffoldField[] {
+  const fields: ScaffoldField[] = [{ name: 'observedGeneration', schema: { type: 'integer', description: 'The generation a controller last acted on.' } }];
   if (kind.scaleSubresource) {
-    fields.push(['replicas', `Type.Integer({ minimum: 0, description: 'Observed number of replicas.' })`]);
-    fields.push(['selector', `Type.String({ description: 'Label selector of the replicas, for the scale subresource.' })`]);
+    fields.push({ name: 'replicas', schema: { type: 'integer', minimum: 0, description: 'Observed number of replicas.' } });
+    fields.push({ name: 'selector', schema: { type: 'string', description: 'Label selector of the replicas, for the scale subresource.' } });
   }
   return fields;
+}
+
+/** The JSON schema the scaffold's TypeBox schema (below) is: what the server serves until the user edits it. */
+export function scaffoldSchema(kind: KindModel): JSONSchemaProps {
+  const object = (fields: ScaffoldField[], description: string): JSONSchemaProps => ({ type: 'object', description, properties: Object.fromEntries(fields.map((f) => [f.name, f.schema])) });
+  return {
+    type: 'object',
+    description: `A ${kind.kind}. Describe it here: kubectl explain shows this text.`,
+    properties: {
+      spec: object(specFields(kind), `The desired state of the ${kind.kind}.`),
+      status: object(statusFields(kind), `The observed state of the ${kind.kind}.`),
+    },
+  };
 }
 
 function schema(kind: KindModel): string {

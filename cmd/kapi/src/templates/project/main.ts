@@ -8,6 +8,10 @@ import { namespaceOf } from '../../project/model.js';
 import { markerLine } from '../../project/writer.js';
 import { kindNames } from '../api/names.js';
 
+/** What main.ts has once the project serves external metrics (`kapi create metric`). */
+export const METRICS_MAIN_IMPORT = "import { externalMetrics } from './metrics/index.js';";
+export const METRICS_MAIN_REGISTRATION = '.withExternalMetrics(externalMetrics)';
+
 export const MAIN_PATH = 'src/main.ts';
 
 /** The import line `kapi create api` adds to main.ts for a kind. */
@@ -43,7 +47,7 @@ export function serverMain(model: ProjectModel): string {
  * Store per kind, and closing them on shutdown.
  */
 import { apiServer } from '@kapi/apiserver';
-${model.kinds.map((k) => `${kindImport(k)}\n`).join('')}${markerLine('imports')}
+${model.kinds.map((k) => `${kindImport(k)}\n`).join('')}${model.metrics?.length ? `${METRICS_MAIN_IMPORT}\n` : ''}${markerLine('imports')}
 
 /** The Service kube-apiserver dials for the APIServices (deploy/base/service.yaml): a made serving certificate carries it. */
 const SERVICE_HOSTS = ['api.${ns}.svc', 'api.${ns}.svc.cluster.local'];
@@ -52,7 +56,7 @@ const SERVICE_HOSTS = ['api.${ns}.svc', 'api.${ns}.svc.cluster.local'];
 //   .withKind(fooKind, { admission: (api) => [myPlugin(api)] })
 // (an admission plugin can read any other kind through api.store(otherKind)).
 apiServer({ name: '${model.name}', serviceHosts: SERVICE_HOSTS })
-${model.kinds.map((k) => `  ${kindRegistration(k)}\n`).join('')}  ${markerLine('kinds')}
+${model.kinds.map((k) => `  ${kindRegistration(k)}\n`).join('')}${model.metrics?.length ? `  ${METRICS_MAIN_REGISTRATION}\n` : ''}  ${markerLine('kinds')}
   .run()
   .catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);

@@ -18,6 +18,7 @@ describe('package.json of a new project', () => {
     expect(pkg.dependencies).toEqual({
       '@kapi/apimachinery': 'file:/src/kapi/packages/apimachinery',
       '@kapi/storage': 'file:/src/kapi/packages/storage',
+      '@kapi/client': 'file:/src/kapi/packages/client',
       '@kapi/apiserver': 'file:/src/kapi/packages/apiserver',
       '@sinclair/typebox': TYPEBOX_RANGE,
     });

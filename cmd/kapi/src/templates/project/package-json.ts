@@ -5,6 +5,7 @@ import type { ProjectModel } from '../../project/model.js';
 export const KAPI_PACKAGES = [
   { name: '@kapi/apimachinery', dir: 'packages/apimachinery' },
   { name: '@kapi/storage', dir: 'packages/storage' },
+  { name: '@kapi/client', dir: 'packages/client' },
   { name: '@kapi/apiserver', dir: 'packages/apiserver' },
 ] as const;
 
@@ -31,7 +32,8 @@ export function packageJson(model: ProjectModel, opts: PackageJsonOptions = {}):
     main: 'dist/main.js',
     scripts: {
       build: 'tsc -b',
-      test: 'jest',
+      // @kapi/client reaches @kubernetes/client-node (ESM only) through a real import(), which jest runs only with vm modules.
+      test: 'NODE_OPTIONS=--experimental-vm-modules jest',
       start: 'tsc -b && node dist/main.js',
     },
     engines: { node: '>=20.19' },

@@ -1,0 +1,13 @@
+/**
+ * @kapi/client: the runtime of the typed clients `kapi generate client` writes for an API group
+ * (Go's client-go rest + typed clientsets): a connection made from a KubeConfig, a typed
+ * client per resource, Status errors as typed exceptions.
+ */
+export * from './client.js';
+export * from './errors.js';
+export * from './types.js';
+export { Watch } from './watch.js';
+export type { ListMeta, ObjectMeta, OwnerReference, Status, StatusCause, StatusDetails } from '@kapi/apimachinery';
+export * from './store.js';
+export * from './informer.js';
+export * from './factory.js';
