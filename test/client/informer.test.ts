@@ -9,9 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '@kapi/client';
+import { SqliteStorage } from '@kapi/storage';
 import { Kubectl } from '../e2e/kubectl.js';
 import { startAggregated, type Aggregated } from '../aggregation/aggregated.js';
-import { startSampleServer } from '../e2e/sample-server.js';
+import { freePort, startSampleServer } from '../e2e/sample-server.js';
 import { WardleV1beta1Client, WardleV1beta1InformerFactory, type Flunder } from '../clients/wardle/v1beta1/index.js';
 
 jest.setTimeout(90_000);
@@ -194,6 +195,66 @@ it('resumes after the sample server itself restarts on its store: the cache equa
   } finally {
     informers.stop();
     own.close();
+    await server.stop();
+    rmSync(keep, { recursive: true, force: true });
+  }
+});
+
+it('relists on 410 when the history it would resume from was compacted while it was away: a missed delete comes in its last known state', async () => {
+  const keep = mkdtempSync(join(tmpdir(), 'kapi-compacted-'));
+  const args = [`--cert-dir=${keep}`, `--data-dir=${join(keep, 'data')}`];
+  let server = await startSampleServer({ storageBackend: 'sqlite', extraArgs: args });
+  const port = server.port;
+  // The informer's client dials the first port only; admin.kubeconfig is rewritten for each start.
+  const own = await ApiClient.fromKubeConfig({ kubeconfig: join(keep, 'admin.kubeconfig') });
+  const errors: unknown[] = [];
+  const informers = new WardleV1beta1InformerFactory(own, { backoff: { initialMs: 100, maxMs: 500 }, onError: (err) => errors.push(err) });
+  let writer: ApiClient | undefined;
+  try {
+    const flunders = new WardleV1beta1Client(own).flunders('default');
+    await flunders.create(flunder('k1', 'x'));
+    await flunders.create(flunder('k2', 'x'));
+    await flunders.create(flunder('k3', 'x'));
+    const seen: string[] = [];
+    const informer = informers.flunders();
+    informer.addEventHandler({
+      add: (f, initial) => seen.push(`add ${f.metadata.name}${initial ? ' initial' : ''}`),
+      update: (old, f) => seen.push(`update ${f.metadata.name} ${old.spec?.flunderReference}→${f.spec?.flunderReference}`),
+      delete: (f, unknown) => seen.push(`delete ${f.metadata.name} ${f.spec?.flunderReference}${unknown ? ' final-state-unknown' : ''}`),
+    });
+    informers.start();
+    await informers.waitForCacheSync();
+    const syncedAt = Number(informer.lastSyncResourceVersion);
+
+    // Away: the server moves to another port, is written to there, and its history is compacted.
+    await server.stop();
+    server = await startSampleServer({ storageBackend: 'sqlite', port: await freePort(), extraArgs: args });
+    writer = await ApiClient.fromKubeConfig({ kubeconfig: join(keep, 'admin.kubeconfig') });
+    const elsewhere = new WardleV1beta1Client(writer).flunders('default');
+    await elsewhere.mergePatch('k1', { spec: { flunderReference: 'y' } });
+    await elsewhere.mergePatch('k2', { spec: { flunderReference: 'last' } });
+    await elsewhere.delete('k2');
+    await elsewhere.create(flunder('k4', 'x'));
+    await server.stop();
+    const store = SqliteStorage.open({ path: join(keep, 'data', 'kapi.db'), compactionIntervalMs: 0 });
+    const compactedAt = await store.compact();
+    await store.close();
+    expect(compactedAt).toBeGreaterThan(syncedAt);
+
+    // Back on the informer's port: resuming from its resourceVersion is answered 410, so it lists again.
+    server = await startSampleServer({ storageBackend: 'sqlite', port, extraArgs: args });
+    const names = (items: Flunder[]): string => JSON.stringify(items.map((f) => [f.metadata.name, f.metadata.resourceVersion]).sort());
+    await eventually('the cache equals a list', async () => names(informer.lister.list()) === names((await flunders.list()).items), 30_000);
+    expect(informer.lists).toBe(2);
+    expect(seen.slice(0, 3).sort()).toEqual(['add k1 initial', 'add k2 initial', 'add k3 initial']);
+    // The relist's changes: what it found changed or new, and k2 gone in the state the informer last knew (x, not "last").
+    expect(seen.slice(3).sort()).toEqual(['add k4', 'delete k2 x final-state-unknown', 'update k1 x→y']);
+    // A 410 is not an error the informer reports: it is how a relist is asked for.
+    expect(errors.filter((err) => String(err).includes('410') || String(err).toLowerCase().includes('expired'))).toEqual([]);
+  } finally {
+    informers.stop();
+    own.close();
+    writer?.close();
     await server.stop();
     rmSync(keep, { recursive: true, force: true });
   }
