@@ -84,6 +84,8 @@ async function main(): Promise<void> {
     maxHeap: Math.max(...samples.map((x) => x.heapUsed)),
     endHeap: samples.at(-1)?.heapUsed ?? 0,
     firstHeap: samples[0]?.heapUsed ?? 0,
+    // Ten points across the run: a heap that grows shows as a rising row.
+    heapSeries: Array.from({ length: 10 }, (_, i) => samples[Math.min(samples.length - 1, Math.round(((i + 1) * samples.length) / 10) - 1)]?.heapUsed ?? 0),
   });
   running.stop();
   setTimeout(() => process.exit(0), 200).unref();

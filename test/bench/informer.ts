@@ -45,6 +45,7 @@ interface Done {
   maxHeap: number;
   endHeap: number;
   firstHeap: number;
+  heapSeries: number[];
 }
 
 async function seed(client: WardleV1beta1Client): Promise<void> {
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     for (const impl of IMPLS) {
       const { synced, done, sent } = await runImpl(impl, server.kubeconfig, client);
       rows.push(
-        `| ${impl} | ${synced.size} | ${fmt(synced.syncMs / 1000, 1)} | ${fmt(synced.syncCpuMs / 1000, 1)} | ${mib(synced.rss)} | ${mib(synced.heapUsed)} | ${fmt(done.updateCpuMs / 1000 / (SECONDS + 5), 3)} | ${mib(done.maxRss)} | ${mib(done.endRss)} | ${mib(done.firstHeap)} → ${mib(done.endHeap)} | ${done.updates} / ${sent} |`,
+        `| ${impl} | ${synced.size} | ${fmt(synced.syncMs / 1000, 1)} | ${fmt(synced.syncCpuMs / 1000, 1)} | ${mib(synced.rss)} | ${mib(synced.heapUsed)} | ${fmt(done.updateCpuMs / 1000 / (SECONDS + 5), 3)} | ${mib(done.maxRss)} | ${mib(done.endRss)} | ${mib(done.firstHeap)} → ${mib(done.endHeap)} | ${done.updates} / ${sent} | ${done.heapSeries.map(mib).join(' ')} |`,
       );
     }
   } finally {
@@ -131,8 +132,8 @@ async function main(): Promise<void> {
     '',
     `Written by \`npm run bench:informer\` on ${new Date().toISOString().slice(0, 10)}: ${OBJECTS} Flunders in one namespace of the sample server (standalone, SQLite, on this machine), then ${RATE} merge patches a second of random ones for ${SECONDS} s. Each informer runs alone in its own process (node --expose-gc; memory sampled after a gc). Machine: ${describeMachine()}; load ${loadAverage()}.`,
     '',
-    '| informer | objects | sync (s) | sync CPU (s) | RSS synced (MiB) | heap synced (MiB) | CPU while updating (cores) | peak RSS (MiB) | end RSS (MiB) | heap first → end (MiB) | updates seen / sent |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| informer | objects | sync (s) | sync CPU (s) | RSS synced (MiB) | heap synced (MiB) | CPU while updating (cores) | peak RSS (MiB) | end RSS (MiB) | heap first → end (MiB) | updates seen / sent | heap at each tenth of the run (MiB) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
     '',
     ...notesSection(OUT, 'Notes', '(none yet)'),

@@ -27,6 +27,11 @@ export interface SampleServer {
   kubeconfig: string;
   /** Everything the server logged so far. */
   logs(): string;
+  /** SIGKILL, as a crash: no shutdown, nothing flushed; resolves once it exited. The directory stays (stop removes it). */
+  kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a server that hangs with its connections open. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -82,8 +87,19 @@ export async function startSampleServer(opts: SampleServerOptions): Promise<Samp
     dir,
     kubeconfig: join(dir, 'admin.kubeconfig'),
     logs: () => output,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT');
+        child.kill('SIGKILL');
+        await exited;
+      }
+      running.delete(child);
+    },
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT');
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
         await exited;

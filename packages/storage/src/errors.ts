@@ -11,6 +11,7 @@ export type StorageErrorCode =
   | 'InvalidObj'
   | 'Expired'
   | 'TooLarge'
+  | 'Full'
   | 'Unreachable';
 
 /** A StatusError that also says which storage condition caused it and for which key. */
@@ -55,6 +56,11 @@ export function valueTooLarge(key: string, size: number, limit: number): Storage
     key,
     newRequestEntityTooLarge(`the object at key "${key}" is ${size} bytes, over the storage limit of ${limit} bytes`),
   );
+}
+
+/** The store refuses writes until an operator frees space (etcd's NOSPACE alarm); reads and deletes still work. Go answers the same 500. */
+export function storageFull(key: string, why: string): StorageError {
+  return new StorageError('Full', key, newInternalError(why));
 }
 
 export const EXPIRED_LIST_MESSAGE = 'The resourceVersion for the provided list is too old.';

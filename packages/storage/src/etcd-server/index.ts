@@ -4,5 +4,15 @@
  * suite, @kapi/devcluster's kube-apiserver and `kapi run local --storage etcd3`; and the process
  * helpers it is built on.
  */
-export { DEFAULT_ETCD_MAX_REQUEST_BYTES, ensureEtcdInstalled, startEtcd, type EtcdServer, type EtcdServerOptions } from './etcd-server.js';
+export {
+  DEFAULT_ETCD_MAX_REQUEST_BYTES,
+  ensureEtcdInstalled,
+  startEtcd,
+  startEtcdCluster,
+  type EtcdCluster,
+  type EtcdClusterOptions,
+  type EtcdMember,
+  type EtcdServer,
+  type EtcdServerOptions,
+} from './etcd-server.js';
 export { freePort, stopProcess, waitExit } from './process.js';

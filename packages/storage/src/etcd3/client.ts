@@ -5,7 +5,7 @@
  */
 import { ExponentialBackoff, handleWhen, noop, retry, type IBackoff } from 'cockatiel';
 import { Etcd3, isRecoverableError, type IKeyValue, type IResponseHeader } from 'etcd3';
-import { isRequestTooLarge } from './errors.js';
+import { isNoSpace, isRequestTooLarge } from './errors.js';
 
 export interface EtcdClientOptions {
   /** Client URLs, e.g. http://127.0.0.1:2379. */
@@ -26,8 +26,9 @@ export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
     },
     faultHandling: {
       host: () => noop,
-      // A request over etcd's size limit is "resource exhausted" to gRPC: final, not transient.
-      global: retry(handleWhen((err) => isRecoverableError(err) && !isRequestTooLarge(err)), { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, backoff }),
+      // A request over etcd's size limit, and a write to an etcd out of space, are "resource
+      // exhausted" to gRPC: final (the caller gets its 413 or 500 at once), not transient.
+      global: retry(handleWhen((err) => isRecoverableError(err) && !isRequestTooLarge(err) && !isNoSpace(err)), { maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, backoff }),
       // etcd3 calls .next() on this itself, so it wants the factory, though its typings say IBackoff.
       watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }) as unknown as IBackoff<unknown>,
     },

@@ -1,12 +1,14 @@
 /** What etcd's errors mean to a storage caller: 410, 504, 413, or the backend being unreachable. */
 import { isStatusError } from '@kapi/apimachinery';
-import { expired, unreachable, valueTooLarge } from '../errors.js';
+import { expired, storageFull, unreachable, valueTooLarge } from '../errors.js';
 
 const COMPACTED = 'required revision has been compacted';
 const FUTURE_REVISION = 'required revision is a future revision';
 /** etcd's own limit (--max-request-bytes), and gRPC's just above it (a bit larger than that). */
 const TOO_LARGE = ['request is too large', 'received message larger than max'];
 const WATCH_CANCELED = 'Watcher canceled';
+/** etcd past its --quota-backend-bytes (the NOSPACE alarm): it takes no write until compacted, defragmented and disarmed. */
+const NO_SPACE = 'database space exceeded';
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -15,6 +17,7 @@ function messageOf(err: unknown): string {
 export const isCompacted = (err: unknown): boolean => messageOf(err).includes(COMPACTED);
 export const isFutureRevision = (err: unknown): boolean => messageOf(err).includes(FUTURE_REVISION);
 export const isRequestTooLarge = (err: unknown): boolean => TOO_LARGE.some((m) => messageOf(err).includes(m));
+export const isNoSpace = (err: unknown): boolean => messageOf(err).includes(NO_SPACE);
 /** etcd ends a watch it can not serve (a compacted start revision) with a cancel, which etcd3 reports so. */
 export const isWatchCanceled = (err: unknown): boolean => messageOf(err).includes(WATCH_CANCELED);
 
@@ -25,9 +28,10 @@ export function readError(key: string, err: unknown, expiredMessage: string): Er
   return unreachable(key, err);
 }
 
-/** A write failed: etcd's own size limit is the same 413 as ours; anything else is unreachable. */
+/** A write failed: etcd's own size limit is the same 413 as ours; etcd out of space says so; anything else is unreachable. */
 export function writeError(key: string, err: unknown, size: number, limit: number): Error {
   if (isStatusError(err)) return err;
   if (isRequestTooLarge(err)) return valueTooLarge(key, size, limit);
+  if (isNoSpace(err)) return storageFull(key, 'etcdserver: mvcc: database space exceeded');
   return unreachable(key, err);
 }
