@@ -28,10 +28,20 @@ function decodePrevious(kv: IKeyValue | undefined): KubeObject | undefined {
   }
 }
 
+/**
+ * A change as the watch reports it. A delete or an update must come with its previous value: etcd
+ * leaves it out when compaction took it, and without it a delete can not be told at all (the
+ * cache would keep the object) nor an update from a create. That is history lost: 410, as Go's
+ * watcher ends with an error then, and the caller lists again.
+ */
 export function keyChangeOf(event: IEvent): KeyChange {
-  const previous = decodePrevious(event.prev_kv ?? undefined);
   const key = keyOf(event.kv);
   const revision = modRevision(event.kv);
+  const isCreate = event.type !== 'Delete' && event.kv.create_revision === event.kv.mod_revision;
+  if (!isCreate && !event.prev_kv) {
+    throw expired(key, `${EXPIRED_WATCH_MESSAGE} The previous value of the ${event.type === 'Delete' ? 'delete' : 'update'} at revision ${revision} was compacted.`);
+  }
+  const previous = decodePrevious(event.prev_kv ?? undefined);
   if (event.type === 'Delete') return { key, revision, current: undefined, previous };
   return { key, revision, current: decodeKv(event.kv), previous };
 }

@@ -78,6 +78,25 @@ describe('KubeRestClient', () => {
     await expect(answer).resolves.toBe('ok');
   });
 
+  it('does not send a write again when a kept-alive connection is reset after the server read it', async () => {
+    let posts = 0;
+    let gets = 0;
+    server = await listen((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.method === 'GET' && ++gets === 1) return res.end('{}');
+        if (req.method === 'POST') posts++;
+        // The first request only kept the socket alive; this one is read, then the server dies on it.
+        req.socket.destroy();
+      });
+    });
+    client = new KubeRestClient(await kubeConfigFor((server.address() as AddressInfo).port));
+    await client.get('/api/v1/warm');
+    await expect(client.post('/api/v1/things', { spec: 1 })).rejects.toThrow(/socket hang up|ECONNRESET/);
+    // Applied once perhaps, but never twice: the caller learns the outcome is unknown.
+    expect(posts).toBe(1);
+  });
+
   it('streams watch events, and ends a watch the server closes once', async () => {
     let url: string | undefined;
     server = await listen((req, res) => {

@@ -260,7 +260,10 @@ export class KubeRestClient {
       });
       req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out after ${this.timeoutMs} ms`)));
       req.on('error', (err: NodeJS.ErrnoException) => {
-        const notSent = !responded && ((req.reusedSocket && err.code === 'ECONNRESET') || err.code === 'ECONNREFUSED');
+        // Refused: it never left. Reset on a kept-alive socket: the server may have closed it idle
+        // before reading — or read and applied it, then died; only a request that is safe to
+        // repeat is taken as unsent then (Go's transport replays GET, HEAD, OPTIONS so too).
+        const notSent = !responded && (err.code === 'ECONNREFUSED' || (req.reusedSocket && err.code === 'ECONNRESET' && REPLAYABLE.has(method)));
         const wrapped = new Error(`${method} ${path}: ${err.message}`);
         reject(notSent ? new NotSentError(wrapped) : wrapped);
       });
@@ -268,6 +271,9 @@ export class KubeRestClient {
     });
   }
 }
+
+/** Methods a server applies the same however often they arrive. */
+const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 class NotSentError extends Error {
   constructor(override readonly cause: Error) {
