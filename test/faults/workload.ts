@@ -9,13 +9,18 @@
  */
 import { ApiError, ConflictError, ResourceExpiredError, type Watch } from '@kapi/client';
 import { check, History, type CheckReport, type FinalRead, type ListSnapshot, type ObjectSnapshot, type WatchRecorder } from './checker.js';
-import type { Replica } from './replicas.js';
-import type { Flunder } from '../clients/wardle/v1beta1/index.js';
+import type { Flunder, WardleV1beta1Client } from '../clients/wardle/v1beta1/index.js';
+
+/** A server the clients talk to: a replica of the fault suite, or any client of the API. */
+export interface Target {
+  readonly name: string;
+  readonly client: WardleV1beta1Client;
+}
 
 export interface WorkloadOptions {
   namespace: string;
   /** The replicas requests go to (one at random per request); read each time, so a test may swap them. */
-  replicas: () => readonly Replica[];
+  replicas: () => readonly Target[];
   writers: number;
   /** Keys each writer owns. */
   keysPerWriter: number;
@@ -29,6 +34,8 @@ export interface WorkloadOptions {
   valuePadding?: number;
   /** Pause between one writer's operations (ms); default none. */
   thinkMs?: number;
+  /** Ends writers and counter clients early (before their operation counts), e.g. once the faults are done. */
+  until?: () => boolean;
 }
 
 export interface WorkloadFigures {
@@ -48,8 +55,9 @@ export function snapshotOf(f: Flunder): ObjectSnapshot {
   return { key: keyOf(f), value: f.spec?.flunderReference ?? '', resourceVersion: f.metadata.resourceVersion ?? '' };
 }
 
-/** A 4xx answer means the server decided; everything else may or may not have been applied. */
+/** A 4xx answer means the server decided, a refused connection that nothing was sent; anything else may or may not have been applied. */
 export function classify(err: unknown): 'fail' | 'indeterminate' {
+  if (refused(err)) return 'fail';
   return err instanceof ApiError && err.status.code !== undefined && err.status.code >= 400 && err.status.code < 500 && err.status.code !== 408 && err.status.code !== 429
     ? 'fail'
     : 'indeterminate';
@@ -73,7 +81,7 @@ export class Workload {
   constructor(private readonly opts: WorkloadOptions) {}
 
   /** Lists, then watches on each of `on` (default: the replicas written to; one watcher each) until `verify`. */
-  async startWatchers(on: readonly Replica[] = this.opts.replicas()): Promise<void> {
+  async startWatchers(on: readonly Target[] = this.opts.replicas()): Promise<void> {
     for (const replica of on) {
       const watcher = new ReplicaWatcher(replica, this.opts.namespace, this.history);
       await watcher.start();
@@ -153,7 +161,7 @@ export class Workload {
     };
   }
 
-  private flunders(): ReturnType<Replica['client']['flunders']> {
+  private flunders(): ReturnType<Target['client']['flunders']> {
     return pick(this.opts.replicas()).client.flunders(this.opts.namespace);
   }
 
@@ -175,7 +183,7 @@ export class Workload {
 
   private async writer(w: number): Promise<void> {
     const padding = 'p'.repeat(this.opts.valuePadding ?? 0);
-    for (let i = 0; i < this.opts.opsPerWriter; i++) {
+    for (let i = 0; i < this.opts.opsPerWriter && !this.opts.until?.(); i++) {
       const name = `w${w}-k${Math.floor(Math.random() * this.opts.keysPerWriter)}`;
       const key = `${this.opts.namespace}/${name}`;
       const value = `w${w}-v${i}${padding}`;
@@ -214,7 +222,7 @@ export class Workload {
 
   /** Read-modify-write with the read's resourceVersion as precondition: a 409 reads again. */
   private async counterClient(c: number): Promise<void> {
-    for (let i = 0; i < (this.opts.incrementsPerClient ?? 0); i++) {
+    for (let i = 0; i < (this.opts.incrementsPerClient ?? 0) && !this.opts.until?.(); i++) {
       const name = `counter-${Math.floor(Math.random() * (this.opts.counterKeys ?? 1))}`;
       await this.history.perform(
         { kind: 'counterIncrement', key: `${this.opts.namespace}/${name}` },
@@ -257,7 +265,7 @@ class ReplicaWatcher {
   private loop: Promise<void> | undefined;
 
   constructor(
-    readonly replica: Replica,
+    readonly replica: Target,
     private readonly namespace: string,
     private readonly history: History,
   ) {}
