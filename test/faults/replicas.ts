@@ -124,6 +124,12 @@ export class ReplicaSet {
     return join(this.dir, 'data', 'kapi.db');
   }
 
+  /** The CA that signed every replica's serving certificate, and the admin client certificate (PEM). */
+  credentials(): { ca: Buffer; cert: Buffer; key: Buffer } {
+    const certs = join(this.dir, 'certs');
+    return { ca: readFileSync(join(certs, 'ca.crt')), cert: readFileSync(join(certs, 'admin.crt')), key: readFileSync(join(certs, 'admin.key')) };
+  }
+
   /** The path of a kubeconfig for one replica alone (admin.kubeconfig names only the last one started). */
   kubeconfigFor(replica: Replica): string {
     const certs = join(this.dir, 'certs');
