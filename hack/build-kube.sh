@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Kubernetes components kapi runs — kube-apiserver and kube-controller-manager — from
+# Builds the Kubernetes components kapi runs — kube-apiserver, kube-controller-manager and kubelet — from
 # the Go module k8s.io/kubernetes at the version pinned in hack/kube-version.env, into
 # ${KAPI_CACHE:-$HOME/.cache/kapi}/bin/<component>-$KUBE_VERSION, and prints their paths, one a
 # line, in the order asked (the only lines on stdout; progress goes to stderr).
@@ -7,9 +7,13 @@
 #   hack/build-kube.sh                                   both (kube-apiserver, then kube-controller-manager)
 #   hack/build-kube.sh kube-apiserver                    that one only
 #   hack/build-kube.sh kube-apiserver kube-controller-manager
+#   hack/build-kube.sh kubelet                           the kubelet (for running kapi images as Pods)
+#   hack/build-kube.sh kube-apiserver kube-controller-manager kubelet
+#                                                        all three in ONE go build (what CI should run:
+#                                                        they share the compiled dependencies)
 #
-# A binary already in the cache is reused; the missing ones are built by ONE `go build` (the two
-# share nearly all their compiled dependencies; one build compiles them once and links both).
+# A binary already in the cache is reused; the missing ones are built by ONE `go build` (they
+# share nearly all their compiled dependencies; one build compiles them once and links each).
 #
 # k8s.io/kubernetes replaces every k8s.io/* staging module with ./staging/..., so `go install`
 # refuses it. Instead: a scratch module (outside the repo) whose go.mod replaces each of those
@@ -24,11 +28,13 @@ SCRIPT_NAME=build-kube
 # shellcheck source=lib/go-binary.sh
 source "${HACK_DIR}/lib/go-binary.sh"
 
-KNOWN=(kube-apiserver kube-controller-manager)
+KNOWN=(kube-apiserver kube-controller-manager kubelet)
+# With no arguments: what the test suites need (the kubelet is opt-in).
+DEFAULT=(kube-apiserver kube-controller-manager)
 GO_DIRECTIVE="1.26.0"
 
 components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=("${KNOWN[@]}")
+[[ ${#components[@]} -gt 0 ]] || components=("${DEFAULT[@]}")
 for c in "${components[@]}"; do
   [[ " ${KNOWN[*]} " == *" ${c} "* ]] || { log "unknown component ${c} (known: ${KNOWN[*]})"; exit 2; }
 done
