@@ -17,7 +17,7 @@ import {
   type AggregationObject,
   type GroupVersions,
 } from '@kapi/apiserver/aggregation';
-import { createCA, createServingCert, type CertificateAuthority } from '@kapi/apiserver/security';
+import { adminKubeconfig, createCA, createServingCert, type CertificateAuthority } from '@kapi/apiserver/security';
 import { startCluster, type Cluster, type ControllerManagerOptions } from '../harness/index.js';
 import { startSampleServer, type SampleServer } from '../e2e/sample-server.js';
 
@@ -54,6 +54,8 @@ export interface Aggregated {
   servingCA: CertificateAuthority;
   /** The registration objects that were applied. */
   objects: AggregationObject[];
+  /** A kubeconfig straight to the sample server (not through kube-apiserver), as the cluster's admin. */
+  directKubeconfig: string;
   /** Stops the sample server, then the cluster (unless it was given); removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -139,7 +141,9 @@ export async function startAggregated(opts: AggregatedOptions = {}): Promise<Agg
       throw new Error(`${message}\nsample server log (tail):\n${running.logs().split('\n').slice(-30).join('\n')}`);
     });
     if (opts.controllerManager) await cluster.startControllerManager(opts.controllerManager === true ? {} : opts.controllerManager);
-    return { cluster, server, servingCA, objects, stop };
+    const directKubeconfig = join(dir, 'direct.kubeconfig');
+    writeFileSync(directKubeconfig, adminKubeconfig('direct', server.url, servingCA.cert, { cert: cluster.admin.certPem, key: cluster.admin.keyPem }), { mode: 0o600 });
+    return { cluster, server, servingCA, objects, directKubeconfig, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

@@ -179,23 +179,6 @@ async function startConversionWebhook(): Promise<{ port: number; caBundle: strin
 }
 
 /** A kubeconfig for kapi's own port: its serving CA, the cluster admin's client certificate (kapi trusts the cluster's client CA). */
-function writeDirectKubeconfig(): string {
-  const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
-  const path = join(dir, 'direct.kubeconfig');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'kapi', cluster: { server: env.server.url, 'certificate-authority-data': b64(env.servingCA.cert) } }],
-      users: [{ name: 'admin', user: { 'client-certificate-data': b64(env.cluster.admin.certPem), 'client-key-data': b64(env.cluster.admin.keyPem) } }],
-      contexts: [{ name: 'kapi', context: { cluster: 'kapi', user: 'admin' } }],
-      'current-context': 'kapi',
-    }),
-    { mode: 0o600 },
-  );
-  return path;
-}
 
 beforeAll(async () => {
   goClient = buildGoProgram('apply-client');
@@ -209,7 +192,7 @@ beforeAll(async () => {
   ]);
   env = aggregated;
   kubectl = new Kubectl(env.cluster.kubeconfig);
-  directKubeconfig = writeDirectKubeconfig();
+  directKubeconfig = env.directKubeconfig;
   directKubectl = new Kubectl(directKubeconfig);
   kubectl.ok(['create', 'namespace', NS]);
   kubectl.ok(['create', 'namespace', NS_DIRECT]);

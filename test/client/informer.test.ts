@@ -5,7 +5,7 @@
  * from its resourceVersion and ends equal to a list, having seen every event), WatchList; and a
  * restart of the sample server itself (standalone, same port, certificates and SQLite file).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '@kapi/client';
@@ -21,7 +21,6 @@ const NS = 'informers';
 const OTHER_NS = 'informers-other';
 
 let env: Aggregated;
-let dir: string;
 let api: ApiClient;
 let client: WardleV1beta1Client;
 /** Straight to the sample server (not through kube-apiserver). */
@@ -68,20 +67,7 @@ beforeAll(async () => {
   const kubectl = new Kubectl(env.cluster.kubeconfig);
   kubectl.ok(['create', 'namespace', NS]);
   kubectl.ok(['create', 'namespace', OTHER_NS]);
-  dir = mkdtempSync(join(tmpdir(), 'kapi-informer-'));
-  const b64 = (t: string): string => Buffer.from(t).toString('base64');
-  const kubeconfig = join(dir, 'direct.kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters: [{ name: direct, cluster: { server: '${env.server.url}', certificate-authority-data: ${b64(env.servingCA.cert)} } }]
-users: [{ name: admin, user: { client-certificate-data: ${b64(env.cluster.admin.certPem)}, client-key-data: ${b64(env.cluster.admin.keyPem)} } }]
-contexts: [{ name: direct, context: { cluster: direct, user: admin } }]
-current-context: direct
-`,
-  );
-  direct = await WardleV1beta1Client.fromKubeConfig({ kubeconfig });
+  direct = await WardleV1beta1Client.fromKubeConfig({ kubeconfig: env.directKubeconfig });
   api = await ApiClient.fromKubeConfig({ kubeconfig: env.cluster.kubeconfig });
   client = new WardleV1beta1Client(api);
   for (const [ns, name, tier] of [[NS, 'a', 'front'], [NS, 'b', 'back'], [OTHER_NS, 'c', 'front']] as const) {
@@ -104,7 +90,6 @@ afterAll(async () => {
   api?.close();
   direct?.close();
   await env?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 it('syncs: the initial objects are adds, and the lister answers by namespace, name and label', () => {

@@ -4,9 +4,6 @@
  * while its store goes away and comes back. The checker must find nothing lost, resurrected or
  * missed, as on etcd and SQLite.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ApiClient } from '@kapi/client';
 import { startAggregated, type Aggregated } from '../aggregation/aggregated.js';
 import { Kubectl } from '../e2e/kubectl.js';
@@ -18,33 +15,18 @@ const FIRST_RUN_TIMEOUT_MS = 15 * 60 * 1000;
 const NS = 'crd-faults';
 
 let env: Aggregated;
-let dir: string;
 let api: ApiClient;
 
 beforeAll(async () => {
   env = await startAggregated({ storageBackend: 'crd' });
   new Kubectl(env.cluster.kubeconfig).ok(['create', 'namespace', NS]);
-  dir = mkdtempSync(join(tmpdir(), 'kapi-crd-faults-'));
-  const b64 = (t: string): string => Buffer.from(t).toString('base64');
-  const kubeconfig = join(dir, 'direct.kubeconfig');
   // Straight to the sample server: kube-apiserver going down must not cut the clients off, only the store.
-  writeFileSync(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters: [{ name: direct, cluster: { server: '${env.server.url}', certificate-authority-data: ${b64(env.servingCA.cert)} } }]
-users: [{ name: admin, user: { client-certificate-data: ${b64(env.cluster.admin.certPem)}, client-key-data: ${b64(env.cluster.admin.keyPem)} } }]
-contexts: [{ name: direct, context: { cluster: direct, user: admin } }]
-current-context: direct
-`,
-  );
-  api = await ApiClient.fromKubeConfig({ kubeconfig, timeoutMs: 10_000 });
+  api = await ApiClient.fromKubeConfig({ kubeconfig: env.directKubeconfig, timeoutMs: 10_000 });
 }, FIRST_RUN_TIMEOUT_MS);
 
 afterAll(async () => {
   api?.close();
   await env?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 it('loses nothing while the host kube-apiserver, where the objects live, restarts mid-write', async () => {

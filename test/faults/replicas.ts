@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { adminKubeconfig } from '@kapi/apiserver/security';
 import { ApiClient } from '@kapi/client';
 import { freePort, startSampleServer, type SampleServer } from '../e2e/sample-server.js';
 import { WardleV1beta1Client } from '../clients/wardle/v1beta1/index.js';
@@ -132,19 +133,9 @@ export class ReplicaSet {
 
   /** The path of a kubeconfig for one replica alone (admin.kubeconfig names only the last one started). */
   kubeconfigFor(replica: Replica): string {
-    const certs = join(this.dir, 'certs');
-    const b64 = (file: string): string => readFileSync(join(certs, file)).toString('base64');
+    const { ca, cert, key } = this.credentials();
     const path = join(this.dir, `${replica.name}.kubeconfig`);
-    writeFileSync(
-      path,
-      `apiVersion: v1
-kind: Config
-clusters: [{ name: ${replica.name}, cluster: { server: '${replica.url}', certificate-authority-data: ${b64('ca.crt')} } }]
-users: [{ name: admin, user: { client-certificate-data: ${b64('admin.crt')}, client-key-data: ${b64('admin.key')} } }]
-contexts: [{ name: ${replica.name}, context: { cluster: ${replica.name}, user: admin } }]
-current-context: ${replica.name}
-`,
-    );
+    writeFileSync(path, adminKubeconfig(replica.name, replica.url, ca.toString(), { cert: cert.toString(), key: key.toString() }), { mode: 0o600 });
     return path;
   }
 
