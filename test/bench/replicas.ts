@@ -15,7 +15,7 @@ import { ReplicaSet } from '../faults/replicas.js';
 import { flunderBody, flundersPath, objectName } from './lib/flunder.js';
 import { fmt, ms, notesSection, writeReport } from './lib/format.js';
 import { httpClient, type Http } from './lib/http-client.js';
-import { describeMachine, etcdVersion, loadAverage } from './lib/machine.js';
+import { describeMachine, etcdVersion, loadAverage, procCpuSeconds } from './lib/machine.js';
 import { summarizeLatencies } from './lib/stats.js';
 
 /** Run compiled, from test/dist/bench. */
@@ -28,15 +28,22 @@ const NS = 'bench';
 
 interface Phase {
   ops: number;
+  /** CPU milliseconds per request: of the replicas together, and of the etcd members together. */
+  serverCpuMs: number;
+  etcdCpuMs: number;
   errors: number;
   seconds: number;
   p50: number;
   p99: number;
 }
 
+const cpuOf = (pids: number[]): number => pids.reduce((sum, pid) => sum + (procCpuSeconds(pid) ?? 0), 0);
+
 /** CONCURRENCY loops for SECONDS, each request to the next replica in turn. */
-async function phase(clients: Http[], request: (http: Http, i: number) => Promise<number>): Promise<Phase> {
+async function phase(clients: Http[], pids: { servers: number[]; etcd: number[] }, request: (http: Http, i: number) => Promise<number>): Promise<Phase> {
   const latencies: number[] = [];
+  const serverCpu0 = cpuOf(pids.servers);
+  const etcdCpu0 = cpuOf(pids.etcd);
   let errors = 0;
   let next = 0;
   const started = performance.now();
@@ -56,7 +63,16 @@ async function phase(clients: Http[], request: (http: Http, i: number) => Promis
   );
   const seconds = (performance.now() - started) / 1000;
   const summary = summarizeLatencies(latencies);
-  return { ops: latencies.length / seconds, errors, seconds, p50: summary.p50Ms, p99: summary.p99Ms };
+  const perRequest = (cpuSeconds: number): number => (latencies.length > 0 ? (cpuSeconds * 1000) / latencies.length : 0);
+  return {
+    ops: latencies.length / seconds,
+    serverCpuMs: perRequest(cpuOf(pids.servers) - serverCpu0),
+    etcdCpuMs: perRequest(cpuOf(pids.etcd) - etcdCpu0),
+    errors,
+    seconds,
+    p50: summary.p50Ms,
+    p99: summary.p99Ms,
+  };
 }
 
 async function main(): Promise<void> {
@@ -70,12 +86,13 @@ async function main(): Promise<void> {
       const clients = set.replicas.map((r) => httpClient({ host: '127.0.0.1', port: r.port, ca, cert, key }));
       try {
         const prefix = `r${count}`;
-        const creates = await phase(clients, async (http, i) => (await http.send('POST', flundersPath(NS), flunderBody(NS, objectName(prefix, i), i))).status);
+        const pids = { servers: set.replicas.map((r) => r.pid), etcd: etcd.members.map((m) => m.pid) };
+        const creates = await phase(clients, pids, async (http, i) => (await http.send('POST', flundersPath(NS), flunderBody(NS, objectName(prefix, i), i))).status);
         const written = Math.floor(creates.ops * creates.seconds);
-        const gets = await phase(clients, async (http, i) => (await http.send('GET', `${flundersPath(NS)}/${objectName(prefix, i % Math.max(1, written))}`)).status);
+        const gets = await phase(clients, pids, async (http, i) => (await http.send('GET', `${flundersPath(NS)}/${objectName(prefix, i % Math.max(1, written))}`)).status);
         base ??= { create: creates.ops, get: gets.ops };
         rows.push(
-          `| ${count} | ${fmt(creates.ops, 0)} | ${fmt(creates.ops / base.create, 2)}× | ${ms(creates.p50)} | ${ms(creates.p99)} | ${creates.errors} | ${fmt(gets.ops, 0)} | ${fmt(gets.ops / base.get, 2)}× | ${ms(gets.p50)} | ${ms(gets.p99)} | ${gets.errors} |`,
+          `| ${count} | ${fmt(creates.ops, 0)} | ${fmt(creates.ops / base.create, 2)}× | ${ms(creates.p50)} | ${ms(creates.p99)} | ${ms(creates.serverCpuMs)} | ${ms(creates.etcdCpuMs)} | ${creates.errors} | ${fmt(gets.ops, 0)} | ${fmt(gets.ops / base.get, 2)}× | ${ms(gets.p50)} | ${ms(gets.p99)} | ${ms(gets.serverCpuMs)} | ${gets.errors} |`,
         );
         process.stdout.write(`${rows.at(-1)}\n`);
       } finally {
@@ -91,8 +108,8 @@ async function main(): Promise<void> {
     '',
     `Written by \`npm run bench:replicas\` on ${new Date().toISOString().slice(0, 10)}: a 3-member etcd cluster (${etcdVersion()}) on loopback and N replicas of the sample server on it; ${CONCURRENCY} clients send creates for ${SECONDS} s, then gets of what was created for ${SECONDS} s, each request to the next replica in turn. Machine: ${describeMachine()}; load ${loadAverage()}.`,
     '',
-    '| replicas | creates/s | vs 1 | create p50 (ms) | create p99 (ms) | errors | gets/s | vs 1 | get p50 (ms) | get p99 (ms) | errors |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| replicas | creates/s | vs 1 | create p50 (ms) | create p99 (ms) | replicas\' CPU per create (ms) | etcd CPU per create (ms) | errors | gets/s | vs 1 | get p50 (ms) | get p99 (ms) | replicas\' CPU per get (ms) | errors |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     ...notesSection(OUT, 'Notes', '(none yet)'),

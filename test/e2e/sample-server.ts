@@ -22,6 +22,8 @@ export interface SampleServerOptions {
 export interface SampleServer {
   url: string;
   port: number;
+  /** The server process's pid (for CPU and memory figures). */
+  pid: number;
   dir: string;
   /** The admin kubeconfig the server wrote on first start. */
   kubeconfig: string;
@@ -83,6 +85,7 @@ export async function startSampleServer(opts: SampleServerOptions): Promise<Samp
 
   return {
     url: `https://127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
     port,
     dir,
     kubeconfig: join(dir, 'admin.kubeconfig'),

@@ -42,6 +42,11 @@ export class Replica {
     return this.server !== undefined;
   }
 
+  /** The running process's pid (0 when down). */
+  get pid(): number {
+    return this.server?.pid ?? 0;
+  }
+
   /** A typed client of this replica alone (made once, kept across restarts: it dials the same port). */
   get client(): WardleV1beta1Client {
     return new WardleV1beta1Client(this.api);

@@ -44,6 +44,8 @@ export interface EtcdMember {
   readonly dataDir: string;
   /** Is its process running (not killed or stopped; a paused one still runs)? */
   readonly running: boolean;
+  /** Its process's pid while running (0 when down). */
+  readonly pid: number;
   /** SIGKILL: no goodbye to its peers, as a crashed machine. */
   kill(): Promise<void>;
   /** SIGTERM (then SIGKILL after a grace period). */
@@ -179,6 +181,10 @@ class MemberProcess implements EtcdMember {
 
   get running(): boolean {
     return this.child !== undefined;
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? 0;
   }
 
   /** Spawns the process; `start` also waits for it to serve (a cluster's first member can not alone). */
