@@ -1,0 +1,3 @@
+module kapi.local/pause
+
+go 1.22
