@@ -27,9 +27,15 @@ start() {
   if running && answers; then log "already running (pid $(cat "${PIDFILE}"))"; return 0; fi
   if ! command -v dockerd >/dev/null; then
     log "installing docker.io (brings containerd, runc, tini)"
-    # policy-rc.d (if present, exit 101) keeps the package from starting the system dockerd,
-    # which would create docker0 on 172.17.0.0/16.
-    DEBIAN_FRONTEND=noninteractive apt-get install -y docker.io >&2
+    # A policy-rc.d that says 101 keeps the package from starting the system dockerd, which would
+    # create docker0 on 172.17.0.0/16; one is put in place for the install when there is none.
+    local made_policy=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y docker.io >&2 \
+      || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y docker.io >&2; }
+    [[ ${made_policy} -eq 0 ]] || rm -f /usr/sbin/policy-rc.d
   fi
   mkdir -p "${DIR}/data" "${DIR}/exec"
   # An empty config file of our own, so /etc/docker/daemon.json (if any) does not apply.

@@ -83,7 +83,11 @@ fi
 if have_image "${BUILD_REF}"; then
   log "${BUILD_REF} exists"
 else
-  command -v mmdebstrap >/dev/null || { log "installing mmdebstrap"; DEBIAN_FRONTEND=noninteractive apt-get install -y mmdebstrap >&2; }
+  command -v mmdebstrap >/dev/null || {
+    log "installing mmdebstrap"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y mmdebstrap >&2 \
+      || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y mmdebstrap >&2; }
+  }
   log "making ${BUILD_REF}: mmdebstrap bookworm + python3 make g++ (about a minute)"
   R="${WORK}/build"
   mmdebstrap --variant=apt --include=python3,make,g++,ca-certificates \
