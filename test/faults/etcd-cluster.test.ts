@@ -70,11 +70,13 @@ afterAll(async () => {
 it('loses nothing while the etcd leader is killed twice and comes back', async () => {
   const w = workload('leader-killed');
   const leaders: string[] = [];
+  const killedAt: number[] = [];
   await underFaults(w, async () => {
     for (let i = 0; i < 2; i++) {
       await sleep(1500);
       const leader = await etcd.leader();
       leaders.push(leader.name);
+      killedAt.push(w.history.now());
       await leader.kill();
       // A new leader is elected among the other two while writes go on.
       const next = await etcd.leader(20_000);
@@ -84,6 +86,7 @@ it('loses nothing while the etcd leader is killed twice and comes back', async (
     }
   });
   expect(leaders).toHaveLength(2);
+  console.log(`writes acknowledged again after each leader kill in: ${killedAt.map((at) => `${w.recoveryMs(at)?.toFixed(0) ?? 'never'} ms`).join(', ')}`);
 });
 
 it('loses nothing while a follower is stopped and brought back', async () => {
@@ -101,17 +104,22 @@ it('loses nothing while a follower is stopped and brought back', async () => {
 
 it('loses nothing when a replica is killed mid-write, and then every replica is restarted at once', async () => {
   const w = workload('replicas-killed');
+  let crashedAt = 0;
+  let allCrashedAt = 0;
   await underFaults(w, async () => {
     const [first] = set.replicas;
     if (!first) throw new Error('no replica');
     await sleep(1000);
+    crashedAt = w.history.now();
     await first.crash();
     await sleep(1000);
     await first.start();
     await sleep(1000);
+    allCrashedAt = w.history.now();
     await Promise.all(set.replicas.map((r) => r.crash()));
     await Promise.all(set.replicas.map((r) => r.start()));
   });
+  console.log(`writes acknowledged again after one replica's crash in ${w.recoveryMs(crashedAt)?.toFixed(0)} ms (the others took them), after all crashed in ${w.recoveryMs(allCrashedAt)?.toFixed(0)} ms`);
   expect(set.replicas.map((r) => r.running)).toEqual([true, true, true]);
 });
 

@@ -150,6 +150,17 @@ export class Workload {
     await Promise.all(this.watchers.map((w) => w.stop()));
   }
 
+  /**
+   * Time to recover from a fault at `at` (History.now()): until the first write invoked after it
+   * was acknowledged (ms), or undefined when none was.
+   */
+  recoveryMs(at: number): number | undefined {
+    const first = this.history.operations
+      .filter((op) => op.kind !== 'counterIncrement' && op.outcome === 'ok' && op.invokedAt >= at && op.completedAt !== undefined)
+      .reduce<number | undefined>((min, op) => (min === undefined || (op.completedAt ?? Infinity) < min ? op.completedAt : min), undefined);
+    return first === undefined ? undefined : first - at;
+  }
+
   /** The watchers' restarts and relists (what the faults did to them). */
   watchFigures(): { restarts: number; relists: number; byReplica: Record<string, { restarts: number; relists: number }> } {
     const byReplica: Record<string, { restarts: number; relists: number }> = {};

@@ -1,9 +1,9 @@
 /** deploy/README.md: what each file is, how to build and apply, and what cannot be checked here. */
-import { groupVersions, namespaceOf, type ProjectModel } from '../../project/model.js';
+import { groupVersions, imageOf, namespaceOf, type ProjectModel } from '../../project/model.js';
 
 export function deployReadme(model: ProjectModel): string {
   const ns = namespaceOf(model);
-  const image = model.image ?? `${model.name}:latest`;
+  const repository = imageOf(model).replace(/(@.*|:[^:/]*)$/, '');
   const apiservices = groupVersions(model).map((gv) => `${gv.version}.${gv.group}`).join(', ');
   const context = model.workspace ? 'the repository root' : 'the project root';
   return `# Deploying ${model.name}
@@ -13,7 +13,7 @@ and left untouched; a file you edited is kept unless you pass \`--force\`.
 
 | path | what |
 | --- | --- |
-| \`Dockerfile\` | multi-stage build (\`node:20-bookworm\` → \`node:20-bookworm-slim\`), runs as the non-root \`node\` user |
+| \`Dockerfile\` | multi-stage build on \`node:24-bookworm\` → \`node:24-bookworm-slim\` (build args \`BUILD_BASE\`, \`BASE\`), production dependencies only, runs as 1000:1000 |
 | \`Dockerfile.dockerignore\` | what the build context leaves out (BuildKit) |
 | \`kustomization.yaml\` | \`kubectl apply -k deploy/\`: \`base/\`${model.deployStorage === 'crd' ? '' : ' and `etcd/`'} |
 | \`base/namespace.yaml\` | the \`${ns}\` namespace |
@@ -25,23 +25,40 @@ and left untouched; a file you edited is kept unless you pass \`--force\`.
 ${model.deployStorage === 'crd' ? '' : '| `etcd/` | a one-member etcd StatefulSet and its Service (needs a default StorageClass for its 1Gi volume) |\n'}
 ## Build and apply
 
+From ${context}; BuildKit (\`DOCKER_BUILDKIT=1\`, or a docker CLI with buildx) is needed for
+\`Dockerfile.dockerignore\` to be honoured:
+
 \`\`\`sh
-docker build -f deploy/Dockerfile -t ${image} .     # from ${context}
+DOCKER_BUILDKIT=1 docker build -f deploy/Dockerfile -t <registry>/<name>:<tag> .
+docker push <registry>/<name>:<tag>
+kapi generate deploy --image <registry>/<name>:<tag>     # the image in base/deployment.yaml (kept in kapi.json)
 kubectl apply -k deploy/
 kubectl get apiservices ${apiservices.split(', ')[0] ?? ''}
 \`\`\`
 
-Load or push the image where the cluster can pull it (e.g. \`kind load docker-image ${image}\`),
-or set another image with \`kapi generate deploy --image <ref>\`.
+Or leave the generated files as they are and set the image in a kustomization of your own that
+lists this directory under \`resources:\`, with
+\`images: [{name: ${repository}, newName: <registry>/<name>, newTag: <tag>}]\`.
+
+Instead of pushing, a local cluster can load it (e.g. \`kind load docker-image <registry>/<name>:<tag>\`).
+On a machine that reaches no image registry, ${model.workspace ? '' : "a kapi checkout's "}\`hack/make-node-base-images.sh\` makes
+local stand-ins for the node images from the machine's own node; pass them as the build args shown
+in the Dockerfile's header.
 
 ## Notes
 
 - The certificate in \`base/serving-cert.yaml\` was made by kapi for this deployment; kube-apiserver
   trusts it through each APIService's caBundle. \`kapi generate deploy --renew-certs\` makes new ones.
   Use your own PKI (cert-manager, …) for production.
-- The Dockerfile has not been built in kapi's CI: that machine has no container engine. The
-  manifests are checked there with \`kubectl apply --dry-run=server -k\` against a real kube-apiserver,
-  then applied for real: the APIServices are accepted (they stay not Available there, as no pod runs).
+- ${
+    model.workspace
+      ? `This Dockerfile was built and run only on the local bases of \`hack/make-node-base-images.sh\`,
+  not on the official \`node:24\` images: kapi's test machine reaches no image registry.`
+      : `kapi's tests do not build this Dockerfile: their machine reaches no image registry.`
+  }
+  The manifests are checked in kapi's tests with \`kubectl apply --dry-run=server -k\` against a real
+  kube-apiserver, then applied for real: the APIServices are accepted (they stay not Available there,
+  as no pod runs).
 - A server-side dry run creates nothing, the Namespace neither, so the namespaced objects fail with
   \`namespaces "${ns}" not found\` unless it exists: \`kubectl create namespace ${ns}\` first, then
   \`kubectl apply --dry-run=server -k deploy/\`.${model.workspace ? '' : `
