@@ -1,4 +1,4 @@
-import type { KubeObject } from '@kapi/apimachinery';
+import { decodeContinue, type KubeObject } from '@kapi/apimachinery';
 import { EXPIRED_CONTINUE_MESSAGE, EXPIRED_LIST_MESSAGE } from '../errors.js';
 import type { ListOptions } from '../interface.js';
 import { SelectionPredicate } from '../predicate.js';
@@ -129,5 +129,104 @@ describe('SqliteStorage list', () => {
     await storage.create(`${P}a/nested`, item('nested'));
     await storage.create(`${P.slice(0, -1)}0/x`, item('x'));
     expect(names((await list()).items)).toEqual(['a', 'nested', 'b', 'c', 'd', 'e']);
+  });
+});
+
+describe('SqliteStorage paged lists at a pinned revision', () => {
+  interface Page {
+    names: string[];
+    n: number[];
+    remaining: number | undefined;
+    rv: number;
+  }
+  const summary = (page: Awaited<ReturnType<typeof list>>): Page => ({
+    names: names(page.items),
+    n: page.items.map((i) => i.spec.n),
+    remaining: page.remainingItemCount,
+    rv: page.resourceVersion,
+  });
+  /** Every page of the list at `rv` (Exact) with `limit`; each continue token must pin `rv`. */
+  async function walk(limit: number, rv: number): Promise<Page[]> {
+    const pages: Page[] = [];
+    let page = await list({ predicate: paged(limit), resourceVersion: String(rv), resourceVersionMatch: 'Exact' });
+    pages.push(summary(page));
+    while (page.continue) {
+      expect(decodeContinue(page.continue, P).resourceVersion).toBe(rv);
+      page = await list({ predicate: paged(limit, page.continue) });
+      pages.push(summary(page));
+    }
+    return pages;
+  }
+
+  let pinned: number;
+  // Live at `pinned`: a c d f g h i j k l. Live now: a c d f g h i k l m n (g updated).
+  beforeEach(async () => {
+    for (const name of ['f', 'g', 'h', 'i', 'j', 'k', 'l']) await storage.create(`${P}${name}`, item(name, 1));
+    await storage.delete(`${P}b`);
+    await storage.delete(`${P}e`);
+    await storage.guaranteedUpdate<Item>(`${P}c`, (cur) => ({ ...cur!, spec: { n: 2 } }));
+    pinned = await storage.currentRevision();
+    await storage.delete(`${P}j`);
+    await storage.create(`${P}m`, item('m', 1));
+    await storage.create(`${P}n`, item('n', 1));
+    await storage.guaranteedUpdate<Item>(`${P}g`, (cur) => ({ ...cur!, spec: { n: 5 } }));
+  });
+
+  const atPinned = (rv: number): Page[] => [
+    { names: ['a', 'c', 'd'], n: [1, 2, 1], remaining: 7, rv },
+    { names: ['f', 'g', 'h'], n: [1, 1, 1], remaining: 4, rv },
+    { names: ['i', 'j', 'k'], n: [1, 1, 1], remaining: 1, rv },
+    { names: ['l'], n: [1], remaining: undefined, rv },
+  ];
+
+  it('pages past tombstones at a past revision, each remainingItemCount the live keys after the page', async () => {
+    expect(await walk(3, pinned)).toEqual(atPinned(pinned));
+    // Pages that end right before a tombstone, and a single-item page size.
+    expect((await walk(2, pinned)).map((p) => [p.names, p.remaining])).toEqual([
+      [['a', 'c'], 8],
+      [['d', 'f'], 6],
+      [['g', 'h'], 4],
+      [['i', 'j'], 2],
+      [['k', 'l'], undefined],
+    ]);
+    expect((await walk(1, pinned)).map((p) => p.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, undefined]);
+  });
+
+  it('keeps the counts of two lists apart when their pages end at the same key at different revisions', async () => {
+    const now = await storage.currentRevision();
+    const past1 = await list({ predicate: paged(3), resourceVersion: String(pinned), resourceVersionMatch: 'Exact' });
+    const now1 = await list({ predicate: paged(3) });
+    expect([summary(past1).remaining, summary(now1).remaining]).toEqual([7, 8]);
+    const now2 = await list({ predicate: paged(3, now1.continue) });
+    const past2 = await list({ predicate: paged(3, past1.continue) });
+    expect(summary(past2)).toEqual(atPinned(pinned)[1]);
+    expect(summary(now2)).toEqual({ names: ['f', 'g', 'h'], n: [1, 5, 1], remaining: 5, rv: now });
+    const now3 = await list({ predicate: paged(3, now2.continue) });
+    expect(summary(now3)).toEqual({ names: ['i', 'k', 'l'], n: [1, 1, 1], remaining: 2, rv: now });
+    expect(summary(await list({ predicate: paged(3, now3.continue) }))).toEqual({ names: ['m', 'n'], n: [1, 1], remaining: undefined, rv: now });
+  });
+
+  it('answers a retried or a restarted continuation the same, and a filtered one without a count', async () => {
+    const first = await list({ predicate: paged(3), resourceVersion: String(pinned), resourceVersionMatch: 'Exact' });
+    const again = await list({ predicate: paged(3, first.continue) });
+    expect(summary(await list({ predicate: paged(3, first.continue) }))).toEqual(summary(again));
+    const filtered = await list({ predicate: paged(3, first.continue, 'even!=true') });
+    expect(names(filtered.items)).toEqual(['f', 'g', 'h']);
+    expect(filtered.remainingItemCount).toBeUndefined();
+    // A new process (no remembered counts) continues the list with the same answers.
+    storage = (await backend.restart()) as SqliteStorage;
+    expect(summary(await list({ predicate: paged(3, first.continue) }))).toEqual(atPinned(pinned)[1]);
+    const third = await list({ predicate: paged(3, again.continue) });
+    expect(summary(third)).toEqual(atPinned(pinned)[2]);
+  });
+
+  it('reads the same pages at the compacted revision itself, before and after a restart', async () => {
+    const first = await list({ predicate: paged(3), resourceVersion: String(pinned), resourceVersionMatch: 'Exact' });
+    expect(await storage.compact(pinned)).toBe(pinned);
+    expect(summary(await list({ predicate: paged(3, first.continue) }))).toEqual(atPinned(pinned)[1]);
+    expect(await walk(3, pinned)).toEqual(atPinned(pinned));
+    storage = (await backend.restart()) as SqliteStorage;
+    expect(await walk(3, pinned)).toEqual(atPinned(pinned));
+    expect(await storage.count(P)).toBe(11);
   });
 });

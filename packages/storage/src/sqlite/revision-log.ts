@@ -78,17 +78,20 @@ export class RevisionLog {
       `SELECT id, deleted, create_revision, value FROM ${t} WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1`,
     );
     // The newest row of each key in the range at the revision, in key order (tombstones included,
-    // so the caller can page past them).
+    // so the caller can page past them). The subquery walks the index only; ordering by its name
+    // (rather than the joined row's) lets SQLite keep the index order instead of sorting the values.
     this.pageStmt = db.prepare<[string, string, number, number], ListRow>(
       `SELECT l.id, l.name, l.deleted, l.value FROM
-         (SELECT MAX(id) AS id FROM ${t} WHERE name >= ? AND name < ? AND id <= ? GROUP BY name ORDER BY name LIMIT ?) m
-       JOIN ${t} l ON l.id = m.id ORDER BY l.name`,
+         (SELECT MAX(id) AS id, name FROM ${t} WHERE name >= ? AND name < ? AND id <= ? GROUP BY name ORDER BY name LIMIT ?) m
+       JOIN ${t} l ON l.id = m.id ORDER BY m.name`,
     );
+    // With a single MAX() aggregate SQLite takes a bare column from the row holding the maximum, so
+    // "deleted" is that of each key's newest row at the revision: an index-only scan, no join.
     this.countLiveStmt = db
       .prepare<[string, string, number], number>(
         `SELECT COUNT(*) FROM
-           (SELECT MAX(id) AS id FROM ${t} WHERE name >= ? AND name < ? AND id <= ? GROUP BY name) m
-         JOIN ${t} l ON l.id = m.id WHERE l.deleted = 0`,
+           (SELECT MAX(id) AS id, deleted FROM ${t} WHERE name >= ? AND name < ? AND id <= ? GROUP BY name)
+         WHERE deleted = 0`,
       )
       .pluck();
     this.anyLiveStmt = db

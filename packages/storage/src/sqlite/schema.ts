@@ -19,8 +19,12 @@ CREATE TABLE IF NOT EXISTS ${LOG_TABLE} (
   value           BLOB,                              -- the value after the write (NULL for a tombstone)
   old_value       BLOB                               -- the value before it (NULL for a create)
 );
--- Point reads and "newest row per key at revision R" walk this index.
-CREATE INDEX IF NOT EXISTS ${LOG_TABLE}_name_id ON ${LOG_TABLE} (name, id);
+-- Point reads and "newest row per key at revision R" walk this index; it carries "deleted" so that
+-- listing and counting the live keys of a range never read a table row (the rows hold the values).
+CREATE INDEX IF NOT EXISTS ${LOG_TABLE}_name_id_deleted ON ${LOG_TABLE} (name, id, deleted);
+-- Schema version 1 had the index above without "deleted": the new one serves every statement it
+-- did, so a file from then loses it (once, at the first open, with the CREATE INDEX above).
+DROP INDEX IF EXISTS ${LOG_TABLE}_name_id;
 -- Two writes can never supersede the same row: optimistic concurrency enforced by the database too.
 CREATE UNIQUE INDEX IF NOT EXISTS ${LOG_TABLE}_name_prev ON ${LOG_TABLE} (name, prev_revision);
 CREATE TABLE IF NOT EXISTS kapi_meta (

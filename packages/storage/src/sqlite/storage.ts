@@ -27,7 +27,7 @@ import { runWatch, type ChangeSink, type WatchSource } from '../watch-driver.js'
 import type { Watcher } from '../watcher.js';
 import { ChangeFeed } from './change-feed.js';
 import { GroupCommitter } from './group-commit.js';
-import { readKeyAt, readRangeAt } from './list-reader.js';
+import { RemainingCounts, readKeyAt, readRangeAt } from './list-reader.js';
 import { resolveOptions, type ResolvedSqliteOptions, type SqliteStorageOptions } from './options.js';
 import { PeriodicCompactor } from './periodic-compactor.js';
 import { planGet, planList, resolveReadRevision } from './read-revision.js';
@@ -48,6 +48,8 @@ export class SqliteStorage implements Storage, SharedCommits {
   private readonly feed: ChangeFeed;
   private readonly compactor: PeriodicCompactor;
   private readonly committer: GroupCommitter;
+  /** remainingItemCount carried from each page of an unfiltered paged list to the next. */
+  private readonly remainingCounts = new RemainingCounts();
   private readonly commitListeners = new Set<(revision: number) => void>();
   private readonly watchers = new Set<{ end(): void }>();
   private closed = false;
@@ -101,7 +103,7 @@ export class SqliteStorage implements Storage, SharedCommits {
     return this.log.snapshot(() => {
       const revision = resolveReadRevision(key, plan, this.log.currentRevision(), this.log.compactedRevision());
       return recursive
-        ? readRangeAt<T>(this.log, key, revision, opts.predicate, plan.startKey)
+        ? readRangeAt<T>(this.log, key, revision, opts.predicate, plan.startKey, this.remainingCounts)
         : { items: readKeyAt<T>(this.log, key, revision, opts.predicate), resourceVersion: revision };
     });
   }
