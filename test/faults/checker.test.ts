@@ -1,4 +1,4 @@
-import { check, History, type CheckReport, type FinalRead, type OperationId, type OperationRequest } from './checker.js';
+import { check, History, NO_FINDINGS, type CheckReport, type FinalRead, type OperationId, type OperationRequest } from './checker.js';
 
 /** A History on a counting clock: every record is one tick after the previous, so call order is real-time order. */
 function history(): History {
@@ -30,16 +30,7 @@ function finalRead(...items: [string, string, string][]): FinalRead {
   return { items: items.map(([key, value, resourceVersion]) => ({ key, value, resourceVersion })) };
 }
 
-const ZERO = {
-  lostWrites: 0,
-  resurrectedDeletes: 0,
-  nonMonotonicVersions: 0,
-  watchGaps: 0,
-  watchOutOfOrder: 0,
-  phantomEvents: 0,
-  lostUpdates: 0,
-  relistMismatches: 0,
-};
+const ZERO = NO_FINDINGS;
 
 /** Expects exactly these counts (the others zero), with the report as the failure message. */
 function expectCounts(report: CheckReport, counts: Partial<typeof ZERO>): void {

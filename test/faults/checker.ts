@@ -397,17 +397,20 @@ export class CheckReport {
   }
 }
 
+/** Every category at zero: what a passing report counts. */
+export const NO_FINDINGS: Readonly<FindingCounts> = {
+  lostWrites: 0,
+  resurrectedDeletes: 0,
+  nonMonotonicVersions: 0,
+  watchGaps: 0,
+  watchOutOfOrder: 0,
+  phantomEvents: 0,
+  lostUpdates: 0,
+  relistMismatches: 0,
+};
+
 class Findings {
-  readonly counts: FindingCounts = {
-    lostWrites: 0,
-    resurrectedDeletes: 0,
-    nonMonotonicVersions: 0,
-    watchGaps: 0,
-    watchOutOfOrder: 0,
-    phantomEvents: 0,
-    lostUpdates: 0,
-    relistMismatches: 0,
-  };
+  readonly counts: FindingCounts = { ...NO_FINDINGS };
   readonly kept: Finding[] = [];
   omitted = 0;
 
