@@ -68,11 +68,26 @@ export async function readBody(req: Request, limit = DEFAULT_MAX_REQUEST_BODY_BY
   });
 }
 
-/** Drops the rest of an oversized body without keeping it, and closes the connection afterwards. */
+/** How long the rest of an oversized body is still read after the answer (Go's rstAvoidanceDelay). */
+const LINGER_MS = 500;
+
+/**
+ * Drops the rest of an oversized body without keeping it. The connection is closed only a while
+ * after the 413 went out, not at once: closing a socket with unread data makes the kernel send a
+ * reset, which can reach a client still sending before it has read the answer (it sees EPIPE, not
+ * the Status). Go's server lingers so too. A body that ends meanwhile leaves the connection usable.
+ */
 function discardRest(req: Request): void {
-  req.res?.setHeader('Connection', 'close');
   req.on('data', () => undefined);
   req.resume();
+  const res = req.res;
+  if (!res) return;
+  res.once('finish', () => {
+    if (req.readableEnded) return;
+    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+    timer.unref();
+    req.once('end', () => clearTimeout(timer));
+  });
 }
 
 /** Parses an object body (create/update/DeleteOptions) by its Content-Type; empty type means JSON. */
