@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# Builds the Kubernetes components kapi runs — kube-apiserver, kube-controller-manager and kubelet — from
-# the Go module k8s.io/kubernetes at the version pinned in hack/kube-version.env, into
-# ${KAPI_CACHE:-$HOME/.cache/kapi}/bin/<component>-$KUBE_VERSION, and prints their paths, one a
-# line, in the order asked (the only lines on stdout; progress goes to stderr).
+# Builds the Kubernetes components kapi runs — kube-apiserver, kube-controller-manager,
+# kube-scheduler and kubelet — from the Go module k8s.io/kubernetes at the version pinned in
+# hack/kube-version.env, into ${KAPI_CACHE:-$HOME/.cache/kapi}/bin/<component>-$KUBE_VERSION, and
+# prints their paths, one a line, in the order asked (the only lines on stdout; progress to stderr).
 #
-#   hack/build-kube.sh                                   both (kube-apiserver, then kube-controller-manager)
+#   hack/build-kube.sh                                   kube-apiserver and kube-controller-manager
+#   hack/build-kube.sh kube-apiserver kube-controller-manager kube-scheduler kubelet
+#                                                        all four in ONE go build (they share the
+#                                                        compiled dependencies)
 #   hack/build-kube.sh kube-apiserver                    that one only
 #   hack/build-kube.sh kube-apiserver kube-controller-manager
-#   hack/build-kube.sh kubelet                           the kubelet (for running kapi images as Pods)
-#   hack/build-kube.sh kube-apiserver kube-controller-manager kubelet
-#                                                        all three in ONE go build (what CI should run:
-#                                                        they share the compiled dependencies)
 #
 # A binary already in the cache is reused; the missing ones are built by ONE `go build` (they
 # share nearly all their compiled dependencies; one build compiles them once and links each).
@@ -28,8 +27,9 @@ SCRIPT_NAME=build-kube
 # shellcheck source=lib/go-binary.sh
 source "${HACK_DIR}/lib/go-binary.sh"
 
-KNOWN=(kube-apiserver kube-controller-manager kubelet)
-# With no arguments: what the test suites need (the kubelet is opt-in).
+KNOWN=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+# With no arguments: what the test suites need today (kube-scheduler and the kubelet are built on
+# first use by @kapi/devcluster's startScheduler/startNode; all four in one build share its work).
 DEFAULT=(kube-apiserver kube-controller-manager)
 GO_DIRECTIVE="1.26.0"
 

@@ -69,7 +69,7 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 
 do_pause() {
   mkdir -p "${STATE}/pause/rootfs"
-  (cd "${HERE}/kubelet-local/pause" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "${STATE}/pause/rootfs/pause" .)
+  (cd "${HERE}/pause" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "${STATE}/pause/rootfs/pause" .)
   tar -C "${STATE}/pause/rootfs" --numeric-owner -c pause | "${DOCKER}" import \
     --change 'ENTRYPOINT ["/pause"]' --change 'USER 65535:65535' - "${PAUSE_IMAGE#docker.io/}" >/dev/null
   "${DOCKER}" save "${PAUSE_IMAGE#docker.io/}" -o "${STATE}/pause/pause.tar"

@@ -5,8 +5,9 @@
  * informer — kapi's generated one (test/clients, @kapi/client) and @kubernetes/client-node's
  * makeInformer — runs in a child process of its own (informer-child.ts, node --expose-gc) on the
  * same data: its time and CPU to sync, its memory after a gc once synced, and while this process
- * merge-patches R random Flunders a second for S seconds its CPU, peak and final RSS and heap, and
- * the update events it saw. Writes test/bench/results/informer.md.
+ * merge-patches R random Flunders a second for S seconds its CPU, peak and final RSS and heap, the
+ * update events it saw against the patches acknowledged (and those that failed, by reason), and
+ * whether its cache then equals a list. Writes test/bench/results/informer.md.
  *
  * Sizes (env): KAPI_BENCH_INFORMER_OBJECTS (100000), KAPI_BENCH_INFORMER_RATE (100 updates/s),
  * KAPI_BENCH_INFORMER_SECONDS (60), KAPI_BENCH_INFORMER_IMPLS (kapi,client-node), KAPI_BENCH_OUT.
@@ -14,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ApiClient } from '@kapi/client';
+import { ApiClient, ApiError } from '@kapi/client';
 import { startSampleServer } from '../e2e/sample-server.js';
 import { WardleV1beta1Client } from '../clients/wardle/v1beta1/index.js';
 import { fmt, mib, notesSection, writeReport } from './lib/format.js';
@@ -39,6 +40,12 @@ interface Synced {
 interface Done {
   size: number;
   updates: number;
+  listed: number;
+  missing: number;
+  extra: number;
+  stale: number;
+  settleMs: number;
+  relists: number | null;
   updateCpuMs: number;
   maxRss: number;
   endRss: number;
@@ -62,9 +69,16 @@ async function seed(client: WardleV1beta1Client): Promise<void> {
   process.stdout.write(`seeded ${OBJECTS} Flunders in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
-/** R merge patches a second for S seconds (10 ticks a second), at most 64 in flight; resolves to the count sent. */
-async function updates(client: WardleV1beta1Client): Promise<number> {
+/** What the writer did: patches acknowledged, and those that failed by reason (a Status reason, or the error's message). */
+interface Written {
+  ok: number;
+  failed: Map<string, number>;
+}
+
+/** R merge patches a second for S seconds (10 ticks a second), at most 64 in flight. */
+async function updates(client: WardleV1beta1Client): Promise<Written> {
   const flunders = client.flunders(NS);
+  const written: Written = { ok: 0, failed: new Map() };
   let sent = 0;
   let inFlight = 0;
   const perTick = RATE / 10;
@@ -79,20 +93,26 @@ async function updates(client: WardleV1beta1Client): Promise<number> {
       const name = `f-${Math.floor(Math.random() * OBJECTS)}`;
       void flunders
         .mergePatch(name, { spec: { flunderReference: `u${sent}` } })
-        .catch(() => undefined)
+        .then(
+          () => void written.ok++,
+          (err: unknown) => {
+            const reason = err instanceof ApiError ? `${err.code} ${err.reason}` : err instanceof Error ? err.message : String(err);
+            written.failed.set(reason, (written.failed.get(reason) ?? 0) + 1);
+          },
+        )
         .finally(() => inFlight--);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
-  return sent;
+  return written;
 }
 
-async function runImpl(impl: string, kubeconfig: string, client: WardleV1beta1Client): Promise<{ synced: Synced; done: Done; sent: number }> {
-  const child = spawn(process.execPath, ['--expose-gc', join(__dirname, 'informer-child.js'), impl, kubeconfig, NS, String(OBJECTS), String(SECONDS + 5)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function runImpl(impl: string, kubeconfig: string, client: WardleV1beta1Client): Promise<{ synced: Synced; done: Done; written: Written }> {
+  const child = spawn(process.execPath, ['--expose-gc', join(__dirname, 'informer-child.js'), impl, kubeconfig, NS, String(OBJECTS)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   let synced: Synced | undefined;
-  let sent = 0;
+  let written: Written | undefined;
   return new Promise((resolveRun, reject) => {
     lines.on('line', (line) => {
       const msg = JSON.parse(line) as Partial<Synced & Done> & { synced?: boolean; done?: boolean; error?: string };
@@ -100,9 +120,15 @@ async function runImpl(impl: string, kubeconfig: string, client: WardleV1beta1Cl
       if (msg.synced) {
         synced = msg as Synced;
         process.stdout.write(`${impl}: synced ${synced.size} in ${(synced.syncMs / 1000).toFixed(1)} s\n`);
-        void updates(client).then((n) => (sent = n));
+        void updates(client).then(
+          (w) => {
+            written = w;
+            child.stdin.write('stop\n');
+          },
+          reject,
+        );
       }
-      if (msg.done && synced) resolveRun({ synced, done: msg as Done, sent });
+      if (msg.done && synced && written) resolveRun({ synced, done: msg as Done, written });
     });
     child.on('exit', (code) => {
       if (code !== 0) reject(new Error(`${impl} exited with ${code}`));
@@ -118,9 +144,11 @@ async function main(): Promise<void> {
   try {
     await seed(client);
     for (const impl of IMPLS) {
-      const { synced, done, sent } = await runImpl(impl, server.kubeconfig, client);
+      const { synced, done, written } = await runImpl(impl, server.kubeconfig, client);
+      const failed = [...written.failed].map(([reason, n]) => `${n} ${reason}`).join(', ') || '0';
+      const cache = done.missing + done.extra + done.stale === 0 ? `= list (${done.listed})` : `${done.missing} missing, ${done.extra} extra, ${done.stale} stale of ${done.listed}`;
       rows.push(
-        `| ${impl} | ${synced.size} | ${fmt(synced.syncMs / 1000, 1)} | ${fmt(synced.syncCpuMs / 1000, 1)} | ${mib(synced.rss)} | ${mib(synced.heapUsed)} | ${fmt(done.updateCpuMs / 1000 / (SECONDS + 5), 3)} | ${mib(done.maxRss)} | ${mib(done.endRss)} | ${mib(done.firstHeap)} → ${mib(done.endHeap)} | ${done.updates} / ${sent} | ${done.heapSeries.map(mib).join(' ')} |`,
+        `| ${impl} | ${synced.size} | ${fmt(synced.syncMs / 1000, 1)} | ${fmt(synced.syncCpuMs / 1000, 1)} | ${mib(synced.rss)} | ${mib(synced.heapUsed)} | ${fmt(done.updateCpuMs / 1000 / SECONDS, 3)} | ${mib(done.maxRss)} | ${mib(done.endRss)} | ${mib(done.firstHeap)} → ${mib(done.endHeap)} | ${done.updates} / ${written.ok} | ${failed} | ${done.relists ?? '–'} | ${cache} | ${done.heapSeries.map(mib).join(' ')} |`,
       );
     }
   } finally {
@@ -132,8 +160,8 @@ async function main(): Promise<void> {
     '',
     `Written by \`npm run bench:informer\` on ${new Date().toISOString().slice(0, 10)}: ${OBJECTS} Flunders in one namespace of the sample server (standalone, SQLite, on this machine), then ${RATE} merge patches a second of random ones for ${SECONDS} s. Each informer runs alone in its own process (node --expose-gc; memory sampled after a gc). Machine: ${describeMachine()}; load ${loadAverage()}.`,
     '',
-    '| informer | objects | sync (s) | sync CPU (s) | RSS synced (MiB) | heap synced (MiB) | CPU while updating (cores) | peak RSS (MiB) | end RSS (MiB) | heap first → end (MiB) | updates seen / sent | heap at each tenth of the run (MiB) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| informer | objects | sync (s) | sync CPU (s) | RSS synced (MiB) | heap synced (MiB) | CPU while updating (cores) | peak RSS (MiB) | end RSS (MiB) | heap first → end (MiB) | updates seen / patches acknowledged | patches failed | relists | cache after the writes | heap at each tenth of the run (MiB) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|',
     ...rows,
     '',
     ...notesSection(OUT, 'Notes', '(none yet)'),

@@ -8,14 +8,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createCA, createClientCert, createServingCert } from '@kapi/apiserver/security';
 import { freePort, startEtcd, stopProcess, type EtcdServer } from '@kapi/storage/etcd-server';
+import type { Component } from './component.js';
 import { launchControllerManager, type ControllerManager, type ControllerManagerOptions } from './controller-manager.js';
-import { ensureKubeApiserver, ensureKubeBinaries, ensureKubeControllerManager } from './kube-binaries.js';
+import { APISERVER_KUBELET_CLIENT_USER, launchNode, type KubeNode, type NodeHost, type NodeOptions } from './node.js';
+import { launchScheduler, type Scheduler, type SchedulerOptions } from './scheduler.js';
+import { requestTls, type TlsClient } from './http.js';
+import { ensureKubeBinaries, ensureKubeBinary } from './kube-binaries.js';
 import { findChildPid, Watchdog } from './watchdog.js';
 
 export interface ClusterOptions {
@@ -65,7 +68,13 @@ export interface Cluster {
   readonly controllerManager: ControllerManager | undefined;
   /** Starts kube-controller-manager against this kube-apiserver (one at a time); it is stopped with the cluster. */
   startControllerManager(opts?: ControllerManagerOptions): Promise<ControllerManager>;
-  /** Stops kube-controller-manager, kube-apiserver and etcd (SIGTERM, then SIGKILL) and removes the temp dir. */
+  /** Starts kube-scheduler (one at a time), to place the Pods of Deployments on the nodes; stopped with the cluster. */
+  startScheduler(opts?: SchedulerOptions): Promise<Scheduler>;
+  /** Starts a node (a kubelet on its own containerd, node.ts), e.g. '127.0.0.2'; stopped with the cluster. Needs root. */
+  startNode(opts?: NodeOptions): Promise<KubeNode>;
+  /** The nodes started and not stopped. */
+  readonly nodes: readonly KubeNode[];
+  /** Stops the nodes, kube-scheduler, kube-controller-manager, kube-apiserver and etcd (SIGTERM, then SIGKILL) and removes the temp dir. */
   stop(): Promise<void>;
   /** Stops kube-apiserver and starts it again with the same flags and port; waits for /readyz. */
   restartApiserver(): Promise<void>;
@@ -132,28 +141,6 @@ function tail(file: string, lines = LOG_TAIL_LINES): string {
   }
 }
 
-interface TlsClient {
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-/** GET over TLS with a client certificate; resolves to status and body (never rejects on HTTP errors). */
-function get(url: string, tls: TlsClient, timeoutMs = 2_000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', ...tls, timeout: timeoutMs, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 function writePrivate(path: string, content: string): string {
   writeFileSync(path, content, { mode: 0o600 });
   return path;
@@ -175,7 +162,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     binary = built['kube-apiserver'];
     kcmBinary = built['kube-controller-manager'];
   }
-  binary ??= await ensureKubeApiserver();
+  binary ??= await ensureKubeBinary('kube-apiserver');
   const readyTimeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const dir = mkdtempSync(join(tmpdir(), 'kapi-cluster-'));
   if (!opts.keepDir) tempDirs.add(dir);
@@ -185,16 +172,22 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const logFile = file('kube-apiserver.log');
 
   let etcdPid: number | undefined;
-  let kcmChild: ChildProcess | undefined;
+  /** The processes of each component beside kube-apiserver (kube-controller-manager, nodes, ...), by name. */
+  const componentChildren = new Map<string, readonly ChildProcess[]>();
   let controllerManager: ControllerManager | undefined;
+  let scheduler: Scheduler | undefined;
+  const nodes: KubeNode[] = [];
   const watchdog = new Watchdog(join(dir, '.watchdog'));
   const ownedPaths = opts.keepDir ? [] : [dir];
-  const track = (): void => watchdog.track([etcdPid, apiserver?.pid, kcmChild?.pid], ownedPaths);
+  const track = (): void => watchdog.track([etcdPid, apiserver?.pid, ...[...componentChildren.values()].flat().map((c) => c.pid)], ownedPaths);
   track();
   let cluster: Cluster | undefined;
 
   const cleanup = async (): Promise<void> => {
     if (cluster) liveClusters.delete(cluster);
+    await Promise.all(nodes.splice(0).map((node) => node.stop()));
+    await scheduler?.stop();
+    scheduler = undefined;
     await controllerManager?.stop();
     controllerManager = undefined;
     if (apiserver) await terminate(apiserver);
@@ -221,7 +214,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       publicKeyEncoding: { type: 'spki', format: 'pem' },
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     });
-    const pairs = { ca, apiserver: serving, admin, 'front-proxy-ca': frontProxyCA, 'front-proxy-client': proxyClient };
+    // What kube-apiserver shows the kubelets of the nodes (node.ts), which trust the cluster CA.
+    const kubeletClient = createClientCert(ca, { commonName: APISERVER_KUBELET_CLIENT_USER });
+    const pairs = { ca, apiserver: serving, admin, 'front-proxy-ca': frontProxyCA, 'front-proxy-client': proxyClient, 'apiserver-kubelet-client': kubeletClient };
     for (const [name, pair] of Object.entries(pairs)) {
       writeFileSync(file(`${name}.crt`), pair.cert);
       writePrivate(file(`${name}.key`), pair.key);
@@ -262,6 +257,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       '--requestheader-username-headers=X-Remote-User',
       '--requestheader-group-headers=X-Remote-Group',
       '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      `--kubelet-client-certificate=${file('apiserver-kubelet-client.crt')}`,
+      `--kubelet-client-key=${file('apiserver-kubelet-client.key')}`,
       ...(opts.extraArgs ?? []),
     ];
 
@@ -309,41 +306,77 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
     await launch();
 
-    let kcmStarting = false;
-    const startControllerManager = async (kcmOpts: ControllerManagerOptions = {}, given = kcmOpts.binary): Promise<ControllerManager> => {
-      if (controllerManager || kcmStarting) throw new Error(`kube-controller-manager is already running${controllerManager ? ` (${controllerManager.url})` : ''}`);
-      kcmStarting = true;
+    const host: NodeHost = {
+      dir,
+      server,
+      ca,
+      admin: tls,
+      track(name, children) {
+        for (const child of componentChildren.get(name) ?? []) running.delete(child);
+        componentChildren.set(name, children);
+        for (const child of children) {
+          running.add(child);
+          child.once('exit', () => running.delete(child));
+        }
+        track();
+      },
+    };
+    /** One at a time of a component; the returned one clears itself from `slot` when stopped. */
+    const starting = new Set<string>();
+    const single = async <T extends Component>(name: string, current: T | undefined, launch: () => Promise<T>, keep: (c: T | undefined) => void): Promise<T> => {
+      if (current || starting.has(name)) throw new Error(`${name} is already running${current ? ` (${current.url})` : ''}`);
+      starting.add(name);
       try {
-        return await launchForCluster(kcmOpts, given);
+        const started = await launch();
+        const wrapped: T = {
+          ...started,
+          async stop() {
+            await started.stop();
+            keep(undefined);
+          },
+        };
+        keep(wrapped);
+        return wrapped;
       } finally {
-        kcmStarting = false;
+        starting.delete(name);
       }
     };
-    const launchForCluster = async (kcmOpts: ControllerManagerOptions, given: string | undefined): Promise<ControllerManager> => {
-      const kcmPath = given ?? (await ensureKubeControllerManager());
-      const host = {
-        dir,
-        server,
-        ca,
-        track(child: ChildProcess | undefined) {
-          if (kcmChild) running.delete(kcmChild);
-          kcmChild = child;
-          if (child) {
-            running.add(child);
-            child.once('exit', () => running.delete(child));
-          }
-          track();
-        },
-      };
-      const started = await launchControllerManager(host, kcmPath, kcmOpts);
-      controllerManager = {
-        ...started,
+    const startControllerManager = (kcmOpts: ControllerManagerOptions = {}, given = kcmOpts.binary): Promise<ControllerManager> =>
+      single(
+        'kube-controller-manager',
+        controllerManager,
+        async () => launchControllerManager(host, given ?? (await ensureKubeBinary('kube-controller-manager')), kcmOpts),
+        (c) => (controllerManager = c),
+      );
+    const startScheduler = (schedOpts: SchedulerOptions = {}): Promise<Scheduler> =>
+      single('kube-scheduler', scheduler, async () => launchScheduler(host, schedOpts.binary ?? (await ensureKubeBinary('kube-scheduler')), schedOpts), (c) => (scheduler = c));
+    let kubeletAdmitted = false;
+    const startNode = async (nodeOpts: NodeOptions = {}): Promise<KubeNode> => {
+      if (!kubeletAdmitted) {
+        // kube-apiserver's requests to the kubelets (logs, exec) are authorized by them with a SubjectAccessReview.
+        const binding = {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'kapi-apiserver-kubelet-api' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:kubelet-api-admin' },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: APISERVER_KUBELET_CLIENT_USER }],
+        };
+        const res = await requestTls(`${server}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`, tls, { method: 'POST', body: binding });
+        if (res.status !== 201 && res.status !== 409) throw new Error(`creating the ClusterRoleBinding for kube-apiserver's kubelet client: ${res.status} ${res.body}`);
+        kubeletAdmitted = true;
+      }
+      const node = await launchNode(host, await ensureKubeBinary('kubelet'), nodeOpts);
+      const stopNode = node.stop;
+      const tracked: KubeNode = {
+        ...node,
         async stop() {
-          await started.stop();
-          if (controllerManager?.url === started.url) controllerManager = undefined;
+          const i = nodes.indexOf(tracked);
+          if (i >= 0) nodes.splice(i, 1);
+          await stopNode();
         },
       };
-      return controllerManager;
+      nodes.push(tracked);
+      return tracked;
     };
     if (kcmOptions) await startControllerManager(kcmOptions, kcmBinary);
 
@@ -360,6 +393,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         return controllerManager;
       },
       startControllerManager: (kcmOpts) => startControllerManager(kcmOpts),
+      startScheduler,
+      startNode,
+      get nodes() {
+        return [...nodes];
+      },
       stop: cleanup,
       async restartApiserver() {
         if (apiserver) await terminate(apiserver);
@@ -394,7 +432,7 @@ async function waitReady(server: string, tls: TlsClient, child: ChildProcess, ti
         throw new Error(`it exited (${child.exitCode ?? child.signalCode})`);
       }
       try {
-        const res = await get(server + check.path, tls);
+        const res = await requestTls(server + check.path, tls);
         if (check.ok(res.status, res.body)) break;
         last = `GET ${check.path}: ${res.status} ${res.body.slice(0, 500)}`;
       } catch (err) {

@@ -1,5 +1,6 @@
 /**
- * The Kubernetes binaries for tests and local runs — kube-apiserver and kube-controller-manager —
+ * The Kubernetes binaries for tests and local runs — kube-apiserver, kube-controller-manager,
+ * kube-scheduler and the kubelet —
  * built from k8s.io/kubernetes at the version pinned in hack/kube-version.env by
  * hack/build-kube.sh, cached outside the repo.
  *
@@ -7,7 +8,8 @@
  * scripts); it is found from where this package is installed: the nearest directory above it that
  * holds hack/kube-version.env. That is the repository for the workspace and for a project made with
  * `kapi init --kapi-source` (its `file:` links resolve to the checkout). Anywhere else (no checkout
- * above), env KAPI_KUBE_APISERVER and KAPI_KUBE_CONTROLLER_MANAGER name the binaries to use.
+ * above), env KAPI_KUBE_APISERVER, KAPI_KUBE_CONTROLLER_MANAGER, KAPI_KUBE_SCHEDULER and
+ * KAPI_KUBELET name the binaries to use.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
@@ -22,21 +24,27 @@ export interface KubeVersion {
 }
 
 /** The components hack/build-kube.sh builds (one `go build` for those missing). */
-export type KubeComponent = 'kube-apiserver' | 'kube-controller-manager';
+export type KubeComponent = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet';
 
 const VERSION_FILE = join('hack', 'kube-version.env');
 const BUILD_SCRIPT = join('hack', 'build-kube.sh');
-/** A cold build of both takes about 12½ minutes on two cores; this bounds a hung one. */
-const BUILD_TIMEOUT_MS = 30 * 60 * 1000;
+/** A cold build of all four takes about 20 minutes on two loaded cores; this bounds a hung one. */
+const BUILD_TIMEOUT_MS = 40 * 60 * 1000;
 
 /** Env var naming a kube-apiserver binary to use instead of the pinned build. */
 export const KUBE_APISERVER_ENV = 'KAPI_KUBE_APISERVER';
 /** Env var naming a kube-controller-manager binary to use instead of the pinned build. */
 export const KUBE_CONTROLLER_MANAGER_ENV = 'KAPI_KUBE_CONTROLLER_MANAGER';
+/** Env var naming a kube-scheduler binary to use instead of the pinned build. */
+export const KUBE_SCHEDULER_ENV = 'KAPI_KUBE_SCHEDULER';
+/** Env var naming a kubelet binary to use instead of the pinned build. */
+export const KUBELET_ENV = 'KAPI_KUBELET';
 
 const ENV_OF: Record<KubeComponent, string> = {
   'kube-apiserver': KUBE_APISERVER_ENV,
   'kube-controller-manager': KUBE_CONTROLLER_MANAGER_ENV,
+  'kube-scheduler': KUBE_SCHEDULER_ENV,
+  kubelet: KUBELET_ENV,
 };
 
 /** The kapi checkout: the nearest directory above this file (symlinks resolved) that holds hack/kube-version.env. */
@@ -115,8 +123,7 @@ function runBuild(root: string, components: readonly KubeComponent[]): Promise<s
 }
 
 /**
- * The paths of `components` to run: each one's env var (KAPI_KUBE_APISERVER,
- * KAPI_KUBE_CONTROLLER_MANAGER) when set; otherwise the pinned build, the missing ones built
+ * The paths of `components` to run: each one's env var (KAPI_KUBE_APISERVER, ...) when set; otherwise the pinned build, the missing ones built
  * first (a fresh machine) by hack/build-kube.sh in one `go build`, whose progress goes to this
  * process's stderr.
  */
@@ -147,12 +154,7 @@ export async function ensureKubeBinaries<C extends KubeComponent>(components: re
   return paths;
 }
 
-/** The kube-apiserver to run ($KAPI_KUBE_APISERVER, or the pinned build, built when missing). */
-export async function ensureKubeApiserver(): Promise<string> {
-  return (await ensureKubeBinaries(['kube-apiserver']))['kube-apiserver'];
-}
-
-/** The kube-controller-manager to run ($KAPI_KUBE_CONTROLLER_MANAGER, or the pinned build, built when missing). */
-export async function ensureKubeControllerManager(): Promise<string> {
-  return (await ensureKubeBinaries(['kube-controller-manager']))['kube-controller-manager'];
+/** The binary of `component` to run (its env var, or the pinned build, built when missing). */
+export async function ensureKubeBinary(component: KubeComponent): Promise<string> {
+  return (await ensureKubeBinaries([component]))[component];
 }
