@@ -106,11 +106,13 @@ async function main(): Promise<void> {
   print({ synced: true, size: running.size(), syncMs, syncCpuMs: (syncCpu.user + syncCpu.system) / 1000, ...afterSync });
 
   const cpu1 = process.cpuUsage();
+  const updating = performance.now();
   const samples: { rss: number; heapUsed: number }[] = [];
   const sampler = setInterval(() => samples.push(memory()), 1000);
   await new Promise<void>((resolveStop) => createInterface({ input: process.stdin }).on('line', (line) => line === 'stop' && resolveStop()));
   clearInterval(sampler);
   const cpu = process.cpuUsage(cpu1);
+  const updateMs = performance.now() - updating;
   const updatesAtStop = updates;
 
   // The writes are over: the cache must come to equal a list, every name at its listed resourceVersion.
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
     ...differences,
     settleMs: performance.now() - settleStart,
     updateCpuMs: (cpu.user + cpu.system) / 1000,
+    updateMs,
     maxRss: Math.max(...samples.map((x) => x.rss)),
     endRss: samples.at(-1)?.rss ?? 0,
     maxHeap: Math.max(...samples.map((x) => x.heapUsed)),

@@ -47,6 +47,8 @@ interface Done {
   settleMs: number;
   relists: number | null;
   updateCpuMs: number;
+  /** How long the writes ran, from sync to the parent's stop (its drain included). */
+  updateMs: number;
   maxRss: number;
   endRss: number;
   maxHeap: number;
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
       const failed = [...written.failed].map(([reason, n]) => `${n} ${reason}`).join(', ') || '0';
       const cache = done.missing + done.extra + done.stale === 0 ? `= list (${done.listed})` : `${done.missing} missing, ${done.extra} extra, ${done.stale} stale of ${done.listed}`;
       rows.push(
-        `| ${impl} | ${synced.size} | ${fmt(synced.syncMs / 1000, 1)} | ${fmt(synced.syncCpuMs / 1000, 1)} | ${mib(synced.rss)} | ${mib(synced.heapUsed)} | ${fmt(done.updateCpuMs / 1000 / SECONDS, 3)} | ${mib(done.maxRss)} | ${mib(done.endRss)} | ${mib(done.firstHeap)} → ${mib(done.endHeap)} | ${done.updates} / ${written.ok} | ${failed} | ${done.relists ?? '–'} | ${cache} | ${done.heapSeries.map(mib).join(' ')} |`,
+        `| ${impl} | ${synced.size} | ${fmt(synced.syncMs / 1000, 1)} | ${fmt(synced.syncCpuMs / 1000, 1)} | ${mib(synced.rss)} | ${mib(synced.heapUsed)} | ${fmt(done.updateCpuMs / done.updateMs, 3)} | ${mib(done.maxRss)} | ${mib(done.endRss)} | ${mib(done.firstHeap)} → ${mib(done.endHeap)} | ${done.updates} / ${written.ok} | ${failed} | ${done.relists ?? '–'} | ${cache} | ${done.heapSeries.map(mib).join(' ')} |`,
       );
     }
   } finally {

@@ -10,10 +10,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { createCA, createClientCert, createServingCert } from '@kapi/apiserver/security';
 import { freePort, startEtcd, stopProcess, type EtcdServer } from '@kapi/storage/etcd-server';
-import type { Component } from './component.js';
+import { LOG_TAIL_LINES, tail, writeKubeconfig, type Component } from './component.js';
 import { launchControllerManager, type ControllerManager, type ControllerManagerOptions } from './controller-manager.js';
 import { APISERVER_KUBELET_CLIENT_USER, launchNode, type KubeNode, type NodeHost, type NodeOptions } from './node.js';
 import { launchScheduler, type Scheduler, type SchedulerOptions } from './scheduler.js';
@@ -82,7 +81,6 @@ export interface Cluster {
 
 const DEFAULT_READY_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 10_000;
-const LOG_TAIL_LINES = 40;
 export const SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/24';
 export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc';
 export const FRONT_PROXY_CLIENT_NAME = 'front-proxy-client';
@@ -133,21 +131,9 @@ async function terminate(child: ChildProcess): Promise<void> {
   running.delete(child);
 }
 
-function tail(file: string, lines = LOG_TAIL_LINES): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
 function writePrivate(path: string, content: string): string {
   writeFileSync(path, content, { mode: 0o600 });
   return path;
-}
-
-function b64(pem: string): string {
-  return Buffer.from(pem).toString('base64');
 }
 
 /** Starts etcd and kube-apiserver; resolves once /readyz is ok and the bootstrap objects exist. */
@@ -263,18 +249,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     ];
 
     const kubeconfig = file('admin.kubeconfig');
-    writePrivate(
-      kubeconfig,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'kapi-test', cluster: { server, 'certificate-authority-data': b64(ca.cert) } }],
-        users: [{ name: 'admin', user: { 'client-certificate-data': b64(admin.cert), 'client-key-data': b64(admin.key) } }],
-        contexts: [{ name: 'kapi-test', context: { cluster: 'kapi-test', user: 'admin' } }],
-        'current-context': 'kapi-test',
-        preferences: {},
-      }),
-    );
+    writeKubeconfig(kubeconfig, server, ca.cert, 'admin', admin);
 
     const tls: TlsClient = { ca: ca.cert, cert: admin.cert, key: admin.key };
 
@@ -321,7 +296,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         track();
       },
     };
-    /** One at a time of a component; the returned one clears itself from `slot` when stopped. */
+    /** One at a time of a component: `keep` holds the running one, which clears it when stopped. */
     const starting = new Set<string>();
     const single = async <T extends Component>(name: string, current: T | undefined, launch: () => Promise<T>, keep: (c: T | undefined) => void): Promise<T> => {
       if (current || starting.has(name)) throw new Error(`${name} is already running${current ? ` (${current.url})` : ''}`);

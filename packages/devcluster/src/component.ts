@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createClientCert, createServingCert, type CertificateAuthority } from '@kapi/apiserver/security';
+import { createClientCert, createServingCert, type CertKeyPair, type CertificateAuthority } from '@kapi/apiserver/security';
 import { freePort, stopProcess } from '@kapi/storage/etcd-server';
 import { requestTls } from './http.js';
 
@@ -51,7 +51,7 @@ export interface Component {
 }
 
 const STOP_GRACE_MS = 10_000;
-const LOG_TAIL_LINES = 40;
+export const LOG_TAIL_LINES = 40;
 
 export function tail(file: string, lines = LOG_TAIL_LINES): string {
   try {
@@ -65,15 +65,14 @@ function b64(pem: string): string {
   return Buffer.from(pem).toString('base64');
 }
 
-/** A kubeconfig for `user` (a client certificate from the cluster CA), written to `path`. */
-export function writeKubeconfig(path: string, server: string, ca: CertificateAuthority, user: string, organizations: string[]): void {
-  const client = createClientCert(ca, { commonName: user, organizations });
+/** A kubeconfig (mode 0600) for `user` with its client certificate `client`, signed by the cluster CA. */
+export function writeKubeconfig(path: string, server: string, caPem: string, user: string, client: CertKeyPair): void {
   writeFileSync(
     path,
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'kapi-test', cluster: { server, 'certificate-authority-data': b64(ca.cert) } }],
+      clusters: [{ name: 'kapi-test', cluster: { server, 'certificate-authority-data': b64(caPem) } }],
       users: [{ name: user, user: { 'client-certificate-data': b64(client.cert), 'client-key-data': b64(client.key) } }],
       contexts: [{ name: 'kapi-test', context: { cluster: 'kapi-test', user } }],
       'current-context': 'kapi-test',
@@ -83,6 +82,11 @@ export function writeKubeconfig(path: string, server: string, ca: CertificateAut
   );
 }
 
+/** A kubeconfig for `user` in `organizations`, with a new client certificate from the cluster CA. */
+export function writeUserKubeconfig(path: string, server: string, ca: CertificateAuthority, user: string, organizations: string[]): void {
+  writeKubeconfig(path, server, ca.cert, user, createClientCert(ca, { commonName: user, organizations }));
+}
+
 /** Writes its certificates and kubeconfig into host.dir, starts it and waits for /healthz. */
 export async function launchComponent(host: ComponentHost, spec: ComponentSpec): Promise<Component> {
   const file = (suffix: string): string => join(host.dir, `${spec.name}${suffix}`);
@@ -90,7 +94,7 @@ export async function launchComponent(host: ComponentHost, spec: ComponentSpec):
   writeFileSync(file('.crt'), serving.cert);
   writeFileSync(file('.key'), serving.key, { mode: 0o600 });
   const kubeconfig = file('.kubeconfig');
-  writeKubeconfig(kubeconfig, host.server, host.ca, spec.user, ['system:masters']);
+  writeUserKubeconfig(kubeconfig, host.server, host.ca, spec.user, ['system:masters']);
 
   const port = await freePort();
   const url = `https://127.0.0.1:${port}`;

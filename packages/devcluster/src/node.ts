@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { stopProcess } from '@kapi/storage/etcd-server';
-import { tail, writeKubeconfig, type ComponentHost } from './component.js';
+import { tail, writeUserKubeconfig, type ComponentHost } from './component.js';
 import { requestTls, type TlsClient } from './http.js';
 import { ensurePauseImage, PAUSE_IMAGE } from './pause-image.js';
 
@@ -224,7 +224,7 @@ state = "${path('containerd', 'state')}"
 
     // The kubelet's client certificate: system:node:<name> in system:nodes, for the Node authorizer.
     const kubeconfig = path('kubelet', 'kubeconfig');
-    writeKubeconfig(kubeconfig, host.server, host.ca, `system:node:${name}`, ['system:nodes']);
+    writeUserKubeconfig(kubeconfig, host.server, host.ca, `system:node:${name}`, ['system:nodes']);
     writeFileSync(path('kubelet', 'pki', 'client-ca.crt'), host.ca.cert);
     // Its cgroup root must exist in every hierarchy.
     for (const mount of cgroupMounts()) mkdirSync(join(mount, cgroupRoot), { recursive: true });
