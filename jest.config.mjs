@@ -16,6 +16,6 @@ const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/cmd/*/src/**/*.test.ts'] },
-    { ...common, displayName: 'integration', rootDir: '.', testMatch: ['<rootDir>/test/**/*.test.ts'] },
+    { ...common, displayName: 'integration', rootDir: '.', testMatch: ['<rootDir>/test/**/*.test.ts'], globalTeardown: '<rootDir>/test/global-teardown.mjs' },
   ],
 };

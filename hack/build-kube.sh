@@ -4,9 +4,7 @@
 # hack/kube-version.env, into ${KAPI_CACHE:-$HOME/.cache/kapi}/bin/<component>-$KUBE_VERSION, and
 # prints their paths, one a line, in the order asked (the only lines on stdout; progress to stderr).
 #
-#   hack/build-kube.sh                                   kube-apiserver and kube-controller-manager
-#   hack/build-kube.sh kube-apiserver kube-controller-manager kube-scheduler kubelet
-#                                                        all four in ONE go build (they share the
+#   hack/build-kube.sh                                   all four in ONE go build (they share the
 #                                                        compiled dependencies)
 #   hack/build-kube.sh kube-apiserver                    that one only
 #   hack/build-kube.sh kube-apiserver kube-controller-manager
@@ -28,9 +26,8 @@ SCRIPT_NAME=build-kube
 source "${HACK_DIR}/lib/go-binary.sh"
 
 KNOWN=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
-# With no arguments: what the test suites need today (kube-scheduler and the kubelet are built on
-# first use by @kapi/devcluster's startScheduler/startNode; all four in one build share its work).
-DEFAULT=(kube-apiserver kube-controller-manager)
+# With no arguments: all the test suites need (test/deploy runs nodes and the scheduler).
+DEFAULT=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
 GO_DIRECTIVE="1.26.0"
 
 components=("$@")

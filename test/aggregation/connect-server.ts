@@ -115,6 +115,7 @@ export async function startConnectServer(cluster: Cluster, opts: { availableTime
       kubeconfig: cluster.kubeconfig,
       authenticationKubeconfig: cluster.kubeconfig,
       authorizationKubeconfig: cluster.kubeconfig,
+      inCluster: false,
       authenticationSkipLookup: false,
       tokenCacheTTLMs: 10_000,
       authorizedCacheTTLMs: 10_000,

@@ -83,8 +83,7 @@ beforeAll(async () => {
 afterAll(() => {
   if (dockerEnv) docker(['rm', '-f', CONTAINER], { allowFailure: true });
   if (state) rmSync(state, { recursive: true, force: true });
-  // The private dockerd goes with the suite; its images and build cache stay for the next run.
-  spawnSync('bash', [join(REPO, 'hack/docker-local.sh'), 'stop'], { stdio: 'ignore' });
+  // The private dockerd stays for the other suites of test/deploy (test/global-teardown.mjs stops it).
 });
 
 it('runs as the non-root user 1000 with the production dependencies only', () => {

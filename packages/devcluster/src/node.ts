@@ -6,12 +6,14 @@
  * Several nodes run side by side on one machine, each with its own containerd (a kubelet kills the
  * containers it does not know, so two cannot share one), root dir, cgroup root (a kubelet removes
  * the Pod cgroups it does not know), kubelet ports on its own address, and the pause image built
- * here (pause-image.ts). Without a CNI plugin a node stays NotReady ("cni plugin not initialized");
- * that does not keep hostNetwork Pods from running, and the scheduler places them anyway (the
- * not-ready taint is tolerated by the node controller only, which a devcluster does not run).
+ * here (pause-image.ts). Its only network is the host's: its CNI config has the loopback plugin
+ * alone, which makes containerd report the network ready (without a CNI config the node stays
+ * NotReady, "cni plugin not initialized", and keeps the not-ready taint) while giving Pods no
+ * address off loopback. So hostNetwork Pods run; any other Pod fails to get its sandbox's network.
  *
  * What it needs from the machine, as root: containerd and ctr (Debian's `containerd`, which
- * `docker.io` brings), runc, and cgroups. kube-apiserver's flags for it (a client certificate for
+ * `docker.io` brings), runc, the loopback CNI plugin (Debian's `containernetworking-plugins`), and
+ * cgroups. kube-apiserver's flags for it (a client certificate for
  * the kubelet's API) are set by startCluster whether nodes come or not.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -58,6 +60,7 @@ export interface NodeHost extends ComponentHost {
 const STOP_GRACE_MS = 10_000;
 const KUBELET_PORT = 10250;
 const KUBELET_HEALTHZ_PORT = 10248;
+const CNI_BIN_DIR = '/usr/lib/cni';
 
 /** Polls `check` (an error from it means "not yet") until true; `exited` ends the wait at once. */
 async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, exited: () => boolean, details: () => string): Promise<void> {
@@ -120,6 +123,7 @@ export async function launchNode(host: NodeHost, kubelet: string, opts: NodeOpti
     );
     if (!found) throw new Error(`${tool} is not on PATH: a node needs containerd (apt-get install -y containerd)`);
   }
+  if (!existsSync(join(CNI_BIN_DIR, 'loopback'))) throw new Error(`${CNI_BIN_DIR}/loopback is missing: a node needs the CNI plugins (apt-get install -y containernetworking-plugins)`);
   const readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
   const dir = join(host.dir, `node-${name}`);
   const path = (...parts: string[]): string => join(dir, ...parts);
@@ -168,12 +172,14 @@ state = "${path('containerd', 'state')}"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
+    bin_dir = "${CNI_BIN_DIR}"
     conf_dir = "${path('cni', 'net.d')}"
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = ""
 `,
   );
+
+  writeFileSync(path('cni', 'net.d', '10-loopback.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'loopback-only', plugins: [{ type: 'loopback' }] }));
 
   const stop = async (): Promise<void> => {
     if (kubeletChild) await stopProcess(kubeletChild, STOP_GRACE_MS);

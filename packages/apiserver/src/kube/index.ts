@@ -9,6 +9,7 @@ export {
   KubeRestClient,
   loadClientNode,
   loadKubeConfig,
+  runningInCluster,
   type ClientNode,
   type KubeConfig,
   type KubeRestClientOptions,

@@ -386,6 +386,21 @@ describe('GenericAPIServer', () => {
     expect(await done).toBe('shut down');
   }, 10_000);
 
+  it('serves on with /readyz failing for the shutdown delay, then closes the listener', async () => {
+    const { server } = await startServer({ shutdownDelayMs: 600 });
+    const { port } = server.address;
+    const shutdown = server.shutdown();
+    await sleep(100);
+    // Still listening: a load balancer sees not-ready while the requests it still sends are served.
+    const readyz = await call(port, '/readyz');
+    expect(readyz.status).toBe(500);
+    expect(readyz.body).toContain('[-]shutdown failed');
+    expect((await call(port, '/livez')).status).toBe(200);
+    expect((await call(server, '/apis/test.example.com/v1/widgets', admin)).status).toBe(200);
+    await shutdown;
+    await expect(call(port, '/healthz').catch((err: NodeJS.ErrnoException) => err.code)).resolves.toBe('ECONNREFUSED');
+  });
+
   it('bounds shutdown by its timeout', async () => {
     const { server, gate } = await startServer({ shutdownTimeoutMs: 300 });
     const stuck = call(server, '/apis/test.example.com/v1/namespaces/default/blocks', admin).catch((err: Error) => err);

@@ -77,8 +77,13 @@ export interface GenericAPIServerOptions {
   maxRequestsInFlight?: number;
   /** Mutating requests at once (0 = unlimited); default 200. */
   maxMutatingRequestsInFlight?: number;
-  /** Upper bound on shutdown(); default 30 s. */
+  /** Upper bound on shutdown() after the delay; default 30 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * How long shutdown() keeps serving with /readyz failing before it closes the listener, so that
+   * load balancers (the endpoints behind a Service, the aggregator) stop sending first; default 0.
+   */
+  shutdownDelayMs?: number;
   /** Default: pino to stdout at `logLevel`. Tests pass a logger writing to a stream. */
   logger?: Logger;
   logLevel?: string;
@@ -147,7 +152,10 @@ export class GenericAPIServer {
   private readonly bindAddress: string;
   private readonly port: number;
   private readonly shutdownTimeoutMs: number;
+  private readonly shutdownDelayMs: number;
   private shuttingDown = false;
+  /** Set once the shutdown delay has passed: the listener closes and connections are let go. */
+  private draining = false;
   private shutdownPromise: Promise<void> | undefined;
   /** The chain after request tracking, in order; the author's filters at the end. */
   private readonly filters: Filter[];
@@ -163,6 +171,7 @@ export class GenericAPIServer {
     this.bindAddress = options.bindAddress ?? '127.0.0.1';
     this.port = options.port ?? 8443;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    this.shutdownDelayMs = options.shutdownDelayMs ?? 0;
     // Buffered asynchronous stdout (one line per request would otherwise be a write(2) each): pino
     // flushes it synchronously on process exit; start() and shutdown() flush their lines at once.
     // A --workers worker shares stdout with its siblings: there one write(2) per line keeps lines
@@ -204,7 +213,7 @@ export class GenericAPIServer {
     this.httpsServer.on('secureConnection', (socket: TLSSocket) => {
       socket.disableRenegotiation();
       // A handshake that completes while shutting down carries nothing worth waiting for.
-      if (this.shuttingDown) return void socket.destroy();
+      if (this.draining) return void socket.destroy();
       this.unservedSockets.add(socket);
       socket.once('close', () => this.unservedSockets.delete(socket));
     });
@@ -272,7 +281,7 @@ export class GenericAPIServer {
     res.on('error', this.onResponseError);
     res.once('close', this.onResponseClose);
     res.setHeader('Cache-Control', 'no-cache, private');
-    if (this.shuttingDown) res.setHeader('Connection', 'close');
+    if (this.draining) res.setHeader('Connection', 'close');
     const filters = this.filters;
     let i = 0;
     const next = (err?: unknown): void => {
@@ -422,7 +431,8 @@ export class GenericAPIServer {
   }
 
   /**
-   * Graceful shutdown: /readyz fails at once, the listener closes, ordinary requests finish,
+   * Graceful shutdown: /readyz fails at once, requests are served as before for the shutdown
+   * delay, then the listener closes, ordinary requests finish,
    * watches are ended cleanly, then the shutdown hooks run. Bounded by the shutdown timeout
    * (connections still open then are closed). Calling it again returns the same promise.
    */
@@ -433,8 +443,14 @@ export class GenericAPIServer {
 
   private async runShutdown(): Promise<void> {
     const started = Date.now();
-    const deadline = started + this.shutdownTimeoutMs;
     this.shuttingDown = true;
+    if (this.shutdownDelayMs > 0) {
+      this.logger.info({ delayMs: this.shutdownDelayMs }, 'not ready; serving on until the shutdown delay has passed');
+      this.flushLog();
+      await sleepUntil(started + this.shutdownDelayMs);
+    }
+    this.draining = true;
+    const deadline = Date.now() + this.shutdownTimeoutMs;
     this.logger.info({ inFlight: this.tracker.count(false), longRunning: this.tracker.count(true) }, 'shutting down');
     const closed = new Promise<void>((resolve) => {
       if (!this.httpsServer.listening) return resolve();

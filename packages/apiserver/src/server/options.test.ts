@@ -16,6 +16,7 @@ describe('parseServerOptions', () => {
       maxRequestsInFlight: 400,
       maxMutatingRequestsInFlight: 200,
       shutdownTimeoutMs: 30_000,
+      shutdownDelayMs: 0,
       logLevel: 'info',
       workers: 1,
       disabledAdmissionPlugins: [],
@@ -40,6 +41,7 @@ describe('parseServerOptions', () => {
         '--max-requests-inflight=10',
         '--max-mutating-requests-inflight=0',
         '--shutdown-timeout=1m30s',
+        '--shutdown-delay-duration=10s',
         '--log-level=debug',
         '--workers=3',
       ],
@@ -58,6 +60,7 @@ describe('parseServerOptions', () => {
       maxRequestsInFlight: 10,
       maxMutatingRequestsInFlight: 0,
       shutdownTimeoutMs: 90_000,
+      shutdownDelayMs: 10_000,
       logLevel: 'debug',
       workers: 3,
       disabledAdmissionPlugins: [],
@@ -129,8 +132,21 @@ describe('parseServerOptions', () => {
 });
 
 describe('delegated authentication and authorization flags', () => {
-  it('stays standalone without a kubeconfig flag', () => {
-    expect(parseServerOptions(['--authentication-skip-lookup'], quiet).delegation).toBeUndefined();
+  it('stays standalone without a kubeconfig flag, outside a Pod', () => {
+    expect(parseServerOptions(['--authentication-skip-lookup'], quiet, false).delegation).toBeUndefined();
+  });
+
+  it('in a Pod, delegates to its cluster without a kubeconfig flag (the service account), as Go does', () => {
+    expect(parseServerOptions(['--storage-backend=crd'], quiet, true).delegation).toEqual({
+      inCluster: true,
+      authenticationSkipLookup: false,
+      tokenCacheTTLMs: 10_000,
+      authorizedCacheTTLMs: 10_000,
+      unauthorizedCacheTTLMs: 10_000,
+      alwaysAllowPaths: ['/healthz', '/livez', '/readyz'],
+    });
+    // A kubeconfig flag still wins in a Pod.
+    expect(parseServerOptions(['--kubeconfig=/k/core'], quiet, true).delegation?.inCluster).toBe(false);
   });
 
   it('--kubeconfig turns delegation on with Go\'s defaults, for authentication and authorization both', () => {
@@ -138,6 +154,7 @@ describe('delegated authentication and authorization flags', () => {
       kubeconfig: '/k/admin.kubeconfig',
       authenticationKubeconfig: '/k/admin.kubeconfig',
       authorizationKubeconfig: '/k/admin.kubeconfig',
+      inCluster: false,
       authenticationSkipLookup: false,
       tokenCacheTTLMs: 10_000,
       authorizedCacheTTLMs: 10_000,
@@ -170,6 +187,7 @@ describe('delegated authentication and authorization flags', () => {
       kubeconfig: '/k/core',
       authenticationKubeconfig: '/k/authn',
       authorizationKubeconfig: '/k/authz',
+      inCluster: false,
       authenticationSkipLookup: true,
       tokenCacheTTLMs: 30_000,
       authorizedCacheTTLMs: 300_000,

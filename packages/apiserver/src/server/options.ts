@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option, type OutputConfiguration } from 
 import { NAMESPACE_LIFECYCLE } from '../admission/namespace-lifecycle.js';
 import { MUTATING_ADMISSION_POLICY, VALIDATING_ADMISSION_POLICY } from '../admission/policy/source.js';
 import { MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_WEBHOOK } from '../admission/webhook/dispatch.js';
+import { runningInCluster } from '../kube/index.js';
 import { ALWAYS_OPEN_PATHS } from '../security/authn.js';
 
 export type StorageBackend = 'sqlite' | 'etcd3' | 'crd';
@@ -31,6 +32,8 @@ export interface ServerOptions {
   maxRequestsInFlight: number;
   maxMutatingRequestsInFlight: number;
   shutdownTimeoutMs: number;
+  /** --shutdown-delay-duration: serve with /readyz failing this long before closing the listener. */
+  shutdownDelayMs: number;
   logLevel: LogLevel;
   /**
    * Server processes (node:cluster workers sharing the port and the storage); 1 serves from this
@@ -76,6 +79,8 @@ export interface RequestHeaderOptions {
 export interface DelegationOptions {
   /** --kubeconfig: the host cluster; undefined (with only the other two given) means in-cluster for the missing ones. */
   kubeconfig?: string;
+  /** No kubeconfig flag, in a Pod: the host cluster is the Pod's, reached with its service account (as Go's servers do). */
+  inCluster: boolean;
   /** --authentication-kubeconfig (default --kubeconfig): TokenReviews and the extension-apiserver-authentication ConfigMap. */
   authenticationKubeconfig?: string;
   /** --authorization-kubeconfig (default --kubeconfig): SubjectAccessReviews. */
@@ -144,6 +149,7 @@ interface RawOptions {
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
   shutdownTimeout: number;
+  shutdownDelayDuration: number;
   logLevel: LogLevel;
   workers: number;
   kubeconfig?: string;
@@ -185,6 +191,7 @@ export function buildServerCommand(name = 'sample-apiserver'): Command {
     .addOption(new Option('--max-requests-inflight <n>', 'The maximum number of non-mutating requests in flight at a given time. When the server exceeds this, it rejects requests. Zero for no limit.').default(400).argParser(parseNonNegativeInt))
     .addOption(new Option('--max-mutating-requests-inflight <n>', 'The maximum number of mutating requests in flight at a given time. When the server exceeds this, it rejects requests. Zero for no limit.').default(200).argParser(parseNonNegativeInt))
     .addOption(new Option('--shutdown-timeout <duration>', 'How long a graceful shutdown may take (draining requests, ending watches, closing storage) before connections are closed.').default(30_000, '30s').argParser(parseDuration))
+    .addOption(new Option('--shutdown-delay-duration <duration>', 'Time to delay the termination. During that time the server keeps serving requests normally; /healthz and /livez succeed, but /readyz fails at once. Graceful termination starts after this delay.').default(0, '0s').argParser(parseDuration))
     .addOption(new Option('--log-level <level>', 'The log level.').choices(LOG_LEVELS).default('info'))
     .addOption(
       new Option(
@@ -228,7 +235,8 @@ export function buildServerCommand(name = 'sample-apiserver'): Command {
  * Parses the user arguments (process.argv.slice(2)). Throws commander's CommanderError on a bad
  * flag, on --help (code "commander.helpDisplayed") and on inconsistent flags.
  */
-export function parseServerOptions(argv: readonly string[], output?: OutputConfiguration): ServerOptions {
+/** `inCluster`: whether this process runs in a Pod (default: its environment says so); then it serves delegated without a kubeconfig flag. */
+export function parseServerOptions(argv: readonly string[], output?: OutputConfiguration, inCluster: boolean = runningInCluster()): ServerOptions {
   const command = buildServerCommand();
   if (output) command.configureOutput(output);
   command.parse([...argv], { from: 'user' });
@@ -240,7 +248,7 @@ export function parseServerOptions(argv: readonly string[], output?: OutputConfi
   if (raw.storageBackend === 'etcd3' && etcdServers.length === 0) {
     command.error('error: --etcd-servers must be set with --storage-backend=etcd3', { code: 'kapi.invalidOptions' });
   }
-  if (raw.storageBackend === 'crd' && !raw.kubeconfig) {
+  if (raw.storageBackend === 'crd' && !raw.kubeconfig && !inCluster) {
     command.error('error: --kubeconfig (the host cluster that keeps the custom resources) must be set with --storage-backend=crd', {
       code: 'kapi.invalidOptions',
     });
@@ -267,10 +275,11 @@ export function parseServerOptions(argv: readonly string[], output?: OutputConfi
     maxRequestsInFlight: raw.maxRequestsInflight,
     maxMutatingRequestsInFlight: raw.maxMutatingRequestsInflight,
     shutdownTimeoutMs: raw.shutdownTimeout,
+    shutdownDelayMs: raw.shutdownDelayDuration,
     logLevel: raw.logLevel,
     workers: raw.workers,
     disabledAdmissionPlugins: raw.disableAdmissionPlugins ?? [],
-    ...delegationOptions(raw),
+    ...delegationOptions(raw, inCluster),
     // As Go: auditing needs both a policy and a backend.
     ...(raw.auditPolicyFile && raw.auditLogPath
       ? {
@@ -286,16 +295,21 @@ export function parseServerOptions(argv: readonly string[], output?: OutputConfi
   };
 }
 
-/** The delegated-mode part of the options: only when a kubeconfig flag is given. */
-function delegationOptions(raw: RawOptions): { delegation?: DelegationOptions } {
+/**
+ * The delegated-mode part of the options: when a kubeconfig flag is given, or in a Pod (Go's
+ * delegating options fall back to the in-cluster configuration the same way). Standalone otherwise.
+ */
+function delegationOptions(raw: RawOptions, inCluster: boolean): { delegation?: DelegationOptions } {
   const kubeconfig = raw.kubeconfig;
-  if (!kubeconfig && !raw.authenticationKubeconfig && !raw.authorizationKubeconfig) return {};
+  const flagged = Boolean(kubeconfig || raw.authenticationKubeconfig || raw.authorizationKubeconfig);
+  if (!flagged && !inCluster) return {};
   const authenticationKubeconfig = raw.authenticationKubeconfig ?? kubeconfig;
   const authorizationKubeconfig = raw.authorizationKubeconfig ?? kubeconfig;
   const delegation: DelegationOptions = {
     ...(kubeconfig ? { kubeconfig } : {}),
     ...(authenticationKubeconfig ? { authenticationKubeconfig } : {}),
     ...(authorizationKubeconfig ? { authorizationKubeconfig } : {}),
+    inCluster: !flagged,
     authenticationSkipLookup: raw.authenticationSkipLookup ?? false,
     tokenCacheTTLMs: raw.authenticationTokenWebhookCacheTtl,
     authorizedCacheTTLMs: raw.authorizationWebhookCacheAuthorizedTtl,

@@ -82,7 +82,7 @@ async function runWorkers(argv: readonly string[], opts: ServerOptions, api: API
   const logger = pino({ level: opts.logLevel });
   const { adminKubeconfig } = resolveTLS(opts, { extraHosts: [...api.serviceHosts], name: api.name });
   await prepareStorage(opts);
-  const workers = new ServerWorkers({ count: opts.workers, args: argv, logger, stopTimeoutMs: opts.shutdownTimeoutMs + WORKER_STOP_MARGIN_MS });
+  const workers = new ServerWorkers({ count: opts.workers, args: argv, logger, stopTimeoutMs: opts.shutdownDelayMs + opts.shutdownTimeoutMs + WORKER_STOP_MARGIN_MS });
   relayCommits();
   workers.handleSignals();
   await workers.start();
@@ -107,7 +107,7 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
   const stopSharing = worker && backend.sharedCommits ? shareCommits(backend.sharedCommits) : undefined;
   // The host cluster's admission (Go's default plugins of an aggregated server), delegated mode only.
   const hostAdmission =
-    security && opts.delegation?.kubeconfig
+    security && (opts.delegation?.kubeconfig !== undefined || opts.delegation?.inCluster)
       ? await startHostAdmission(opts.delegation.kubeconfig, opts.disabledAdmissionPlugins, pino({ level: opts.logLevel, name: 'admission' }, pino.destination({ dest: 1, sync: true })))
       : undefined;
   const installed = await api.install(backend, {
@@ -127,6 +127,7 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
     maxRequestsInFlight: opts.maxRequestsInFlight,
     maxMutatingRequestsInFlight: opts.maxMutatingRequestsInFlight,
     shutdownTimeoutMs: opts.shutdownTimeoutMs,
+    shutdownDelayMs: opts.shutdownDelayMs,
     logLevel: opts.logLevel,
     routes: apiRoutes({ scheme: installed.scheme, storages: installed.storages, ...(installed.groupVersions ? { groupVersions: installed.groupVersions } : {}) }),
     ...(api.nonResourceHandler ? { nonResourceHandler: api.nonResourceHandler } : {}),

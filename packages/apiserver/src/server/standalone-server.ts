@@ -95,9 +95,9 @@ export async function openStorage(opts: StorageFlags, kinds: readonly KindDefini
       if (opts.etcdServers.length === 0) throw new Error('--storage-backend=etcd3 needs --etcd-servers');
       return new Etcd3Storage({ endpoints: opts.etcdServers });
     case 'crd':
-      if (!opts.delegation?.kubeconfig) throw new Error('--storage-backend=crd needs --kubeconfig');
+      if (!opts.delegation?.kubeconfig && !opts.delegation?.inCluster) throw new Error('--storage-backend=crd needs --kubeconfig (or to run in a Pod)');
       return CrdStorage.create({
-        kubeconfig: opts.delegation.kubeconfig,
+        ...(opts.delegation.kubeconfig ? { kubeconfig: opts.delegation.kubeconfig } : {}),
         resources: kinds.map((kind) => ({ group: kind.group, resource: kind.plural, kind: kind.kind, schema: hubSchema(kind) })),
       });
   }

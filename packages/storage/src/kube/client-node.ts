@@ -4,10 +4,20 @@
  * these packages compile to CommonJS: its types come in with a resolution-mode import, its code
  * through a real dynamic import() (kept as such by module NodeNext), loaded once and shared.
  */
+import { existsSync } from 'node:fs';
+
 export type ClientNode = typeof import('@kubernetes/client-node', { with: { 'resolution-mode': 'import' } });
 export type KubeConfig = InstanceType<ClientNode['KubeConfig']>;
 
 let loading: Promise<ClientNode> | undefined;
+
+/** The token a Pod's service account is given (Go's rest.InClusterConfig reads the same file). */
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** Whether this process runs in a Pod that can reach its cluster: what the 'in-cluster' fallback needs. */
+export function runningInCluster(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env['KUBERNETES_SERVICE_HOST'] && env['KUBERNETES_SERVICE_PORT']) && existsSync(SERVICE_ACCOUNT_TOKEN);
+}
 
 /** client-node's module, imported on first use. */
 export function loadClientNode(): Promise<ClientNode> {

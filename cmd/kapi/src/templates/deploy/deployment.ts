@@ -18,6 +18,8 @@ export function deploymentYaml(model: ProjectModel): string {
     ...storageArgs(model),
     '--data-dir=/var/lib/kapi/data',
     '--cert-dir=/var/lib/kapi',
+    // Serve on, not ready, while the endpoints controller and the aggregator let go of a stopping Pod.
+    '--shutdown-delay-duration=10s',
   ];
   const probe = (path: string, period: number): string => `            httpGet:
               path: ${path}

@@ -1,7 +1,8 @@
 /**
  * deploy/base/rbac.yaml: what an aggregated server needs of its host cluster: TokenReview and
  * SubjectAccessReview (system:auth-delegator), the extension-apiserver-authentication ConfigMap
- * (extension-apiserver-authentication-reader in kube-system), and with CRD storage its custom resources.
+ * (extension-apiserver-authentication-reader in kube-system), what the host cluster's admission
+ * reads (namespaces, webhook configurations, admission policies), and with CRD storage its custom resources.
  */
 import { namespaceOf, type ProjectModel } from '../../project/model.js';
 import { SERVICE_ACCOUNT } from './labels.js';
@@ -62,6 +63,36 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: Role
   name: extension-apiserver-authentication-reader
+${subject(model)}
+---
+# The host cluster's admission, run on every write: NamespaceLifecycle, the admission webhooks and
+# the admission policies. (A policy's paramKind is read too: grant it where a policy has params.)
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: ${model.name}:host-admission
+rules:
+  - apiGroups: ['']
+    resources: [namespaces]
+    verbs: [get, list, watch]
+  - apiGroups: [admissionregistration.k8s.io]
+    resources:
+      - mutatingwebhookconfigurations
+      - validatingwebhookconfigurations
+      - mutatingadmissionpolicies
+      - mutatingadmissionpolicybindings
+      - validatingadmissionpolicies
+      - validatingadmissionpolicybindings
+    verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: ${model.name}:host-admission
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: ${model.name}:host-admission
 ${subject(model)}
 ${model.deployStorage === 'crd' ? crdStorageRules(model) : ''}`;
 }

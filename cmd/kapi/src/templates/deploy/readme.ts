@@ -17,7 +17,7 @@ and left untouched; a file you edited is kept unless you pass \`--force\`.
 | \`Dockerfile.dockerignore\` | what the build context leaves out (BuildKit) |
 | \`kustomization.yaml\` | \`kubectl apply -k deploy/\`: \`base/\`${model.deployStorage === 'crd' ? '' : ' and `etcd/`'} |
 | \`base/namespace.yaml\` | the \`${ns}\` namespace |
-| \`base/service-account.yaml\`, \`base/rbac.yaml\` | the server's identity; system:auth-delegator, extension-apiserver-authentication-reader${model.deployStorage === 'crd' ? ', CRD storage rules' : ''} |
+| \`base/service-account.yaml\`, \`base/rbac.yaml\` | the server's identity; system:auth-delegator, extension-apiserver-authentication-reader, what the host's admission reads${model.deployStorage === 'crd' ? ', CRD storage rules' : ''} |
 | \`base/serving-cert.yaml\` | the serving certificate (for \`api.${ns}.svc\`) and its CA |
 | \`base/deployment.yaml\` | 2 replicas, probes on /livez and /readyz, resources, read-only root file system |
 | \`base/service.yaml\` | \`api.${ns}.svc:443\` → the pods' 8443 |
