@@ -14,6 +14,20 @@ function subject(model: ProjectModel): string {
     namespace: ${namespaceOf(model)}`;
 }
 
+/** Binds the ClusterRole `<project>:<role>` (defined beside it) to the server's service account. */
+function ownClusterRoleBinding(model: ProjectModel, role: string): string {
+  return `---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: ${model.name}:${role}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: ${model.name}:${role}
+${subject(model)}`;
+}
+
 function crdStorageRules(model: ProjectModel): string {
   return `---
 # CRD storage: the server keeps its objects as custom resources of this cluster.
@@ -28,16 +42,7 @@ rules:
   - apiGroups: [storage.${model.domain}]
     resources: ['*']
     verbs: [get, list, watch, create, update, patch, delete, deletecollection]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: ${model.name}:crd-storage
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: ${model.name}:crd-storage
-${subject(model)}
+${ownClusterRoleBinding(model, 'crd-storage')}
 `;
 }
 
@@ -84,15 +89,6 @@ rules:
       - validatingadmissionpolicies
       - validatingadmissionpolicybindings
     verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: ${model.name}:host-admission
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: ${model.name}:host-admission
-${subject(model)}
+${ownClusterRoleBinding(model, 'host-admission')}
 ${model.deployStorage === 'crd' ? crdStorageRules(model) : ''}`;
 }
