@@ -1,4 +1,4 @@
-import { request, type RequestOptions } from 'node:https';
+import { Agent, request, type RequestOptions } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { createServer as createHttpServer, get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -400,6 +400,28 @@ describe('GenericAPIServer', () => {
     await shutdown;
     await expect(call(port, '/healthz').catch((err: NodeJS.ErrnoException) => err.code)).resolves.toBe('ECONNREFUSED');
   });
+
+  it('keeps an idle kept-alive connection open past node\'s 5 s default, as Go\'s 90 s idle timeout does', async () => {
+    const { server } = await startServer();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (): Promise<{ status: number; reused: boolean }> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.address.port, path: '/healthz', ca: ca.cert, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await get()).toEqual({ status: 200, reused: false });
+      await sleep(6_000);
+      expect(await get()).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+      await server.shutdown();
+    }
+  }, 15_000);
 
   it('bounds shutdown by its timeout', async () => {
     const { server, gate } = await startServer({ shutdownTimeoutMs: 300 });

@@ -43,6 +43,12 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 const WATCH_TERMINATION_GRACE_MS = 1_000;
 /** Go's ReadHeaderTimeout for the secure port. */
 const READ_HEADER_TIMEOUT_MS = 32_000;
+/**
+ * How long a kept-alive connection may idle: Go's secure serving's IdleTimeout, which matches its
+ * clients' (http.DefaultTransport, client-go) 90 s. Node's 5 s default closes connections clients
+ * still count on, and a request sent as the server closes one fails (`socket hang up`).
+ */
+const IDLE_TIMEOUT_MS = 90_000;
 /** How long the whole request (headers and body) may take to arrive. */
 const REQUEST_TIMEOUT_MS = 60_000;
 /** Storage close callbacks always get at least this long, even after a drain that ran out of time. */
@@ -207,6 +213,7 @@ export class GenericAPIServer {
     };
     this.handler = (req, res) => this.handle(req, res);
     this.httpsServer = createHttpsServer(this.tlsOptions(), this.handler);
+    this.httpsServer.keepAliveTimeout = IDLE_TIMEOUT_MS;
     this.httpsServer.on('tlsClientError', (err) => this.logger.debug({ err: err.message }, 'TLS handshake failed'));
     // The peer's certificate is verified once per connection (security/x509-verify.ts verifySocketPeer),
     // so it must not change under a connection: no TLS 1.2 renegotiation (Go's server has none either).
