@@ -1002,14 +1002,16 @@ interface Goal {
   p99VsGo?: boolean;
   /** kapi ops/s ≥ x × raw etcd3's. */
   opsVsEtcd?: number;
+  /** kapi's server CPU per request ≤ x × Go's. */
+  cpuVsGo?: number;
 }
 
 const TARGETS: Record<string, Goal> = {
-  'create c16': { opsVsGo: 1.0, p99VsGo: true, opsVsEtcd: 0.7 },
-  'create c64': { opsVsGo: 1.0, p99VsGo: true, opsVsEtcd: 0.7 },
-  get: { opsVsGo: 1.5 },
-  'list 100': { opsVsGo: 1.5 },
-  'list 10k': { opsVsGo: 1.5 },
+  'create c16': { opsVsGo: 1.0, p99VsGo: true, opsVsEtcd: 0.7, cpuVsGo: 0.6 },
+  'create c64': { opsVsGo: 1.0, p99VsGo: true, opsVsEtcd: 0.7, cpuVsGo: 0.6 },
+  get: { opsVsGo: 1.5, cpuVsGo: 0.6 },
+  'list 100': { opsVsGo: 1.5, cpuVsGo: 0.6 },
+  'list 10k': { opsVsGo: 1.5, cpuVsGo: 0.6 },
   'watch fan-out': { p99VsGo: true },
 };
 
@@ -1049,12 +1051,24 @@ function admissionSection(runs: RunResult[], who: string[]): string[] {
 }
 
 /** Median over rounds of a per-round ratio a/b. */
-function ratio(runs: RunResult[], a: string, b: string, scenario: string, field: 'opsPerSec' | 'p99Ms'): number {
+/** The server's CPU time per successful request, in ms: its CPU share over the requests it answered. */
+function cpuMsPerOp(m: Measure): number {
+  return m.opsPerSec > 0 && Number.isFinite(m.cpuPct) ? (m.cpuPct / 100) * (1000 / m.opsPerSec) : NaN;
+}
+
+type Figure = 'opsPerSec' | 'p99Ms' | 'cpuMsPerOp';
+
+function figure(m: Measure | undefined, field: Figure): number | undefined {
+  if (!m) return undefined;
+  return field === 'cpuMsPerOp' ? cpuMsPerOp(m) : m[field];
+}
+
+function ratio(runs: RunResult[], a: string, b: string, scenario: string, field: Figure): number {
   const values: number[] = [];
   for (let r = 0; r < params.rounds; r++) {
-    const x = runs.find((x) => x.server === a && x.round === r)?.scenarios[scenario]?.[field];
-    const y = runs.find((x) => x.server === b && x.round === r)?.scenarios[scenario]?.[field];
-    if (x !== undefined && y !== undefined && y > 0) values.push(x / y);
+    const x = figure(runs.find((x) => x.server === a && x.round === r)?.scenarios[scenario], field);
+    const y = figure(runs.find((x) => x.server === b && x.round === r)?.scenarios[scenario], field);
+    if (x !== undefined && y !== undefined && Number.isFinite(x) && y > 0) values.push(x / y);
   }
   return median(values);
 }
@@ -1114,15 +1128,15 @@ function renderReport(
   lines.push(
     '- p50/p99: per request (autocannon), each connection\'s first request (TLS handshake) left out; update: the PUTs, 409s included; ' +
       'watch fan-out: from the create\'s response to the event at the last watcher. RSS: the server\'s VmRSS (summed over its processes, so pages they share count more than once), peak sampled every 50 ms during the scenario; ' +
-      'CPU: user + system time of the server\'s processes over wall time (100 = one core).',
+      'CPU: user + system time of the server\'s processes over wall time (100 = one core); CPU ms / request: that time over the successful requests of the scenario (per round, median).',
   );
   if (meta.error) lines.push(`- **the run failed**: ${meta.error}`);
   if (meta.skipped) lines.push(`- **over the ${RUN_BUDGET_MS / 60_000}-minute budget (KAPI_BENCH_CMP_BUDGET_MINUTES), skipped**: ${meta.skipped.join(', ')}`);
   lines.push('');
   lines.push('## Results');
   lines.push('');
-  lines.push('| scenario | server | ops/s | p50 ms | p99 ms | RSS MiB | CPU % | ops/s ÷ Go | p99 ÷ Go | ops/s ÷ etcd3 raw | target |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('| scenario | server | ops/s | p50 ms | p99 ms | RSS MiB | CPU % | CPU ms / request | ops/s ÷ Go | p99 ÷ Go | CPU / request ÷ Go | ops/s ÷ etcd3 raw | target |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   const footnotes = new Footnotes();
   const who = [...servers.filter((s) => s === 'go'), ...servers.filter((s) => s !== 'go'), 'etcd3-raw'];
   for (const scenario of scenarios) {
@@ -1134,11 +1148,13 @@ function renderReport(
       const p99 = agg(server, scenario, 'p99Ms');
       const rss = agg(server, scenario, 'rssBytes');
       const cpu = agg(server, scenario, 'cpuPct');
+      const cpuPerOp = median(these.map((r) => cpuMsPerOp(r.scenarios[scenario]!)).filter((v) => Number.isFinite(v)));
       const isKapi = server.startsWith('kapi');
       const hasGo = runs.some((r) => r.server === 'go' && r.scenarios[scenario]);
       const hasRaw = runs.some((r) => r.server === 'etcd3-raw' && r.scenarios[scenario]);
       const opsGo = isKapi && hasGo ? ratio(runs, server, 'go', scenario, 'opsPerSec') : NaN;
       const p99Go = isKapi && hasGo ? ratio(runs, server, 'go', scenario, 'p99Ms') : NaN;
+      const cpuGo = isKapi && hasGo ? ratio(runs, server, 'go', scenario, 'cpuMsPerOp') : NaN;
       const opsRaw = server !== 'etcd3-raw' && hasRaw ? ratio(runs, server, 'etcd3-raw', scenario, 'opsPerSec') : NaN;
       let verdict = '';
       const t = TARGETS[scenario];
@@ -1147,6 +1163,7 @@ function renderReport(
         if (t.opsVsGo !== undefined) parts.push(`${opsGo >= t.opsVsGo ? 'met' : 'MISSED'} ops ≥ ${t.opsVsGo}× Go`);
         if (t.p99VsGo) parts.push(`${p99Go <= 1 ? 'met' : 'MISSED'} p99 ≤ Go`);
         if (t.opsVsEtcd !== undefined) parts.push(`${opsRaw >= t.opsVsEtcd ? 'met' : 'MISSED'} ops ≥ ${t.opsVsEtcd}× etcd3`);
+        if (t.cpuVsGo !== undefined && hasGo) parts.push(`${cpuGo <= t.cpuVsGo ? 'met' : 'MISSED'} CPU/request ≤ ${t.cpuVsGo}× Go`);
         verdict = parts.join('; ');
         verdicts.push(`${serverLabel(server)} ${scenario}: ${verdict}`);
       }
@@ -1157,7 +1174,7 @@ function renderReport(
       }
       const errors = these.reduce((n, r) => n + r.scenarios[scenario]!.errors, 0);
       lines.push(
-        `| ${label} | ${serverLabel(server)}${errors ? ` (${errors} errors)` : ''} | ${fmt(ops, 0)} | ${ms(p50)} | ${ms(p99)} | ${mib(rss)} | ${fmt(cpu, 0)} | ${fmt(opsGo, 2)} | ${fmt(p99Go, 2)} | ${fmt(opsRaw, 2)} | ${verdict} |`,
+        `| ${label} | ${serverLabel(server)}${errors ? ` (${errors} errors)` : ''} | ${fmt(ops, 0)} | ${ms(p50)} | ${ms(p99)} | ${mib(rss)} | ${fmt(cpu, 0)} | ${fmt(cpuPerOp, 3)} | ${fmt(opsGo, 2)} | ${fmt(p99Go, 2)} | ${fmt(cpuGo, 2)} | ${fmt(opsRaw, 2)} | ${verdict} |`,
       );
     }
   }
