@@ -5,7 +5,32 @@
  */
 import { ExponentialBackoff, handleWhen, noop, retry, type IBackoff } from 'cockatiel';
 import { Etcd3, isRecoverableError, type IKeyValue, type IResponseHeader } from 'etcd3';
+import { WatchManager } from 'etcd3/lib/watch';
 import { isNoSpace, isRequestTooLarge } from './errors.js';
+
+/** The part of etcd3's WatchManager the guard below reads (private in its typings). */
+interface WatchManagerInternals {
+  watchers: Array<{ id: string | null }>;
+  handleResponse(res: { watch_id: string }): void;
+}
+
+/**
+ * etcd3's WatchManager throws, from inside its gRPC stream's 'data' handler, on a response for a
+ * watcher it no longer holds; nothing can catch that throw, and it ends the process. etcd does send
+ * such responses: events already in flight for a watch that was just cancelled (seen when a paused
+ * server resumes past a compaction and its watches are cancelled and re-made at once). Go's clientv3
+ * drops a response whose watch ID it does not know; so does this guard, installed once.
+ */
+function dropResponsesOfUnknownWatchers(): void {
+  const proto = WatchManager.prototype as unknown as WatchManagerInternals & { kapiGuarded?: boolean };
+  if (proto.kapiGuarded) return;
+  const handleResponse = proto.handleResponse;
+  proto.handleResponse = function (this: WatchManagerInternals, res) {
+    if (!this.watchers.some((w) => w.id === res.watch_id)) return;
+    handleResponse.call(this, res);
+  };
+  proto.kapiGuarded = true;
+}
 
 export interface EtcdClientOptions {
   /** Client URLs, e.g. http://127.0.0.1:2379. */
@@ -17,6 +42,7 @@ export interface EtcdClientOptions {
 const DEFAULT_MAX_ATTEMPTS = 30;
 
 export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
+  dropResponsesOfUnknownWatchers();
   const backoff = new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 });
   return new Etcd3({
     hosts: opts.endpoints,
