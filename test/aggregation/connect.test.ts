@@ -10,8 +10,9 @@
  * is one allowed only `create` on flunders/exec (kube-apiserver adds its extra "create" check,
  * AuthorizePodWebsocketUpgradeCreatePermission, for pods only); `get` on flunders/exec lets one in.
  *
- * client-go's own WebSocket executor (what kubectl exec runs; kubectl exec itself knows only pods)
- * is exercised too, by exec-client/ (Go, built once from the module cache kube-apiserver's build
+ * kapi's generated client (test/clients/shell, on @kapi/client's StreamSession) opens the same
+ * sessions. client-go's own WebSocket executor (what kubectl exec runs; kubectl exec itself knows
+ * only pods) is exercised too, by exec-client/ (Go, built once from the module cache kube-apiserver's build
  * filled, kept in ~/.cache/kapi/bin by content hash).
  *
  * kube-apiserver comes from hack/build-kube.sh (cached in ~/.cache/kapi/bin); a first
@@ -21,6 +22,8 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { ApiClient, NotFoundError } from '@kapi/client';
+import { ShellV1Client } from '../clients/shell/v1/index.js';
 import { startCluster, type Cluster } from '../harness/index.js';
 import { buildGoProgram } from './go-program.js';
 import { SHELL_GROUP, startConnectServer, type ConnectServer } from './connect-server.js';
@@ -331,6 +334,52 @@ describe("client-go's WebSocket executor (what kubectl exec runs) through kube-a
     const r = await exec('nope', 'x');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`error=*httpstream.UpgradeFailureError unable to upgrade streaming request: flunders.${SHELL_GROUP} "nope" not found`);
+  });
+});
+
+describe('the generated client (test/clients/shell, `kapi generate client` of the kind)', () => {
+  let api: ApiClient;
+  let flunders: ReturnType<ShellV1Client['flunders']>;
+
+  beforeAll(async () => {
+    api = await ApiClient.fromKubeConfig({ kubeconfig: cluster.kubeconfig });
+    flunders = new ShellV1Client(api).flunders(NS);
+  });
+  afterAll(() => api?.close());
+
+  const textOf = (stream: NodeJS.ReadableStream): Promise<string> =>
+    new Promise((resolve, reject) => {
+      let text = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (c: string) => (text += c));
+      stream.on('end', () => resolve(text));
+      stream.on('error', reject);
+    });
+
+  it('execs through kube-apiserver: stdin in, stdout out, end() closes stdin, then the Success Status', async () => {
+    const before = shell.store.sessions.length;
+    const s = await flunders.exec('f1', { query: { command: ['cat'], stdin: true, stdout: true } });
+    expect(s.protocol).toBe(V5);
+    const out = textOf(s.stdout);
+    s.write('from the generated client\n');
+    s.write(Buffer.from('bytes too'));
+    s.end();
+    expect(await within('the status', s.status)).toEqual({ metadata: {}, status: 'Success' });
+    expect(await out).toBe('FROM THE GENERATED CLIENT\nBYTES TOO');
+    expect(shell.store.sessions[before]).toMatchObject({ namespace: NS, name: 'f1', user: 'admin', protocol: V5, command: ['cat'] });
+  });
+
+  it('ends with the Failure Status of a non-zero exit (the repeated command parameter reaches the server)', async () => {
+    const s = await flunders.exec('f1', { query: { command: ['sh', '-c', 'exit 3'], stdin: true, stdout: true } });
+    s.write('exit 3');
+    expect(await within('the status', s.status)).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] } });
+    expect(shell.store.sessions[shell.store.sessions.length - 1]!.command).toEqual(['sh', '-c', 'exit 3']);
+  });
+
+  it('rejects a refusal before the upgrade with its typed error: NotFoundError for a missing flunder', async () => {
+    const err = await flunders.exec('nope', { query: { command: ['cat'] } }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as NotFoundError).status).toMatchObject({ code: 404, reason: 'NotFound', message: `flunders.${SHELL_GROUP} "nope" not found` });
   });
 });
 

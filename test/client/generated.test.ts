@@ -1,7 +1,10 @@
 /**
- * test/clients is `kapi generate client` of cmd/sample-apiserver (as Go's verify-codegen): the
- * built CLI regenerates it into a temp dir from the sample's built kinds, and the two must be equal.
- * Regenerate with: npx tsc -b && node cmd/kapi/dist/main.js generate client --project cmd/sample-apiserver --out test/clients --no-build
+ * test/clients is generated code, checked as Go's verify-codegen checks: regenerated into a temp
+ * dir, it must be equal to what is committed. test/clients/wardle is `kapi generate client` of
+ * cmd/sample-apiserver (the built CLI, from the sample's built kinds); test/clients/shell is the
+ * library function behind it, generateClient, of test/aggregation/connect-server.ts's kind (a
+ * connect subresource). Regenerate with: npx tsc -b && node cmd/kapi/dist/main.js generate client
+ * --project cmd/sample-apiserver --out test/clients --no-build && node test/client/generate-shell.js
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,11 +27,24 @@ it('test/clients is what `kapi generate client` writes for the sample server', (
     const result = spawnSync(process.execPath, [join(REPO, 'cmd/kapi/dist/main.js'), 'generate', 'client', '--project', join(REPO, 'cmd/sample-apiserver'), '--out', out, '--no-build'], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    const want = filesUnder(out);
-    const have = filesUnder(join(REPO, 'test/clients'));
-    expect([...have.keys()].sort()).toEqual([...want.keys()].sort());
-    for (const [path, content] of want) expect(`${path}:\n${have.get(path)}`).toBe(`${path}:\n${content}`);
+    expectSameFiles(filesUnder(join(REPO, 'test/clients/wardle')), filesUnder(join(out, 'wardle')));
+    expect(readdirSync(out)).toEqual(['wardle']);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+it("test/clients/shell is what generateClient writes for connect-server's kind", () => {
+  const result = spawnSync(process.execPath, [join(REPO, 'test/client/generate-shell.js'), '--print'], { encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  const files = JSON.parse(result.stdout) as { path: string; content: string }[];
+  const want = new Map(files.filter((f) => f.path.startsWith('shell/')).map((f) => [relative('shell', f.path), f.content]));
+  expect(want.size).toBe(files.length);
+  expectSameFiles(filesUnder(join(REPO, 'test/clients/shell')), want);
+});
+
+function expectSameFiles(have: Map<string, string>, want: Map<string, string>): void {
+  expect([...have.keys()].sort()).toEqual([...want.keys()].sort());
+  for (const [path, content] of want) expect(`${path}:\n${have.get(path)}`).toBe(`${path}:\n${content}`);
+}

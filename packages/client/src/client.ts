@@ -23,6 +23,7 @@ import type {
   WatchOptions,
   WriteOptions,
 } from './types.js';
+import { openStream, type StreamOptions, type StreamSession } from './stream.js';
 import { Watch } from './watch.js';
 
 export interface ApiClientOptions extends KubeRestClientOptions {
@@ -241,6 +242,11 @@ export class ResourceClient<T extends ObjectLike> {
   /** POST to an action subresource (e.g. flunders/x/approve). */
   protected postSubresource<R>(name: string, subresource: string, body?: object): Promise<R> {
     return this.send<R>('POST', this.path(name, subresource), {}, body ?? {});
+  }
+
+  /** Opens a session of a connect subresource (e.g. flunders/x/exec) over a WebSocket. */
+  protected connectSubresource(name: string, subresource: string, opts: StreamOptions = {}): Promise<StreamSession> {
+    return openStream(this.api.rest, this.path(name, subresource), opts);
   }
 
   private patchAs<R>(type: keyof typeof CONTENT_TYPE, path: string, body: object, opts: WriteOptions | ApplyOptions): Promise<R> {

@@ -100,6 +100,14 @@ describe('generateClient', () => {
     expect(out.get('toys/v1/informers.ts')).not.toContain('readings(');
   });
 
+  it('gives a connect subresource upgraded from GET a session method (WebSocket), and none to one of POST alone (SPDY)', () => {
+    const shell: KindDefinition = { ...gadget, kind: 'Shell', plural: 'shells', subresources: { connect: { exec: { methods: ['GET', 'POST'] }, 'port-forward': { methods: ['POST'] } } } };
+    const client = new Map(generateClient([shell]).map((f) => [f.path, f.content])).get('toys/v1/client.ts') ?? '';
+    expect(client).toContain("  exec(name: string, opts: StreamOptions = {}): Promise<StreamSession> {\n    return this.connectSubresource(name, 'exec', opts);\n  }");
+    expect(client).toContain('type StreamOptions, type StreamSession');
+    expect(client).not.toContain('portForward');
+  });
+
   it('leaves out versions that are not served', () => {
     expect(clientGroupVersions([widget]).map((gv) => gv.version)).toEqual(['v1']);
   });

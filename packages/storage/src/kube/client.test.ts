@@ -53,6 +53,33 @@ describe('KubeRestClient', () => {
     expect(seen).toEqual(['GET /api/v1/things?labelSelector=a%3Db&limit=5  ', 'POST /api/v1/things application/json {"spec":1}']);
   });
 
+  it('repeats a parameter given as a list, and leaves out the empty ones', async () => {
+    const seen: string[] = [];
+    server = await listen((req, res) => {
+      seen.push(req.url ?? '');
+      res.end('{}');
+    });
+    client = new KubeRestClient(await kubeConfigFor((server.address() as AddressInfo).port));
+    await client.get('/x', { command: ['sh', '-c', 'exit 3'], stdin: true, container: '' });
+    expect(seen).toEqual(['/x?command=sh&command=-c&command=exit+3&stdin=true']);
+  });
+
+  it("gives a WebSocket upgrade the server's ws(s) URL under its base path, with the kubeconfig's credentials", async () => {
+    const k8s = await loadClientNode();
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: 'https://127.0.0.1:6443/base/', caData: Buffer.from('not a real CA').toString('base64') }],
+      users: [{ name: 'u', token: 'secret-token' }],
+      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+      currentContext: 'c',
+    });
+    client = new KubeRestClient(kc);
+    const { url, options } = await client.upgradeRequest('/apis/g/v1/namespaces/n/things/a/exec', { command: ['cat'], stdout: true });
+    expect(url).toBe('wss://127.0.0.1:6443/base/apis/g/v1/namespaces/n/things/a/exec?command=cat&stdout=true');
+    expect(options.headers).toMatchObject({ Authorization: 'Bearer secret-token' });
+    expect(String(options.ca)).toBe('not a real CA');
+  });
+
   it('turns a non-2xx answer into a KubeApiError with its Status', async () => {
     server = await listen((_req, res) => {
       res.statusCode = 409;

@@ -42,7 +42,8 @@ export class KubeApiError extends Error {
 }
 
 /** Query parameters; undefined and '' values are left out. */
-export type Query = Record<string, string | number | boolean | undefined>;
+/** Query parameters; a list is sent as the parameter repeated (exec's command=sh&command=-c). */
+export type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
 
 export interface KubeWatchHandlers {
   /** One event of the stream ({type, object}). */
@@ -192,6 +193,19 @@ export class KubeRestClient {
     return this.server.protocol === 'http:' ? http : https;
   }
 
+  /**
+   * What a WebSocket to `path` needs (a connect subresource, as pods/exec): its ws(s):// URL, and the
+   * kubeconfig's credentials and TLS settings as ws's client options take them (no pooled agent: the
+   * connection is the session's own).
+   */
+  async upgradeRequest(path: string, query: Query): Promise<{ url: string; options: https.RequestOptions }> {
+    const opts: https.RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(opts);
+    const url = new URL(this.pathWithQuery(path, query), this.server);
+    url.protocol = this.server.protocol === 'http:' ? 'ws:' : 'wss:';
+    return { url: url.toString(), options: opts };
+  }
+
   private async options(method: string, path: string, query: Query, pool: Pool = 'requests'): Promise<https.RequestOptions> {
     const opts: https.RequestOptions = {};
     // Credentials (and refreshed tokens) per request; the connection pools are ours.
@@ -212,10 +226,6 @@ export class KubeRestClient {
       } as https.AgentOptions);
       this.agents[pool] = agent;
     }
-    const search = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') search.set(k, String(v));
-    const qs = search.toString();
-    const basePath = this.server.pathname.replace(/\/$/, '');
     const applied = opts.headers && !Array.isArray(opts.headers) ? (opts.headers as http.OutgoingHttpHeaders) : {};
     return {
       ...opts,
@@ -224,9 +234,20 @@ export class KubeRestClient {
       protocol: this.server.protocol,
       hostname: this.server.hostname,
       port: this.server.port,
-      path: `${basePath}${path}${qs ? `?${qs}` : ''}`,
+      path: this.pathWithQuery(path, query),
       headers: { ...applied, Accept: 'application/json' },
     };
+  }
+
+  /** The server's base path (a kubeconfig server may have one), `path`, and the query. */
+  private pathWithQuery(path: string, query: Query): string {
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (Array.isArray(v)) for (const item of v as readonly string[]) search.append(k, item);
+      else if (v !== undefined && v !== '') search.set(k, String(v));
+    }
+    const qs = search.toString();
+    return `${this.server.pathname.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`;
   }
 
   private async send(method: string, path: string, query: Query, payload: string | undefined, contentType: string): Promise<{ status: number; text: string }> {
