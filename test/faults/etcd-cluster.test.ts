@@ -7,7 +7,7 @@
  * order. A cluster with a small quota is filled, answers a clear Status, and recovers.
  */
 import { startEtcdCluster, type EtcdCluster, type EtcdMember } from '@kapi/storage/etcd-server';
-import { InternalServerError } from '@kapi/client';
+import { ApiError, InternalServerError } from '@kapi/client';
 import type { CheckReport } from './checker.js';
 import { ReplicaSet } from './replicas.js';
 import { Workload, type WorkloadOptions } from './workload.js';
@@ -164,6 +164,9 @@ describe('an etcd cluster filled to its quota', () => {
     if (!a || !b) throw new Error('two replicas');
     const padding = 'x'.repeat(200 * 1024);
     const created: string[] = [];
+    // Creates without a definite answer: a raft timeout under load (a 5xx, never repeated by the
+    // backend), and the one that crossed the quota (etcd may apply it and still answer NOSPACE).
+    const maybe: string[] = [];
     let full: unknown;
     for (let i = 0; i < 200 && !full; i++) {
       const replica = i % 2 === 0 ? a : b;
@@ -171,17 +174,20 @@ describe('an etcd cluster filled to its quota', () => {
         await replica.client.flunders('default').create({ metadata: { name: `big-${i}` }, spec: { referenceType: 'Flunder', flunderReference: `${i}:${padding}` } });
         created.push(`big-${i}`);
       } catch (err) {
-        full = err;
+        if (!(err instanceof ApiError) || (err.status.code ?? 0) < 500) throw err;
+        maybe.push(`big-${i}`);
+        if (err.message.includes('database space exceeded')) full = err;
       }
     }
     expect(full).toBeInstanceOf(InternalServerError);
     expect((full as InternalServerError).status).toMatchObject({ code: 500, reason: 'InternalError', message: 'Internal error occurred: etcdserver: mvcc: database space exceeded' });
     expect(created.length).toBeGreaterThan(10);
+    const definite = (names: string[]): string[] => names.filter((n) => !maybe.includes(n)).sort();
 
     // Full: every acknowledged object reads back from both replicas, deletes still work.
     for (const replica of [a, b]) {
-      const names = (await replica.client.flunders('default').list()).items.map((f) => f.metadata.name).sort();
-      expect(names).toEqual([...created].sort());
+      const names = (await replica.client.flunders('default').list()).items.map((f) => f.metadata.name ?? '');
+      expect(definite(names)).toEqual([...created].sort());
     }
     const half = created.filter((_, i) => i % 2 === 0);
     for (const name of half) await a.client.flunders('default').delete(name);
@@ -201,7 +207,7 @@ describe('an etcd cluster filled to its quota', () => {
     const kept = created.filter((_, i) => i % 2 === 1);
     for (const replica of [a, b]) {
       const items = (await replica.client.flunders('default').list()).items;
-      expect(items.map((f) => f.metadata.name).sort()).toEqual([...kept, 'after-recovery'].sort());
+      expect(definite(items.map((f) => f.metadata.name ?? ''))).toEqual([...kept, 'after-recovery'].sort());
       // Each kept object still has the value it was written with.
       for (const f of items.filter((x) => x.metadata.name !== 'after-recovery')) expect(f.spec?.flunderReference?.split(':')[0]).toBe(f.metadata.name?.slice('big-'.length));
     }
