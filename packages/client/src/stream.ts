@@ -48,7 +48,8 @@ export class StreamSession {
 
   constructor(private readonly ws: WebSocket) {
     this.status = new Promise((resolve, reject) => {
-      ws.on('message', (data: Buffer, isBinary: boolean) => this.receive(isBinary ? data : Buffer.from(data)));
+      // binaryType 'nodebuffer' (ws's default): every message is one Buffer.
+      ws.on('message', (data: Buffer) => this.receive(data));
       ws.once('close', (code, reason) => {
         (this.stdout as PassThrough).end();
         (this.stderr as PassThrough).end();

@@ -49,8 +49,8 @@ export async function loadKubeConfig(path?: string, opts: LoadKubeConfigOptions 
   } else if (opts.fallback === 'default') {
     kc.loadFromDefault();
   } else {
-    if (!process.env['KUBERNETES_SERVICE_HOST']) {
-      throw new Error('no kubeconfig given and not running in a cluster (KUBERNETES_SERVICE_HOST is not set)');
+    if (!runningInCluster()) {
+      throw new Error(`no kubeconfig given and not running in a cluster (KUBERNETES_SERVICE_HOST/PORT are not set, or there is no ${SERVICE_ACCOUNT_TOKEN})`);
     }
     kc.loadFromCluster();
   }
