@@ -5,8 +5,9 @@
  * One etcd and one kube-apiserver (test/harness startCluster) serve delegated auth to both servers:
  * each runs with --kubeconfig/--authentication-kubeconfig/--authorization-kubeconfig = the cluster's
  * admin kubeconfig. The Go server (hack/build-sample-apiserver.sh, same Kubernetes version as the
- * kube-apiserver) keeps its Flunders in the cluster's etcd; kapi runs twice, on sqlite and on etcd3
- * (the cluster's etcd). Only one server runs at a time, on the same machine, with the same serving
+ * kube-apiserver) keeps its Flunders in the cluster's etcd, and runs again as go-kine on kine
+ * (hack/build-kine.sh: k3s' etcd API over SQLite, the Go peer of kapi's embedded store; a kine of
+ * its own per run); kapi runs twice, on sqlite and on etcd3 (the cluster's etcd). Only one server runs at a time, on the same machine, with the same serving
  * certificate; each run starts from an empty store (its etcd prefix deleted) and a fresh process.
  * Servers take turns in rounds (go, kapi-sqlite, kapi-etcd3, then the reverse order, …) so drift
  * (other jobs on the machine, etcd's growing db) falls on both; ratios are taken within a round and
@@ -31,7 +32,7 @@
  * Optionally the kapi server is then run once more under `node --cpu-prof` for one scenario and the
  * profile's top self-time functions go into the report.
  *
- * Env (defaults in brackets): KAPI_BENCH_CMP_ROUNDS [2], KAPI_BENCH_CMP_SERVERS [go,kapi-sqlite,kapi-etcd3],
+ * Env (defaults in brackets): KAPI_BENCH_CMP_ROUNDS [2], KAPI_BENCH_CMP_SERVERS [go,go-kine,kapi-sqlite,kapi-etcd3],
  * KAPI_BENCH_CMP_CREATES [3000 per concurrency], KAPI_BENCH_CMP_GETS [10000], KAPI_BENCH_CMP_LIST_LARGE [10000],
  * KAPI_BENCH_CMP_SMALL_LISTS [1000], KAPI_BENCH_CMP_LARGE_LISTS [40], KAPI_BENCH_CMP_UPDATE_SECONDS [8], KAPI_BENCH_CMP_PATCHES [3000],
  * KAPI_BENCH_CMP_WATCHERS [1000], KAPI_BENCH_CMP_WATCH_WRITES [100], KAPI_BENCH_CMP_PROXY_GETS [3000],
@@ -48,7 +49,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { buildAggregationObjects, registerAPIServices, waitForAPIServicesAvailable } from '@kapi/apiserver/aggregation';
@@ -90,8 +91,10 @@ const params = {
   kapiWorkers: envInt('KAPI_BENCH_CMP_KAPI_WORKERS', 1),
 };
 
-const SERVERS = ['go', 'kapi-sqlite', 'kapi-etcd3'] as const;
+const SERVERS = ['go', 'go-kine', 'kapi-sqlite', 'kapi-etcd3'] as const;
 type ServerName = (typeof SERVERS)[number];
+/** The Go servers: the sample-apiserver on the cluster's etcd, and on kine (k3s' etcd API over SQLite: the Go peer of kapi's embedded store). */
+const isGo = (server: string): boolean => server === 'go' || server === 'go-kine';
 const KAPI_SERVERS: ServerName[] = ['kapi-sqlite', 'kapi-etcd3'];
 /** A server as the report names it: the kapi servers with their worker count when it is not 1. */
 const serverLabel = (server: string): string =>
@@ -101,6 +104,7 @@ const REPO_ROOT = repoRoot();
 const OUT_FILE = process.env.KAPI_BENCH_OUT ?? join(REPO_ROOT, 'BENCHMARKS.md');
 const KAPI_MAIN = join(REPO_ROOT, 'cmd/sample-apiserver/dist/main.js');
 const BUILD_SCRIPT = join(REPO_ROOT, 'hack', 'build-sample-apiserver.sh');
+const KINE_BUILD_SCRIPT = join(REPO_ROOT, 'hack', 'build-kine.sh');
 /** Budget of the whole run: server runs not started by then are skipped (and said so in the report). */
 const RUN_BUDGET_MS = envInt('KAPI_BENCH_CMP_BUDGET_MINUTES', 20) * 60_000;
 /** Hard bound: the process gives up (without a report) this long after the budget. */
@@ -515,6 +519,8 @@ async function scenarioWatch(http: Http, meter: Meter, problems: string[]): Prom
 interface Env {
   cluster: Cluster;
   goBinary: string;
+  /** kine's binary, when go-kine is among the servers. */
+  kineBinary?: string;
   dir: string;
   servingCertFile: string;
   servingKeyFile: string;
@@ -572,9 +578,11 @@ async function startServer(env: Env, name: ServerName, opts: { cpuProfDir?: stri
   const delegated = [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`];
   let command: string;
   let args: string[];
-  if (name === 'go') {
+  // go-kine: kine first, on a fresh SQLite file of its own; the Go server then stores through it.
+  const kine = name === 'go-kine' ? await startKine(env, dir) : undefined;
+  if (isGo(name)) {
     command = env.goBinary;
-    args = [...common, ...delegated, `--etcd-servers=${env.cluster.etcdEndpoint}`];
+    args = [...common, ...delegated, `--etcd-servers=${kine ? kine.endpoint : env.cluster.etcdEndpoint}`];
   } else {
     const backend = name === 'kapi-sqlite' ? 'sqlite' : 'etcd3';
     command = process.execPath;
@@ -590,17 +598,10 @@ async function startServer(env: Env, name: ServerName, opts: { cpuProfDir?: stri
       ...(params.kapiWorkers > 1 ? [`--workers=${params.kapiWorkers}`] : []),
     ];
   }
-  const fd = openSync(logFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(command, args, { cwd: dir, stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd);
-  }
-  children.add(child);
+  const { child, stop: stopServer } = spawnLogged(command, args, dir, logFile);
   const stop = async (): Promise<void> => {
-    await waitExit(child, 15_000);
-    children.delete(child);
+    await stopServer();
+    await kine?.stop();
   };
   // Ready: /readyz, then a list in a namespace (the Go server's NamespaceLifecycle needs its informer synced).
   const http = httpClient(env.direct(port));
@@ -608,7 +609,7 @@ async function startServer(env: Env, name: ServerName, opts: { cpuProfDir?: stri
   let last = 'no answer';
   try {
     // With --workers, /readyz answers from whichever worker got the connection: first wait for the primary to say all serve.
-    while (name !== 'go' && params.kapiWorkers > 1 && !readFileSync(logFile, 'utf8').includes('workers serving securely')) {
+    while (!isGo(name) && params.kapiWorkers > 1 && !readFileSync(logFile, 'utf8').includes('workers serving securely')) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}`);
       if (Date.now() > deadline) throw new Error(`${name}: its workers were not all serving in ${READY_TIMEOUT_MS / 1000} s\n${tail(logFile)}`);
       await sleep(200);
@@ -633,7 +634,57 @@ async function startServer(env: Env, name: ServerName, opts: { cpuProfDir?: stri
   } finally {
     http.close();
   }
-  return { name, port, pid: child.pid!, processes: new ProcessGroup(child.pid!), logFile, stop };
+  return { name, port, pid: child.pid!, processes: new ProcessGroup(kine ? [child.pid!, kine.pid] : [child.pid!]), logFile, stop };
+}
+
+/** Spawns a server process with its output in `logFile`; stop() ends it (SIGTERM, then SIGKILL). */
+function spawnLogged(command: string, args: string[], cwd: string, logFile: string): { child: ChildProcess; stop(): Promise<void> } {
+  const fd = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, { cwd, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
+  children.add(child);
+  return {
+    child,
+    stop: async () => {
+      await waitExit(child, 15_000);
+      children.delete(child);
+    },
+  };
+}
+
+/**
+ * kine on a free loopback port over SQLite in `dir` (WAL, as k3s opens it), once it answers an etcd
+ * range (its own endpoint/status call is not served on every version).
+ */
+async function startKine(env: Env, dir: string): Promise<{ endpoint: string; pid: number; stop(): Promise<void> }> {
+  if (!env.kineBinary) throw new Error('go-kine needs kine (hack/build-kine.sh)');
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const logFile = join(dir, 'kine.log');
+  const { child, stop } = spawnLogged(env.kineBinary, [`--listen-address=127.0.0.1:${port}`, `--endpoint=sqlite://${join(dir, 'kine.db')}?_journal=WAL&cache=shared&_busy_timeout=30000`], dir, logFile);
+  const client = createEtcdClient({ endpoints: endpoint, maxAttempts: 1 });
+  try {
+    for (const deadline = Date.now() + READY_TIMEOUT_MS; ; ) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`kine exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}`);
+      try {
+        await client.get('/registry/health');
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`kine not ready in ${READY_TIMEOUT_MS / 1000} s: ${err instanceof Error ? err.message : String(err)}\n${tail(logFile)}`);
+        await sleep(200);
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    client.close();
+  }
+  return { endpoint, pid: child.pid!, stop };
 }
 
 /** Points wardle.example.com's APIServices at this port and waits until kube-apiserver calls them Available. */
@@ -1099,6 +1150,7 @@ function renderReport(
   lines.push(`- node ${process.version}, etcd ${etcdVersion()}, kube-apiserver and k8s.io/sample-apiserver ${meta.kubeVersion}; temp files: ${tmpFilesystem()}`);
   lines.push(
     `- servers (one at a time, fresh process, empty store): **go** = k8s.io/sample-apiserver (etcd: the cluster's), ` +
+      `**go-kine** = the same on kine ${env?.kineBinary ? basename(env.kineBinary).replace(/^kine-/, '') : ''} (k3s' etcd API over SQLite, cgo go-sqlite3, WAL; its CPU and RSS counted with the server's: the Go peer of kapi's embedded store), ` +
       `**kapi-sqlite** / **kapi-etcd3** = cmd/sample-apiserver with --storage-backend=sqlite / etcd3 (the cluster's etcd)` +
       (params.kapiWorkers > 1
         ? ` and **--workers=${params.kapiWorkers}**: ${params.kapiWorkers} node:cluster worker processes (each a whole server with its own watch caches) ` +
@@ -1135,10 +1187,10 @@ function renderReport(
   lines.push('');
   lines.push('## Results');
   lines.push('');
-  lines.push('| scenario | server | ops/s | p50 ms | p99 ms | RSS MiB | CPU % | CPU ms / request | ops/s ÷ Go | p99 ÷ Go | CPU / request ÷ Go | ops/s ÷ etcd3 raw | target |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('| scenario | server | ops/s | p50 ms | p99 ms | RSS MiB | CPU % | CPU ms / request | ops/s ÷ Go | p99 ÷ Go | CPU / request ÷ Go | ops/s, CPU / request ÷ go-kine | ops/s ÷ etcd3 raw | target |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   const footnotes = new Footnotes();
-  const who = [...servers.filter((s) => s === 'go'), ...servers.filter((s) => s !== 'go'), 'etcd3-raw'];
+  const who = [...servers.filter(isGo), ...servers.filter((s) => !isGo(s)), 'etcd3-raw'];
   for (const scenario of scenarios) {
     for (const server of who) {
       const these = runs.filter((r) => r.server === server && r.scenarios[scenario]);
@@ -1156,6 +1208,11 @@ function renderReport(
       const p99Go = isKapi && hasGo ? ratio(runs, server, 'go', scenario, 'p99Ms') : NaN;
       const cpuGo = isKapi && hasGo ? ratio(runs, server, 'go', scenario, 'cpuMsPerOp') : NaN;
       const opsRaw = server !== 'etcd3-raw' && hasRaw ? ratio(runs, server, 'etcd3-raw', scenario, 'opsPerSec') : NaN;
+      // kapi's embedded store next to Go's embedded choice.
+      const vsKine =
+        server === 'kapi-sqlite' && runs.some((r) => r.server === 'go-kine' && r.scenarios[scenario])
+          ? `${fmt(ratio(runs, server, 'go-kine', scenario, 'opsPerSec'), 2)}, ${fmt(ratio(runs, server, 'go-kine', scenario, 'cpuMsPerOp'), 2)}`
+          : '';
       let verdict = '';
       const t = TARGETS[scenario];
       if (isKapi && t) {
@@ -1174,7 +1231,7 @@ function renderReport(
       }
       const errors = these.reduce((n, r) => n + r.scenarios[scenario]!.errors, 0);
       lines.push(
-        `| ${label} | ${serverLabel(server)}${errors ? ` (${errors} errors)` : ''} | ${fmt(ops, 0)} | ${ms(p50)} | ${ms(p99)} | ${mib(rss)} | ${fmt(cpu, 0)} | ${fmt(cpuPerOp, 3)} | ${fmt(opsGo, 2)} | ${fmt(p99Go, 2)} | ${fmt(cpuGo, 2)} | ${fmt(opsRaw, 2)} | ${verdict} |`,
+        `| ${label} | ${serverLabel(server)}${errors ? ` (${errors} errors)` : ''} | ${fmt(ops, 0)} | ${ms(p50)} | ${ms(p99)} | ${mib(rss)} | ${fmt(cpu, 0)} | ${fmt(cpuPerOp, 3)} | ${fmt(opsGo, 2)} | ${fmt(p99Go, 2)} | ${fmt(cpuGo, 2)} | ${vsKine} | ${fmt(opsRaw, 2)} | ${verdict} |`,
       );
     }
   }
@@ -1253,10 +1310,11 @@ function renderReport(
 
 // ---- main --------------------------------------------------------------------------------------------
 
-function ensureGoSampleApiserver(): string {
-  const out = execFileSync('bash', [BUILD_SCRIPT], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 20 * 60_000 });
+/** Runs a hack/build-*.sh script; its last line of output is the binary's path. */
+function ensureGoBinary(script: string): string {
+  const out = execFileSync('bash', [script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 20 * 60_000 });
   const path = out.trim().split('\n').pop()!.trim();
-  if (!existsSync(path)) throw new Error(`${BUILD_SCRIPT} reported ${path}, which does not exist`);
+  if (!existsSync(path)) throw new Error(`${script} reported ${path}, which does not exist`);
   return path;
 }
 
@@ -1356,7 +1414,8 @@ async function main(): Promise<void> {
   const servers = selectRows('KAPI_BENCH_CMP_SERVERS', SERVERS);
   console.log(`compare bench: ${JSON.stringify(params)}; servers: ${servers.join(', ')}`);
   const kubeVersion = readKubeVersion().kubeVersion;
-  const goBinary = ensureGoSampleApiserver();
+  const goBinary = ensureGoBinary(BUILD_SCRIPT);
+  const kineBinary = servers.includes('go-kine') ? ensureGoBinary(KINE_BUILD_SCRIPT) : undefined;
   if (!existsSync(KAPI_MAIN)) throw new Error(`${KAPI_MAIN} is missing: run tsc -b first`);
   const kapiDelegated = kapiHasDelegatedAuth();
   if (!kapiDelegated) console.log('NOTE: the kapi sample server has no --authentication-kubeconfig yet: it runs with --client-ca-file=<front-proxy CA> instead');
@@ -1395,6 +1454,7 @@ async function main(): Promise<void> {
     env = {
       cluster,
       goBinary,
+      ...(kineBinary ? { kineBinary } : {}),
       dir,
       servingCertFile,
       servingKeyFile,

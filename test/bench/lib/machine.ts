@@ -105,23 +105,24 @@ export function processTree(root: number): number[] {
 }
 
 /**
- * A server and the processes it started (the workers of `--workers`), for memory and CPU summed
- * over all of them. The list of processes is read again at most every `refreshMs` (a scan of /proc).
+ * A server and the processes it started (the workers of `--workers`), or several such trees that
+ * serve as one (the Go sample-apiserver and its kine), for memory and CPU summed over all of them.
+ * The list of processes is read again at most every `refreshMs` (a scan of /proc).
  */
 export class ProcessGroup {
   private pids: number[];
   private readAt = Date.now();
 
   constructor(
-    readonly root: number,
+    readonly roots: readonly number[],
     private readonly refreshMs = 1000,
   ) {
-    this.pids = processTree(root);
+    this.pids = roots.flatMap(processTree);
   }
 
   members(): number[] {
     if (Date.now() - this.readAt >= this.refreshMs) {
-      this.pids = processTree(this.root);
+      this.pids = this.roots.flatMap(processTree);
       this.readAt = Date.now();
     }
     return this.pids;
