@@ -5,12 +5,14 @@
  * be used at once. (The cluster runs no namespace controller, so a deleted namespace stays
  * Terminating.)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kubectl } from '../e2e/kubectl.js';
 import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
-import { httpsRequest, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
+import { startSampleServer } from '../e2e/sample-server.js';
+import { eventually } from '../harness/index.js';
+import { delegatedFlags, httpsRequest, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
 
 jest.setTimeout(120_000);
 
@@ -92,4 +94,89 @@ it('lets a namespace created a moment ago be used at once, and existing ones as 
   writeFileSync(manifest, flunder('f3', 'fresh'));
   expect(kubectl.ok(['create', '-f', manifest])).toContain('flunder.wardle.example.com/f3 created');
   expect((await kapi('lives', 'f4')).status).toBe(201);
+});
+
+describe('a server whose host refuses its first lists (RBAC not applied yet)', () => {
+  /** A kubeconfig for a service account that may delegate authentication and authorization, and nothing else yet. */
+  function lateAccountKubeconfig(): string {
+    kubectl.ok(['create', 'serviceaccount', 'late', '-n', 'default']);
+    kubectl.ok(['create', 'clusterrolebinding', 'late-auth-delegator', '--clusterrole=system:auth-delegator', '--serviceaccount=default:late']);
+    kubectl.ok(['create', 'rolebinding', 'late-auth-reader', '-n', 'kube-system', '--role=extension-apiserver-authentication-reader', '--serviceaccount=default:late']);
+    const token = kubectl.ok(['create', 'token', 'late', '-n', 'default', '--duration=30m']).trim();
+    const caFile = join(dir, 'late-ca.crt');
+    writeFileSync(caFile, env.cluster.caPem);
+    const file = join(dir, 'late.kubeconfig');
+    const config = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: env.cluster.server, 'certificate-authority': caFile } }],
+      users: [{ name: 'late', user: { token } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'late' } }],
+      'current-context': 'c',
+    };
+    writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+    return file;
+  }
+
+  it('serves at once, is not ready and refuses writes as Go does ("not yet ready"), then admits once the role is bound', async () => {
+    const server = await startSampleServer({ storageBackend: 'sqlite', extraArgs: delegatedFlags(lateAccountKubeconfig()) });
+    try {
+      const asFrontProxy = (path: string, method = 'GET', body?: string): Promise<HttpsResult> =>
+        httpsRequest(server.url + path, {
+          method,
+          ca: readFileSync(join(server.dir, 'ca.crt'), 'utf8'),
+          cert: env.cluster.frontProxy.clientCertPem,
+          key: env.cluster.frontProxy.clientKeyPem,
+          headers: { 'X-Remote-User': 'admin', 'X-Remote-Group': 'system:masters' },
+          ...(body ? { body } : {}),
+          timeoutMs: 30_000,
+        });
+      const notReady = await asFrontProxy('/readyz?verbose');
+      expect(notReady.status).toBe(500);
+      expect(notReady.body).toContain('[-]informer-sync failed');
+
+      const started = Date.now();
+      const refused = await asFrontProxy(path('lives'), 'POST', flunder('early', 'lives'));
+      expect([refused.status, status(refused).reason, status(refused).message]).toEqual([403, 'Forbidden', 'flunders.wardle.example.com "early" is forbidden: not yet ready to handle request']);
+      // It waited for the informers first (Go's WaitForReady: 10 s).
+      expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
+      expect(server.logs()).toContain("listing the host's objects failed; trying again");
+
+      kubectl.ok(['apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          items: [
+            {
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              kind: 'ClusterRole',
+              metadata: { name: 'late-host-admission' },
+              rules: [
+                { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+                {
+                  apiGroups: ['admissionregistration.k8s.io'],
+                  resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations', 'validatingadmissionpolicies', 'validatingadmissionpolicybindings', 'mutatingadmissionpolicies', 'mutatingadmissionpolicybindings'],
+                  verbs: ['get', 'list', 'watch'],
+                },
+              ],
+            },
+            {
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              kind: 'ClusterRoleBinding',
+              metadata: { name: 'late-host-admission' },
+              roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'late-host-admission' },
+              subjects: [{ kind: 'ServiceAccount', name: 'late', namespace: 'default' }],
+            },
+          ],
+        }),
+      });
+      await eventually('the server is ready', async () => (await asFrontProxy('/readyz')).status === 200, 30_000);
+      const created = await asFrontProxy(path('lives'), 'POST', flunder('late', 'lives'));
+      expect([created.status, created.body]).toEqual([201, expect.stringContaining('"name":"late"')]);
+      // NamespaceLifecycle works as ever once listed.
+      expect((await asFrontProxy(path('nowhere'), 'POST', flunder('late', 'nowhere'))).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -40,8 +40,12 @@ export class Informer<T extends ObjectWithMeta> {
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
   }
 
-  /** Lists and starts watching; resolves after the first list (rejects if it fails). */
+  /**
+   * Lists and starts watching; resolves after the first list (rejects if it fails, and may be called
+   * again then). Once listed, the informer keeps itself current: a further call does nothing.
+   */
   async start(): Promise<void> {
+    if (this.synced) return;
     await this.list();
     this.watch();
   }

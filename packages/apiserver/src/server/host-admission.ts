@@ -5,6 +5,7 @@
  * --disable-admission-plugins names it. They share one client and one namespace informer.
  */
 import type { Logger } from 'pino';
+import { newForbidden } from '@kapi/apimachinery';
 import { HostNamespaces } from '../admission/host-namespaces.js';
 import { NAMESPACE_LIFECYCLE, namespaceLifecycle } from '../admission/namespace-lifecycle.js';
 import { HostSchemas } from '../admission/policy/host-schemas.js';
@@ -17,7 +18,7 @@ import { WebhookConfigurations } from '../admission/webhook/configurations.js';
 import { MUTATING_ADMISSION_WEBHOOK, VALIDATING_ADMISSION_WEBHOOK, mutatingWebhooks, validatingWebhooks } from '../admission/webhook/dispatch.js';
 import type { HealthCheck } from '../http/health-check.js';
 import { KubeRestClient, loadKubeConfig } from '../kube/index.js';
-import type { AdmissionPlugin } from '../registry/rest.js';
+import type { AdmissionAttributes, AdmissionPlugin } from '../registry/rest.js';
 import { ADMISSION_PLUGINS } from './options.js';
 
 export interface HostAdmission {
@@ -26,7 +27,25 @@ export interface HostAdmission {
   stop(): void;
 }
 
-/** Starts the informers the enabled plugins need; resolves once each has listed. */
+/** How long a request admitted before the informers' first lists waits for them (Go's WaitForReady). */
+const READY_WAIT_MS = 10_000;
+/** Between tries of a first list the host refused or did not answer. */
+const FIRST_LIST_RETRY_MS = 1_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+interface Startable {
+  start(): Promise<void>;
+  readonly hasSynced: boolean;
+}
+
+/**
+ * Starts the informers the enabled plugins need, and answers at once: as Go's plugins, they do not
+ * hold the server back. A first list the host refuses (its RBAC not applied yet, the host not up)
+ * is tried again every second until it works, /readyz failing meanwhile; a request admitted before
+ * every informer has listed waits for them up to 10 s, then is refused as Go refuses it (403 "not
+ * yet ready to handle request") rather than admitted past webhooks and policies not yet known.
+ */
 export async function startHostAdmission(kubeconfig: string | undefined, disabled: readonly string[], logger: Logger): Promise<HostAdmission> {
   const enabled = ADMISSION_PLUGINS.filter((name) => !disabled.includes(name));
   if (enabled.length === 0) return { plugins: [], readyzChecks: [], stop: () => undefined };
@@ -42,16 +61,24 @@ export async function startHostAdmission(kubeconfig: string | undefined, disable
   const vaps = enabled.includes(VALIDATING_ADMISSION_POLICY) ? new PolicySource('validating', host, compileValidatingPolicy, vapParams, { onError: onError('validating admission policies') }) : undefined;
   const informers = [namespaces, ...(maps ? [maps] : []), ...(mutating ? [mutating] : []), ...(vaps ? [vaps] : []), ...(validating ? [validating] : [])];
   const client = new WebhookClient(host);
+  let stopped = false;
   const stop = (): void => {
+    stopped = true;
     for (const informer of informers) informer.stop();
     client.close();
   };
-  try {
-    await Promise.all(informers.map((informer) => informer.start()));
-  } catch (err) {
-    stop();
-    throw err;
-  }
+  const startUntilListed = async (informer: Startable): Promise<void> => {
+    while (!stopped) {
+      try {
+        return await informer.start();
+      } catch (err) {
+        logger.warn({ err }, "admission: listing the host's objects failed; trying again");
+        await sleep(FIRST_LIST_RETRY_MS);
+      }
+    }
+  };
+  const listed = Promise.all(informers.map(startUntilListed));
+  const ready = (): boolean => informers.every((informer) => informer.hasSynced);
   const onIgnoredFailure = (err: Error): void => logger.warn({ err: err.message }, 'Failed calling webhook, failing open');
   const plugins: AdmissionPlugin[] = [];
   if (enabled.includes(NAMESPACE_LIFECYCLE)) plugins.push(namespaceLifecycle(namespaces));
@@ -59,5 +86,20 @@ export async function startHostAdmission(kubeconfig: string | undefined, disable
   if (mutating) plugins.push(mutatingWebhooks({ configurations: mutating, namespaces, client, onIgnoredFailure }));
   if (vaps) plugins.push(validatingAdmissionPolicy({ source: vaps, params: vapParams, namespaces, host }));
   if (validating) plugins.push(validatingWebhooks({ configurations: validating, namespaces, client, onIgnoredFailure }));
-  return { plugins, readyzChecks: informers.map((informer) => informer.readyzCheck), stop };
+  return { plugins: plugins.map((plugin) => waitingForSync(plugin, ready, listed)), readyzChecks: informers.map((informer) => informer.readyzCheck), stop };
+}
+
+/** `plugin`, run once `ready()`: a request before then waits for `listed` (up to READY_WAIT_MS), then is refused. */
+function waitingForSync(plugin: AdmissionPlugin, ready: () => boolean, listed: Promise<unknown>): AdmissionPlugin {
+  const untilReady = async (attrs: AdmissionAttributes): Promise<void> => {
+    if (ready()) return;
+    await Promise.race([listed, sleep(READY_WAIT_MS)]);
+    if (!ready()) throw newForbidden({ group: attrs.group, resource: attrs.resource }, attrs.name, 'not yet ready to handle request');
+  };
+  const { admit, validate } = plugin;
+  return {
+    name: plugin.name,
+    ...(admit ? { admit: async (attrs: AdmissionAttributes) => (await untilReady(attrs), admit.call(plugin, attrs)) } : {}),
+    ...(validate ? { validate: async (attrs: AdmissionAttributes) => (await untilReady(attrs), validate.call(plugin, attrs)) } : {}),
+  };
 }
