@@ -46,8 +46,8 @@
  * KAPI_BENCH_CMP_GETS=1000 KAPI_BENCH_CMP_WATCHERS=50 KAPI_BENCH_CMP_WATCH_WRITES=20 KAPI_BENCH_CMP_MEMORY_OBJECTS=2000
  * KAPI_BENCH_CMP_SMALL_LISTS=200 KAPI_BENCH_CMP_LARGE_LISTS=10 KAPI_BENCH_CMP_UPDATE_SECONDS=3 KAPI_BENCH_OUT=/tmp/b.md.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -55,11 +55,11 @@ import autocannon from 'autocannon';
 import { buildAggregationObjects, registerAPIServices, waitForAPIServicesAvailable } from '@kapi/apiserver/aggregation';
 import { createCA, createServingCert } from '@kapi/apiserver/security';
 import { createEtcdClient } from '@kapi/storage';
-import { freePort } from '@kapi/storage/etcd-server';
 import { repoRoot, readKubeVersion, startCluster, type Cluster } from '../harness/index.js';
 import { flunderBody, flundersPath, listFlunders, objectName } from './lib/flunder.js';
 import { fmt, Footnotes, mib, ms, notesSection, writeReport } from './lib/format.js';
 import { describeMachine, etcdVersion, loadAverage, ProcessGroup, ProcessRssSampler, tmpFilesystem } from './lib/machine.js';
+import { ensureGoBinary, goBinaries, isGo, kapiHasDelegatedAuth, SERVERS, startServer as startBenchServer, tracked, type RunningServer, type ServerEnv, type ServerName } from './lib/servers.js';
 import { httpClient as httpsClient, type Http } from './lib/http-client.js';
 import { envInt, selectRows } from './lib/rows.js';
 import { summarizeLatencies } from './lib/stats.js';
@@ -91,10 +91,6 @@ const params = {
   kapiWorkers: envInt('KAPI_BENCH_CMP_KAPI_WORKERS', 1),
 };
 
-const SERVERS = ['go', 'go-kine', 'kapi-sqlite', 'kapi-etcd3'] as const;
-type ServerName = (typeof SERVERS)[number];
-/** The Go servers: the sample-apiserver on the cluster's etcd, and on kine (k3s' etcd API over SQLite: the Go peer of kapi's embedded store). */
-const isGo = (server: string): boolean => server === 'go' || server === 'go-kine';
 const KAPI_SERVERS: ServerName[] = ['kapi-sqlite', 'kapi-etcd3'];
 /** A server as the report names it: the kapi servers with their worker count when it is not 1. */
 const serverLabel = (server: string): string =>
@@ -102,16 +98,12 @@ const serverLabel = (server: string): string =>
 
 const REPO_ROOT = repoRoot();
 const OUT_FILE = process.env.KAPI_BENCH_OUT ?? join(REPO_ROOT, 'BENCHMARKS.md');
-const KAPI_MAIN = join(REPO_ROOT, 'cmd/sample-apiserver/dist/main.js');
-const BUILD_SCRIPT = join(REPO_ROOT, 'hack', 'build-sample-apiserver.sh');
-const KINE_BUILD_SCRIPT = join(REPO_ROOT, 'hack', 'build-kine.sh');
 /** Budget of the whole run: server runs not started by then are skipped (and said so in the report). */
 const RUN_BUDGET_MS = envInt('KAPI_BENCH_CMP_BUDGET_MINUTES', 20) * 60_000;
 /** Hard bound: the process gives up (without a report) this long after the budget. */
 const RUN_TIMEOUT_MS = RUN_BUDGET_MS + 10 * 60_000;
 const REQUEST_TIMEOUT_S = 30;
 const DELIVERY_TIMEOUT_MS = 15_000;
-const READY_TIMEOUT_MS = 90_000;
 
 const GROUP = 'wardle.example.com';
 const NS = {
@@ -185,7 +177,7 @@ interface Measure {
 }
 
 interface RunResult {
-  server: ServerName | 'etcd3-raw';
+  server: ServerName | 'etcd3-raw' | 'etcd-go';
   round: number;
   scenarios: Record<string, Measure>;
   /** VmRSS after start, with 10k stored, with the memory fill stored (bytes). */
@@ -516,175 +508,15 @@ async function scenarioWatch(http: Http, meter: Meter, problems: string[]): Prom
 
 // ---- servers -----------------------------------------------------------------------------------------
 
-interface Env {
-  cluster: Cluster;
-  goBinary: string;
-  /** kine's binary, when go-kine is among the servers. */
-  kineBinary?: string;
-  dir: string;
-  servingCertFile: string;
-  servingKeyFile: string;
+interface Env extends ServerEnv {
   servingCaPem: string;
-  frontProxyCaFile: string;
-  /** kapi's sample server has --kubeconfig (delegated authn/authz); false: it gets --client-ca-file=<front-proxy CA>. */
-  kapiDelegated: boolean;
   direct: (port: number) => Target;
   proxied: Target;
 }
 
-interface RunningServer {
-  name: ServerName;
-  port: number;
-  pid: number;
-  /** The process and those it started (kapi's workers). */
-  processes: ProcessGroup;
-  logFile: string;
-  stop(): Promise<void>;
-}
-
-async function waitExit(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-function tail(file: string, lines = 30): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-async function startServer(env: Env, name: ServerName, opts: { cpuProfDir?: string } = {}): Promise<RunningServer> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(env.dir, `${name}-`));
-  const logFile = join(dir, 'server.log');
-  const kubeconfig = env.cluster.kubeconfig;
-  const common = [
-    `--secure-port=${port}`,
-    '--bind-address=127.0.0.1',
-    `--tls-cert-file=${env.servingCertFile}`,
-    `--tls-private-key-file=${env.servingKeyFile}`,
-  ];
-  const delegated = [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`];
-  let command: string;
-  let args: string[];
-  // go-kine: kine first, on a fresh SQLite file of its own; the Go server then stores through it.
-  const kine = name === 'go-kine' ? await startKine(env, dir) : undefined;
-  if (isGo(name)) {
-    command = env.goBinary;
-    args = [...common, ...delegated, `--etcd-servers=${kine ? kine.endpoint : env.cluster.etcdEndpoint}`];
-  } else {
-    const backend = name === 'kapi-sqlite' ? 'sqlite' : 'etcd3';
-    command = process.execPath;
-    args = [
-      ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
-      KAPI_MAIN,
-      ...common,
-      ...(env.kapiDelegated ? delegated : [`--client-ca-file=${env.frontProxyCaFile}`]),
-      `--storage-backend=${backend}`,
-      `--data-dir=${join(dir, 'data')}`,
-      `--cert-dir=${dir}`,
-      ...(backend === 'etcd3' ? [`--etcd-servers=${env.cluster.etcdEndpoint}`] : []),
-      ...(params.kapiWorkers > 1 ? [`--workers=${params.kapiWorkers}`] : []),
-    ];
-  }
-  const { child, stop: stopServer } = spawnLogged(command, args, dir, logFile);
-  const stop = async (): Promise<void> => {
-    await stopServer();
-    await kine?.stop();
-  };
-  // Ready: /readyz, then a list in a namespace (the Go server's NamespaceLifecycle needs its informer synced).
-  const http = httpClient(env.direct(port));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last = 'no answer';
-  try {
-    // With --workers, /readyz answers from whichever worker got the connection: first wait for the primary to say all serve.
-    while (!isGo(name) && params.kapiWorkers > 1 && !readFileSync(logFile, 'utf8').includes('workers serving securely')) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}`);
-      if (Date.now() > deadline) throw new Error(`${name}: its workers were not all serving in ${READY_TIMEOUT_MS / 1000} s\n${tail(logFile)}`);
-      await sleep(200);
-    }
-    for (const path of ['/readyz', flundersPath(NS.warmup)]) {
-      for (;;) {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}`);
-        try {
-          const res = await http.send('GET', path);
-          if (res.status === 200) break;
-          last = `GET ${path}: HTTP ${res.status} ${res.body.slice(0, 300)}`;
-        } catch (err) {
-          last = `GET ${path}: ${err instanceof Error ? err.message : String(err)}`;
-        }
-        if (Date.now() > deadline) throw new Error(`${name} not ready in ${READY_TIMEOUT_MS / 1000} s; last: ${last}\n${tail(logFile)}`);
-        await sleep(200);
-      }
-    }
-  } catch (err) {
-    await stop();
-    throw err;
-  } finally {
-    http.close();
-  }
-  return { name, port, pid: child.pid!, processes: new ProcessGroup(kine ? [child.pid!, kine.pid] : [child.pid!]), logFile, stop };
-}
-
-/** Spawns a server process with its output in `logFile`; stop() ends it (SIGTERM, then SIGKILL). */
-function spawnLogged(command: string, args: string[], cwd: string, logFile: string): { child: ChildProcess; stop(): Promise<void> } {
-  const fd = openSync(logFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(command, args, { cwd, stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd);
-  }
-  children.add(child);
-  return {
-    child,
-    stop: async () => {
-      await waitExit(child, 15_000);
-      children.delete(child);
-    },
-  };
-}
-
-/**
- * kine on a free loopback port over SQLite in `dir` (WAL, as k3s opens it), once it answers an etcd
- * range (its own endpoint/status call is not served on every version).
- */
-async function startKine(env: Env, dir: string): Promise<{ endpoint: string; pid: number; stop(): Promise<void> }> {
-  if (!env.kineBinary) throw new Error('go-kine needs kine (hack/build-kine.sh)');
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const logFile = join(dir, 'kine.log');
-  const { child, stop } = spawnLogged(env.kineBinary, [`--listen-address=127.0.0.1:${port}`, `--endpoint=sqlite://${join(dir, 'kine.db')}?_journal=WAL&cache=shared&_busy_timeout=30000`], dir, logFile);
-  const client = createEtcdClient({ endpoints: endpoint, maxAttempts: 1 });
-  try {
-    for (const deadline = Date.now() + READY_TIMEOUT_MS; ; ) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`kine exited (${child.exitCode ?? child.signalCode}):\n${tail(logFile)}`);
-      try {
-        await client.get('/registry/health');
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`kine not ready in ${READY_TIMEOUT_MS / 1000} s: ${err instanceof Error ? err.message : String(err)}\n${tail(logFile)}`);
-        await sleep(200);
-      }
-    }
-  } catch (err) {
-    await stop();
-    throw err;
-  } finally {
-    client.close();
-  }
-  return { endpoint, pid: child.pid!, stop };
+/** A server of the comparison, ready once a list in the warm-up namespace answers (the Go server's NamespaceLifecycle needs its informer synced). */
+function startServer(env: Env, name: ServerName, opts: { cpuProfDir?: string } = {}): Promise<RunningServer> {
+  return startBenchServer(env, name, { ...opts, kapiWorkers: params.kapiWorkers, readyPath: flundersPath(NS.warmup) });
 }
 
 /** Points wardle.example.com's APIServices at this port and waits until kube-apiserver calls them Available. */
@@ -832,31 +664,33 @@ function poolMeasure(r: Awaited<ReturnType<typeof pool>>, notes: string[] = []):
   return { opsPerSec: (r.ok / r.elapsedMs) * 1000, p50Ms: s.p50Ms, p99Ms: s.p99Ms, ok: r.ok, errors: r.errors.length, rssBytes: 0, cpuPct: NaN, notes };
 }
 
+/** A stored Flunder as kapi writes it is about this size (JSON with uid, timestamps, managedFields). */
+const RAW_VALUE = JSON.stringify({
+  apiVersion: `${GROUP}/v1beta1`,
+  kind: 'Flunder',
+  metadata: {
+    name: 'x'.repeat(13),
+    namespace: NS.large,
+    uid: '3f0c8f4e-8b58-4c55-9d0b-0d3c9e1e2f11',
+    creationTimestamp: '2026-11-25T09:00:00Z',
+    labels: { app: 'bench', shard: 'shard-1' },
+    annotations: { 'bench.kapi.dev/index': '1' },
+    managedFields: [{ manager: 'autocannon', operation: 'Update', apiVersion: `${GROUP}/v1alpha1`, time: '2026-11-25T09:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {}, 'f:shard': {} } }, 'f:spec': { '.': {}, 'f:reference': {} } } }],
+  },
+  spec: { fischerReference: 'fischer-1' },
+  status: {},
+});
+
 /** What the servers do underneath, from this process straight to etcd: create-if-absent txns, gets, prefix ranges. */
 async function benchEtcdRaw(endpoint: string, round: number): Promise<RunResult> {
   const started = performance.now();
+  const value = RAW_VALUE;
   const etcd = createEtcdClient({ endpoints: endpoint });
   const result: RunResult = { server: 'etcd3-raw', round, scenarios: {}, rss: {}, problems: [], wallMs: 0 };
   const log = (scenario: string, m: Measure): void => {
     result.scenarios[scenario] = m;
     console.log(`   ${scenario.padEnd(16)} ${fmt(m.opsPerSec, 0).padStart(7)} ops/s  p50 ${ms(m.p50Ms)} ms  p99 ${ms(m.p99Ms)} ms${m.notes.length ? `  (${m.notes.join('; ')})` : ''}`);
   };
-  // A stored Flunder as kapi writes it is about this size (JSON with uid, timestamps, managedFields).
-  const value = JSON.stringify({
-    apiVersion: `${GROUP}/v1beta1`,
-    kind: 'Flunder',
-    metadata: {
-      name: 'x'.repeat(13),
-      namespace: NS.large,
-      uid: '3f0c8f4e-8b58-4c55-9d0b-0d3c9e1e2f11',
-      creationTimestamp: '2026-11-25T09:00:00Z',
-      labels: { app: 'bench', shard: 'shard-1' },
-      annotations: { 'bench.kapi.dev/index': '1' },
-      managedFields: [{ manager: 'autocannon', operation: 'Update', apiVersion: `${GROUP}/v1alpha1`, time: '2026-11-25T09:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {}, 'f:shard': {} } }, 'f:spec': { '.': {}, 'f:reference': {} } } }],
-    },
-    spec: { fischerReference: 'fischer-1' },
-    status: {},
-  });
   try {
     const capMs = params.phaseSeconds * 1000;
     let created = 0;
@@ -905,6 +739,37 @@ async function benchEtcdRaw(endpoint: string, round: number): Promise<RunResult>
     await etcd.delete().prefix(RAW_PREFIX).exec().catch(() => undefined);
     etcd.close();
   }
+  result.wallMs = performance.now() - started;
+  return result;
+}
+
+/**
+ * The same etcd driven by Go's clientv3 (etcd's own `benchmark` tool, hack/build-etcd-benchmark.sh):
+ * txn-put (a txn of one put, without the npm run's compare) of the same value size at 16 and 64 clients (one connection each, as the npm client's one
+ * channel is not), and linearizable gets of one key at 16. The ceiling for a Go server on this etcd,
+ * and the measure of how far the npm etcd3 client is below it.
+ */
+function benchEtcdGo(binary: string, endpoint: string, round: number): RunResult {
+  const started = performance.now();
+  const result: RunResult = { server: 'etcd-go', round, scenarios: {}, rss: {}, problems: [], wallMs: 0 };
+  const run = (scenario: string, clients: number, args: string[], note: string): void => {
+    const out = spawnSync(binary, [`--endpoints=${endpoint}`, `--clients=${clients}`, `--conns=${clients}`, ...args], { encoding: 'utf8', timeout: 5 * 60_000 });
+    const text = `${out.stdout}${out.stderr}`;
+    const number = (re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
+    const opsPerSec = number(/Requests\/sec:\s*([\d.]+)/);
+    if (out.status !== 0 || !Number.isFinite(opsPerSec)) {
+      result.problems.push(`${scenario}: benchmark exited ${out.status ?? out.signal}: ${text.slice(-300)}`);
+      return;
+    }
+    const total = Number(args.find((a) => a.startsWith('--total='))?.slice('--total='.length));
+    const m: Measure = { opsPerSec, p50Ms: number(/50% in ([\d.]+) secs/) * 1000, p99Ms: number(/99% in ([\d.]+) secs/) * 1000, ok: total, errors: 0, rssBytes: 0, cpuPct: NaN, notes: [note] };
+    result.scenarios[scenario] = m;
+    console.log(`   ${scenario.padEnd(16)} ${fmt(m.opsPerSec, 0).padStart(7)} ops/s  p50 ${ms(m.p50Ms)} ms  p99 ${ms(m.p99Ms)} ms  (${note})`);
+  };
+  for (const c of [16, 64]) {
+    run(`create c${c}`, c, ['txn-put', `--total=${params.creates}`, '--key-size=40', `--val-size=${RAW_VALUE.length}`, '--key-space-size=100000000'], `Go clientv3 txn of one put (no compare) of ${RAW_VALUE.length} B`);
+  }
+  run('get', 16, ['range', `${RAW_PREFIX}go-get`, `--total=${params.gets}`, '--consistency=l'], 'Go clientv3 linearizable range of one key');
   result.wallMs = performance.now() - started;
   return result;
 }
@@ -1087,7 +952,7 @@ function admissionSection(runs: RunResult[], who: string[]): string[] {
         .map((r) => f(r.scenarios[scenario]!, r.scenarios['create c16']!)),
     );
   const costOf = (m: Measure, base: Measure): number => (1 / m.opsPerSec - 1 / base.opsPerSec) * 1000;
-  for (const server of who.filter((w) => w !== 'etcd3-raw')) {
+  for (const server of who.filter((w) => w !== 'etcd3-raw' && w !== 'etcd-go')) {
     for (const { scenario } of ADMISSION_SCENARIOS) {
       if (!runs.some((r) => r.server === server && r.scenarios[scenario])) continue;
       const cost = perRound(server, scenario, costOf);
@@ -1190,7 +1055,7 @@ function renderReport(
   lines.push('| scenario | server | ops/s | p50 ms | p99 ms | RSS MiB | CPU % | CPU ms / request | ops/s ÷ Go | p99 ÷ Go | CPU / request ÷ Go | ops/s, CPU / request ÷ go-kine | ops/s ÷ etcd3 raw | target |');
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   const footnotes = new Footnotes();
-  const who = [...servers.filter(isGo), ...servers.filter((s) => !isGo(s)), 'etcd3-raw'];
+  const who = [...servers.filter(isGo), ...servers.filter((s) => !isGo(s)), 'etcd3-raw', 'etcd-go'];
   for (const scenario of scenarios) {
     for (const server of who) {
       const these = runs.filter((r) => r.server === server && r.scenarios[scenario]);
@@ -1310,20 +1175,6 @@ function renderReport(
 
 // ---- main --------------------------------------------------------------------------------------------
 
-/** Runs a hack/build-*.sh script; its last line of output is the binary's path. */
-function ensureGoBinary(script: string): string {
-  const out = execFileSync('bash', [script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', timeout: 20 * 60_000 });
-  const path = out.trim().split('\n').pop()!.trim();
-  if (!existsSync(path)) throw new Error(`${script} reported ${path}, which does not exist`);
-  return path;
-}
-
-function kapiHasDelegatedAuth(): boolean {
-  // --help exits non-zero (commander): read its stdout either way.
-  const help = spawnSync(process.execPath, [KAPI_MAIN, '--help'], { encoding: 'utf8' });
-  return `${help.stdout}`.includes('--authentication-kubeconfig');
-}
-
 /** The label whose value (webhook, vap, both) selects a namespace for the admission scenarios. */
 const ADMISSION_LABEL = 'kapi-bench-admission';
 
@@ -1333,18 +1184,12 @@ async function startAllowWebhook(ca: ReturnType<typeof createCA>, dir: string): 
   writeFileSync(join(dir, 'webhook.crt'), cert.cert);
   writeFileSync(join(dir, 'webhook.key'), cert.key, { mode: 0o600 });
   const child = spawn(process.execPath, [join(__dirname, 'lib', 'allow-webhook.js'), join(dir, 'webhook.crt'), join(dir, 'webhook.key')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(child);
+  const stop = tracked(child, 5_000);
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.setEncoding('utf8').once('data', (line: string) => resolve(Number(line.trim())));
     child.once('exit', (code) => reject(new Error(`the webhook exited (${code}) before it listened`)));
   });
-  return {
-    port,
-    stop: async () => {
-      await waitExit(child, 5_000);
-      children.delete(child);
-    },
-  };
+  return { port, stop };
 }
 
 /** One ValidatingWebhookConfiguration and one ValidatingAdmissionPolicy with its binding, each selecting its namespaces by ADMISSION_LABEL. */
@@ -1414,9 +1259,8 @@ async function main(): Promise<void> {
   const servers = selectRows('KAPI_BENCH_CMP_SERVERS', SERVERS);
   console.log(`compare bench: ${JSON.stringify(params)}; servers: ${servers.join(', ')}`);
   const kubeVersion = readKubeVersion().kubeVersion;
-  const goBinary = ensureGoBinary(BUILD_SCRIPT);
-  const kineBinary = servers.includes('go-kine') ? ensureGoBinary(KINE_BUILD_SCRIPT) : undefined;
-  if (!existsSync(KAPI_MAIN)) throw new Error(`${KAPI_MAIN} is missing: run tsc -b first`);
+  const { goBinary, kineBinary } = goBinaries(servers);
+  const etcdBenchmark = ensureGoBinary(join(repoRoot(), 'hack', 'build-etcd-benchmark.sh'));
   const kapiDelegated = kapiHasDelegatedAuth();
   if (!kapiDelegated) console.log('NOTE: the kapi sample server has no --authentication-kubeconfig yet: it runs with --client-ca-file=<front-proxy CA> instead');
 
@@ -1472,6 +1316,10 @@ async function main(): Promise<void> {
       console.log('-- etcd3 raw');
       await wipeEtcd(etcd);
       runs.push(await benchEtcdRaw(cluster.etcdEndpoint, round));
+      console.log('-- etcd, Go client (etcd benchmark)');
+      await etcd.put(`${RAW_PREFIX}go-get`).value(RAW_VALUE).exec();
+      runs.push(benchEtcdGo(etcdBenchmark, cluster.etcdEndpoint, round));
+      await wipeEtcd(etcd);
       for (const name of order) {
         if (performance.now() - t0 > RUN_BUDGET_MS) {
           skipped.push(`${name} in round ${round + 1}`);
