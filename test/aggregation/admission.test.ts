@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Kubectl } from '../e2e/kubectl.js';
 import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
 import { startSampleServer } from '../e2e/sample-server.js';
-import { eventually } from '../harness/index.js';
+import { eventually, writeTokenKubeconfig } from '../harness/index.js';
 import { delegatedFlags, httpsRequest, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
 
 jest.setTimeout(120_000);
@@ -103,18 +103,8 @@ describe('a server whose host refuses its first lists (RBAC not applied yet)', (
     kubectl.ok(['create', 'clusterrolebinding', 'late-auth-delegator', '--clusterrole=system:auth-delegator', '--serviceaccount=default:late']);
     kubectl.ok(['create', 'rolebinding', 'late-auth-reader', '-n', 'kube-system', '--role=extension-apiserver-authentication-reader', '--serviceaccount=default:late']);
     const token = kubectl.ok(['create', 'token', 'late', '-n', 'default', '--duration=30m']).trim();
-    const caFile = join(dir, 'late-ca.crt');
-    writeFileSync(caFile, env.cluster.caPem);
     const file = join(dir, 'late.kubeconfig');
-    const config = {
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: env.cluster.server, 'certificate-authority': caFile } }],
-      users: [{ name: 'late', user: { token } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'late' } }],
-      'current-context': 'c',
-    };
-    writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+    writeTokenKubeconfig(file, env.cluster.server, env.cluster.caPem, 'late', token);
     return file;
   }
 

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { ApiClient, NotFoundError } from '@kapi/client';
 import { ShellV1Client } from '../clients/shell/v1/index.js';
-import { startCluster, type Cluster } from '../harness/index.js';
+import { startCluster, writeTokenKubeconfig, type Cluster } from '../harness/index.js';
 import { buildGoProgram } from './go-program.js';
 import { SHELL_GROUP, startConnectServer, type ConnectServer } from './connect-server.js';
 
@@ -402,17 +402,7 @@ describe('shutdown of the aggregated server', () => {
 
 /** A kubeconfig for kube-apiserver with a bearer token only (the admin one carries a client certificate). */
 function tokenKubeconfig(name: string, token: string): string {
-  const caFile = join(cluster.dir, `connect-${name}-ca.crt`);
-  writeFileSync(caFile, cluster.caPem);
   const path = join(cluster.dir, `connect-${name}.kubeconfig`);
-  const config = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority': caFile } }],
-    users: [{ name, user: { token } }],
-    contexts: [{ name: 'c', context: { cluster: 'c', user: name } }],
-    'current-context': 'c',
-  };
-  writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
+  writeTokenKubeconfig(path, cluster.server, cluster.caPem, name, token);
   return path;
 }

@@ -163,11 +163,13 @@ async function curveOf(env: ServerEnv, name: ServerName): Promise<ServerCurve> {
   try {
     server = await startServer(env, name, ready);
     for (const size of SIZES) {
+      // The writers of the step before left some in the store too: fill up to `size` from there.
       const from = names.length;
+      const count = Math.max(0, size - from);
       const http = httpClient(env.direct(server.port));
       const started = performance.now();
       try {
-        await pool(FILL_IN_FLIGHT, Math.max(0, size - from), (i) => {
+        await pool(FILL_IN_FLIGHT, count, (i) => {
           const objectIndex = from + i;
           const n = objectName('f', objectIndex);
           names.push(n);
@@ -176,7 +178,7 @@ async function curveOf(env: ServerEnv, name: ServerName): Promise<ServerCurve> {
       } finally {
         http.close();
       }
-      const fillPerSec = (size - from) / ((performance.now() - started) / 1000);
+      const fillPerSec = count > 0 ? count / ((performance.now() - started) / 1000) : NaN;
       // Start again on the same store: the start-up at this size, and RSS without the fill's garbage.
       const dir = server.dir;
       await server.stop();
@@ -260,7 +262,6 @@ async function report(curves: ServerCurve[], meta: { startedAt: Date; wallMs: nu
   }
   lines.push(...notesSection(OUT_FILE, 'What the curves say', '(not written yet)'));
   writeReport(OUT_FILE, lines.join('\n'));
-  console.log(`wrote ${OUT_FILE}`);
 }
 
 async function main(): Promise<void> {

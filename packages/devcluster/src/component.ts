@@ -82,6 +82,23 @@ export function writeKubeconfig(path: string, server: string, caPem: string, use
   );
 }
 
+/** A kubeconfig (mode 0600) for `user` with a bearer token (a service account's, from `kubectl create token`). */
+export function writeTokenKubeconfig(path: string, server: string, caPem: string, user: string, token: string): void {
+  writeFileSync(
+    path,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'kapi-test', cluster: { server, 'certificate-authority-data': b64(caPem) } }],
+      users: [{ name: user, user: { token } }],
+      contexts: [{ name: 'kapi-test', context: { cluster: 'kapi-test', user } }],
+      'current-context': 'kapi-test',
+      preferences: {},
+    }),
+    { mode: 0o600 },
+  );
+}
+
 /** A kubeconfig for `user` in `organizations`, with a new client certificate from the cluster CA. */
 export function writeUserKubeconfig(path: string, server: string, ca: CertificateAuthority, user: string, organizations: string[]): void {
   writeKubeconfig(path, server, ca.cert, user, createClientCert(ca, { commonName: user, organizations }));
