@@ -67,30 +67,23 @@ function b64(pem: string): string {
 
 /** A kubeconfig (mode 0600) for `user` with its client certificate `client`, signed by the cluster CA. */
 export function writeKubeconfig(path: string, server: string, caPem: string, user: string, client: CertKeyPair): void {
-  writeFileSync(
-    path,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'kapi-test', cluster: { server, 'certificate-authority-data': b64(caPem) } }],
-      users: [{ name: user, user: { 'client-certificate-data': b64(client.cert), 'client-key-data': b64(client.key) } }],
-      contexts: [{ name: 'kapi-test', context: { cluster: 'kapi-test', user } }],
-      'current-context': 'kapi-test',
-      preferences: {},
-    }),
-    { mode: 0o600 },
-  );
+  writeConfig(path, server, caPem, user, { 'client-certificate-data': b64(client.cert), 'client-key-data': b64(client.key) });
 }
 
 /** A kubeconfig (mode 0600) for `user` with a bearer token (a service account's, from `kubectl create token`). */
 export function writeTokenKubeconfig(path: string, server: string, caPem: string, user: string, token: string): void {
+  writeConfig(path, server, caPem, user, { token });
+}
+
+/** One cluster, one user with `credentials`, one current context: the file both writers above make. */
+function writeConfig(path: string, server: string, caPem: string, user: string, credentials: Record<string, string>): void {
   writeFileSync(
     path,
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name: 'kapi-test', cluster: { server, 'certificate-authority-data': b64(caPem) } }],
-      users: [{ name: user, user: { token } }],
+      users: [{ name: user, user: credentials }],
       contexts: [{ name: 'kapi-test', context: { cluster: 'kapi-test', user } }],
       'current-context': 'kapi-test',
       preferences: {},
