@@ -23,9 +23,7 @@ reuse_or_lock "${BIN}"
 
 log "building go.etcd.io/etcd/v3/tools/benchmark@${ETCD_BENCHMARK_VERSION} with $(go version)"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/kapi-etcd-benchmark-build.XXXXXX")"
-cleanup() { rm -rf "${WORK}"; }
-trap cleanup EXIT
+make_work_dir
 
 (
   cd "${WORK}"
@@ -33,8 +31,4 @@ trap cleanup EXIT
   go get "go.etcd.io/etcd/v3/tools/benchmark@${ETCD_BENCHMARK_VERSION}"
   GOFLAGS="${GOFLAGS:-} -trimpath" go build -o "${WORK}/benchmark" go.etcd.io/etcd/v3/tools/benchmark
 ) >&2
-mv -f "${WORK}/benchmark" "${BIN}"
-
-log "built ${BIN}"
-report_time
-echo "${BIN}"
+install_built "${WORK}/benchmark" "${BIN}"

@@ -21,14 +21,8 @@ reuse_or_lock "${BIN}"
 
 log "building github.com/k3s-io/kine@${KINE_VERSION} with $(go version) (cgo; a few minutes: SQLite's C)"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/kapi-kine-build.XXXXXX")"
-cleanup() { rm -rf "${WORK}"; }
-trap cleanup EXIT
+make_work_dir
 
 TAGS="sqlite_unlock_notify,sqlite_vtable,sqlite_stat4,sqlite_preupdate_hook,sqlite_math_functions,sqlite_dbstat,sqlite_column_metadata"
 (cd "${WORK}" && CGO_ENABLED=1 GOBIN="${WORK}/bin" GOFLAGS="${GOFLAGS:-} -trimpath" go install -tags "${TAGS}" "github.com/k3s-io/kine@${KINE_VERSION}") >&2
-mv -f "${WORK}/bin/kine" "${BIN}"
-
-log "built ${BIN}"
-report_time
-echo "${BIN}"
+install_built "${WORK}/bin/kine" "${BIN}"

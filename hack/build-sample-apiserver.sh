@@ -21,14 +21,8 @@ reuse_or_lock "${BIN}"
 
 log "building k8s.io/sample-apiserver@${KUBE_STAGING_VERSION} with $(go version)"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/kapi-sample-apiserver-build.XXXXXX")"
-cleanup() { rm -rf "${WORK}"; }
-trap cleanup EXIT
+make_work_dir
 
 # Outside any module (the repo has none, but a parent dir might): module mode from the version.
 (cd "${WORK}" && GOBIN="${WORK}/bin" GOFLAGS="${GOFLAGS:-} -trimpath" go install -ldflags "$(version_ldflags)" "k8s.io/sample-apiserver@${KUBE_STAGING_VERSION}") >&2
-mv -f "${WORK}/bin/sample-apiserver" "${BIN}"
-
-log "built ${BIN}"
-report_time
-echo "${BIN}"
+install_built "${WORK}/bin/sample-apiserver" "${BIN}"

@@ -61,3 +61,18 @@ version_ldflags() {
   minor="${minor%%.*}"
   echo "-s -w -X k8s.io/component-base/version.gitVersion=${KUBE_VERSION} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${minor} -X k8s.io/component-base/version.gitTreeState=clean"
 }
+
+# Sets WORK to a new scratch directory for SCRIPT_NAME's build, removed when the script exits.
+make_work_dir() {
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/kapi-${SCRIPT_NAME#build-}-build.XXXXXX")"
+  trap 'rm -rf "${WORK}"' EXIT
+}
+
+# Moves the built binary SRC to its cache path BIN, reports, and prints BIN (the script's one line of stdout).
+install_built() {
+  local src="$1" bin="$2"
+  mv -f "${src}" "${bin}"
+  log "built ${bin}"
+  report_time
+  echo "${bin}"
+}
