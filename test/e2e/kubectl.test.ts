@@ -46,7 +46,8 @@ ${spec}`;
 
   beforeAll(async () => {
     if (backend === 'etcd3') etcd = await startEtcd();
-    server = await startSampleServer({ storageBackend: backend, ...(etcd ? { etcdServers: etcd.endpoint } : {}) });
+    // Standalone, as `npm start` runs it: no garbage collector beside it, so it sets none of its finalizers.
+    server = await startSampleServer({ storageBackend: backend, ...(etcd ? { etcdServers: etcd.endpoint } : {}), extraArgs: ['--enable-garbage-collector=false'] });
     kubectl = new Kubectl(server.kubeconfig);
     files = mkdtempSync(join(tmpdir(), 'kapi-manifests-'));
   });
@@ -150,6 +151,15 @@ ${spec}`;
     kubectl.ok(['patch', 'flunder', 'doomed', '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']);
     expect(await waiting.waitFor((l) => l.includes('condition met'))).toBe('flunder.wardle.example.com/doomed condition met');
     expect(kubectl.fails(['get', 'flunder', 'doomed'])).toContain('Error from server (NotFound): flunders.wardle.example.com "doomed" not found');
+  });
+
+  it('deletes at once with --cascade=foreground and =orphan when no garbage collector runs (--enable-garbage-collector=false)', () => {
+    for (const cascade of ['foreground', 'orphan']) {
+      kubectl.ok(['create', '-f', manifest(`${cascade}.yaml`, flunderV1alpha1(`cascade-${cascade}`, 'a'))]);
+      // kubectl waits until the object is gone: with the garbage collector's finalizer set and no collector, for good.
+      expect(kubectl.ok(['delete', 'flunder', `cascade-${cascade}`, `--cascade=${cascade}`, '--timeout=20s'])).toBe(`flunder.wardle.example.com "cascade-${cascade}" deleted\n`);
+      expect(kubectl.fails(['get', 'flunder', `cascade-${cascade}`])).toContain(`Error from server (NotFound): flunders.wardle.example.com "cascade-${cascade}" not found`);
+    }
   });
 
   it('streams ADDED, MODIFIED and DELETED to get -w', async () => {

@@ -198,6 +198,8 @@ export async function runLocal(project: Project, opts: RunLocalOptions, out: Out
       `--cert-dir=${stateDir}`,
       ...tlsArgs,
       ...(etcdServers ? [`--etcd-servers=${etcdServers}`] : []),
+      // Only kube-controller-manager runs a garbage collector: without it, deletes must not wait for one.
+      ...(opts.controllerManager ? [] : ['--enable-garbage-collector=false']),
       ...opts.serverArgs,
     ];
     const logFd = openSync(logPath, 'w');

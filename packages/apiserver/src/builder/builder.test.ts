@@ -49,7 +49,7 @@ describe('the builder', () => {
       .definition();
     expect(definition.kinds.map((k) => k.kind)).toEqual(['Thing']);
     const backend = SqliteStorage.open({ path: ':memory:', compactionIntervalMs: 0 });
-    const installed = await definition.install(backend, { admission: [] });
+    const installed = await definition.install(backend, { admission: [], enableGarbageCollection: true });
     try {
       const lookup = installed.storages as unknown as Map<string, { create?: unknown; list?: (ctx: unknown, opts: unknown) => Promise<{ items: Array<{ metadata: { name: string } }> }>; get?: unknown; action?: unknown }>;
       expect(installed.scheme.lookup('test.kapi.dev', 'v1', 'gauges')?.kind.verbs).toEqual(['list']);

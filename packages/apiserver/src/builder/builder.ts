@@ -234,7 +234,7 @@ async function install(
       }
       // The host cluster's plugins first, then the kind's own (Go runs the server's chain in that order).
       const admission = [...context.admission, ...(options.admission?.(api) ?? [])];
-      const store = new Store({ kind, storage, prefix, scheme, ...options.store, admission });
+      const store = new Store({ kind, storage, prefix, scheme, ...options.store, admission, enableGarbageCollection: context.enableGarbageCollection });
       stores.set(keyOf(kind), store);
       storages.set(keyOf(kind), withSubresources(store, options, api));
     }

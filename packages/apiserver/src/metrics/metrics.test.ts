@@ -192,7 +192,7 @@ describe('the builder', () => {
       .definition();
     expect(definition.kinds).toEqual([]);
     const backend = SqliteStorage.open({ path: ':memory:', compactionIntervalMs: 0 });
-    const installed = await definition.install(backend, { admission: [] });
+    const installed = await definition.install(backend, { admission: [], enableGarbageCollection: true });
     try {
       expect(installed.groupVersions?.map((gv) => `${gv.group}/${gv.version}`)).toEqual(['external.metrics.k8s.io/v1beta1']);
       expect(installed.groupVersions?.[0]?.resources().map((r) => r.name)).toEqual(['queue-depth', 'constant', 'broken']);

@@ -97,4 +97,18 @@ describe('Store.delete with propagationPolicy', () => {
       ['b', ['example.com/hold', 'foregroundDeletion']],
     ]);
   });
+
+  it('without a garbage collector (enableGarbageCollection false, Go\'s --enable-garbage-collector=false) ignores the policy: deleted at once, or kept by the object\'s own finalizers only', async () => {
+    const s = new Store<WidgetHub>({ kind: widgetKind(), storage, now: () => NOW, enableGarbageCollection: false });
+    for (const policy of ['Foreground', 'Orphan'] as const) {
+      await s.create(ctx, widget(policy.toLowerCase()), {});
+      const res = await s.delete(ctx, policy.toLowerCase(), { propagationPolicy: policy });
+      expect([policy, res.deleted, res.object.metadata.finalizers]).toEqual([policy, true, undefined]);
+      expect(await status(s.get(ctx, policy.toLowerCase(), {}))).toBe(404);
+    }
+    await s.create(ctx, widget('held', { finalizers: ['example.com/hold'] }), {});
+    const held = await s.delete(ctx, 'held', { propagationPolicy: 'Foreground' });
+    expect(held.deleted).toBe(false);
+    expect(held.object.metadata.finalizers).toEqual(['example.com/hold']);
+  });
 });

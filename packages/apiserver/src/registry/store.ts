@@ -77,6 +77,12 @@ export interface StoreOptions<Hub extends KubeObject = KubeObject> {
   allowUnconditionalUpdate?: boolean;
   /** PUT on a missing name creates it (default false, as sample-apiserver's strategies). */
   allowCreateOnUpdate?: boolean;
+  /**
+   * A delete's propagationPolicy sets the garbage collector's finalizers (default true, as Go's
+   * --enable-garbage-collector). Without a garbage collector the policy is ignored: an Orphan or
+   * Foreground delete would otherwise wait for good on a finalizer that nothing removes.
+   */
+  enableGarbageCollection?: boolean;
   /** The clock (tests pin it). */
   now?: () => Date;
   /** The scheme the kind is served by: admission converts with it (default: one of this kind alone). */
@@ -110,6 +116,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
   private readonly resource: GroupResource;
   private readonly allowUnconditionalUpdate: boolean;
   private readonly allowCreateOnUpdate: boolean;
+  private readonly enableGarbageCollection: boolean;
   private readonly now: () => Date;
   private readonly scheme: SchemeLike | undefined;
   private objects: AdmissionObjects | undefined;
@@ -127,6 +134,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     this.resource = { group: this.kind.group, resource: this.kind.plural };
     this.allowUnconditionalUpdate = opts.allowUnconditionalUpdate ?? true;
     this.allowCreateOnUpdate = opts.allowCreateOnUpdate ?? false;
+    this.enableGarbageCollection = opts.enableGarbageCollection ?? true;
     this.now = opts.now ?? (() => new Date());
     this.scheme = opts.scheme;
   }
@@ -532,7 +540,7 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     const preconditions = this.storagePreconditions(opts);
 
     // Finalizers (the object's, and the garbage collector's that propagationPolicy sets) keep it, marked as deleting.
-    const policy = opts.propagationPolicy;
+    const policy = this.enableGarbageCollection ? opts.propagationPolicy : undefined;
     if ((current.metadata.finalizers ?? []).length > 0 || finalizersForGarbageCollection(current.metadata.finalizers ?? [], policy)) {
       const mark = (existing: KubeObject | undefined): KubeObject => {
         if (!existing) throw newNotFound(this.resource, name);

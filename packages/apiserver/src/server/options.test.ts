@@ -20,6 +20,7 @@ describe('parseServerOptions', () => {
       logLevel: 'info',
       workers: 1,
       disabledAdmissionPlugins: [],
+      enableGarbageCollector: true,
     });
   });
 
@@ -44,6 +45,7 @@ describe('parseServerOptions', () => {
         '--shutdown-delay-duration=10s',
         '--log-level=debug',
         '--workers=3',
+        '--enable-garbage-collector=false',
       ],
       quiet,
     );
@@ -64,6 +66,7 @@ describe('parseServerOptions', () => {
       logLevel: 'debug',
       workers: 3,
       disabledAdmissionPlugins: [],
+      enableGarbageCollector: false,
     });
   });
 
@@ -75,6 +78,7 @@ describe('parseServerOptions', () => {
     [['--workers=0']],
     [['--workers=two']],
     [['--workers=-1']],
+    [['--enable-garbage-collector=maybe']],
     [['--storage-backend=etcd3']],
     [['--tls-cert-file=/tmp/x']],
     [['--no-such-flag']],
@@ -103,6 +107,7 @@ describe('parseServerOptions', () => {
       '--shutdown-timeout',
       '--log-level',
       '--workers',
+      '--enable-garbage-collector',
     ]) {
       expect(out).toContain(flag);
     }
@@ -120,6 +125,13 @@ describe('parseServerOptions', () => {
     expect(() => parseServerOptions(['--disable-admission-plugins=NamespaceLifecycle,Nope'], quiet)).toThrow(
       'unknown admission plugin "Nope" (known: NamespaceLifecycle, MutatingAdmissionPolicy, MutatingAdmissionWebhook, ValidatingAdmissionPolicy, ValidatingAdmissionWebhook)',
     );
+  });
+
+  it('--enable-garbage-collector is a Go bool flag: bare is true, =false and =0 turn it off', () => {
+    expect(parseServerOptions(['--enable-garbage-collector'], quiet).enableGarbageCollector).toBe(true);
+    expect(parseServerOptions(['--enable-garbage-collector=true'], quiet).enableGarbageCollector).toBe(true);
+    expect(parseServerOptions(['--enable-garbage-collector=false'], quiet).enableGarbageCollector).toBe(false);
+    expect(parseServerOptions(['--enable-garbage-collector=0'], quiet).enableGarbageCollector).toBe(false);
   });
 
   it('parses Go durations', () => {

@@ -49,6 +49,12 @@ export interface ServerOptions {
   delegation?: DelegationOptions;
   /** --disable-admission-plugins: the host cluster's admission plugins not to run (e.g. NamespaceLifecycle). */
   disabledAdmissionPlugins: string[];
+  /**
+   * --enable-garbage-collector (default true, as Go's): a delete's propagationPolicy sets the garbage
+   * collector's finalizers (orphan, foregroundDeletion). Off where no garbage collector runs, else
+   * such a delete waits on a finalizer nobody removes.
+   */
+  enableGarbageCollector: boolean;
   /** Audit logging (Go's --audit-policy-file and --audit-log-*): set when both a policy file and a log path are given. */
   audit?: AuditLogOptions;
 }
@@ -125,6 +131,13 @@ export function parseWorkers(value: string): number {
   return Number(text);
 }
 
+/** A Go bool flag's value (strconv.ParseBool). */
+export function parseBool(value: string): boolean {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false;
+  throw new InvalidArgumentError(`invalid boolean "${value}" (true or false)`);
+}
+
 function parsePort(value: string): number {
   const port = parseNonNegativeInt(value);
   if (port > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
@@ -167,6 +180,7 @@ interface RawOptions {
   requestheaderGroupHeaders?: string[];
   requestheaderExtraHeadersPrefix?: string[];
   disableAdmissionPlugins?: string[];
+  enableGarbageCollector: boolean;
   auditPolicyFile?: string;
   auditLogPath?: string;
   auditLogMaxsize: number;
@@ -221,6 +235,12 @@ export function buildServerCommand(name = 'sample-apiserver'): Command {
         .argParser(appendList),
     )
     // Audit (k8s.io/apiserver AuditOptions: the log backend).
+    .addOption(
+      new Option('--enable-garbage-collector [bool]', "Enables the generic garbage collector. MUST be synced with the corresponding flag of the kube-controller-manager.")
+        .default(true)
+        .preset('true')
+        .argParser(parseBool),
+    )
     .addOption(new Option('--audit-policy-file <file>', 'Path to the file that defines the audit policy configuration.'))
     .addOption(new Option('--audit-log-path <file>', 'If set, all requests coming to the apiserver will be logged to this file. \'-\' means standard out.'))
     .addOption(new Option('--audit-log-maxsize <mb>', 'The maximum size in megabytes of the audit log file before it gets rotated.').default(100).argParser(parseNonNegativeInt))
@@ -279,6 +299,7 @@ export function parseServerOptions(argv: readonly string[], output?: OutputConfi
     logLevel: raw.logLevel,
     workers: raw.workers,
     disabledAdmissionPlugins: raw.disableAdmissionPlugins ?? [],
+    enableGarbageCollector: raw.enableGarbageCollector,
     ...delegationOptions(raw, inCluster),
     // As Go: auditing needs both a policy and a backend.
     ...(raw.auditPolicyFile && raw.auditLogPath

@@ -32,6 +32,8 @@ export interface InstallContext {
    * in-cluster configuration). Absent when the server runs standalone.
    */
   host?: { kubeconfig: string | undefined };
+  /** --enable-garbage-collector: deletes set the garbage collector's finalizers (StoreOptions.enableGarbageCollection). */
+  enableGarbageCollection: boolean;
 }
 
 /** What a server built on kapi serves, once its storage is open. */
@@ -112,6 +114,7 @@ async function runServer(opts: ServerOptions, api: APIServerDefinition, slot: nu
       : undefined;
   const installed = await api.install(backend, {
     admission: hostAdmission?.plugins ?? [],
+    enableGarbageCollection: opts.enableGarbageCollector,
     ...(security && opts.delegation ? { host: { kubeconfig: opts.delegation.kubeconfig } } : {}),
   });
 
