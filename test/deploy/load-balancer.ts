@@ -9,12 +9,12 @@
  * endpoints of Pods on 127.0.0.x never exist), or, for an ExternalName Service, through the name.
  * The deploy test's Service is an ExternalName for this balancer.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopProcess } from '@kapi/storage/etcd-server';
+import { spawnLogged, stopProcess } from '@kapi/storage/etcd-server';
 
 export interface LoadBalancerOptions {
   /** The port it listens on, at 127.0.0.1. */
@@ -66,14 +66,8 @@ backend pods
 ${opts.backends.map((b, i) => `  server pod${i} ${b}`).join('\n')}
 `,
   );
-  const fd = openSync(log, 'a');
-  let child: ChildProcess;
-  try {
-    // -db: in the foreground; -W would fork a master.
-    child = spawn('haproxy', ['-db', '-f', config], { stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd);
-  }
+  // -db: in the foreground; -W would fork a master.
+  const child = spawnLogged('haproxy', ['-db', '-f', config], log);
   const deadline = Date.now() + 10_000;
   while (!(await listening(opts.port))) {
     if (child.exitCode !== null || Date.now() > deadline) {

@@ -5,13 +5,13 @@
  * (controller-manager.ts). Everything lives in one temp dir and is stopped by `stop()`, at the
  * latest when this process exits.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCA, createClientCert, createServingCert } from '@kapi/apiserver/security';
-import { freePort, startEtcd, stopProcess, type EtcdServer } from '@kapi/storage/etcd-server';
+import { freePort, spawnLogged, startEtcd, stopProcess, type EtcdServer } from '@kapi/storage/etcd-server';
 import { LOG_TAIL_LINES, tail, writeKubeconfig, type Component } from './component.js';
 import { launchControllerManager, type ControllerManager, type ControllerManagerOptions } from './controller-manager.js';
 import { APISERVER_KUBELET_CLIENT_USER, launchNode, type KubeNode, type NodeHost, type NodeOptions } from './node.js';
@@ -254,13 +254,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const tls: TlsClient = { ca: ca.cert, cert: admin.cert, key: admin.key };
 
     const launch = async (): Promise<void> => {
-      const fd = openSync(logFile, 'a');
-      let child: ChildProcess;
-      try {
-        child = spawn(binary, args, { stdio: ['ignore', fd, fd] });
-      } finally {
-        closeSync(fd);
-      }
+      const child = spawnLogged(binary, args, logFile);
       running.add(child);
       child.once('exit', () => running.delete(child));
       apiserver = child;

@@ -5,12 +5,12 @@
  * own client certificate and kubeconfig, so that a server's logs tell its requests from the
  * admin's), its log in the cluster's temp dir, ready when its /healthz says ok.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createClientCert, createServingCert, type CertKeyPair, type CertificateAuthority } from '@kapi/apiserver/security';
-import { freePort, stopProcess } from '@kapi/storage/etcd-server';
+import { freePort, spawnLogged, stopProcess } from '@kapi/storage/etcd-server';
 import { requestTls } from './http.js';
 
 /** What startCluster gives a launcher: where the cluster is, and how it tracks the processes. */
@@ -130,13 +130,7 @@ export async function launchComponent(host: ComponentHost, spec: ComponentSpec):
   };
 
   const launch = async (): Promise<void> => {
-    const fd = openSync(logFile, 'a');
-    let started: ChildProcess;
-    try {
-      started = spawn(spec.binary, args, { stdio: ['ignore', fd, fd] });
-    } finally {
-      closeSync(fd);
-    }
+    const started = spawnLogged(spec.binary, args, logFile);
     child = started;
     host.track(spec.name, [started]);
     const since = Date.now();

@@ -16,12 +16,12 @@
  * cgroups. kube-apiserver's flags for it (a client certificate for
  * the kubelet's API) are set by startCluster whether nodes come or not.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { stopProcess } from '@kapi/storage/etcd-server';
+import { spawnLogged, stopProcess } from '@kapi/storage/etcd-server';
 import { tail, writeUserKubeconfig, type ComponentHost } from './component.js';
 import { requestTls, type TlsClient } from './http.js';
 import { ensurePauseImage, PAUSE_IMAGE } from './pause-image.js';
@@ -69,15 +69,6 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
     if (exited()) throw new Error(`${what}: the process exited\n${details()}`);
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${details()}`);
     await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function spawnLogged(binary: string, args: string[], logFile: string): ChildProcess {
-  const fd = openSync(logFile, 'a');
-  try {
-    return spawn(binary, args, { stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd);
   }
 }
 

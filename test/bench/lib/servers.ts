@@ -4,11 +4,11 @@
  * (`go-kine`: k3s' etcd API over SQLite, the Go peer of kapi's embedded store), and kapi's sample
  * server on sqlite and on etcd3. Delegated to a test/harness cluster (its admin kubeconfig).
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEtcdClient } from '@kapi/storage';
-import { freePort } from '@kapi/storage/etcd-server';
+import { freePort, spawnLogged } from '@kapi/storage/etcd-server';
 import { repoRoot, type Cluster } from '../../harness/index.js';
 import type { HttpTarget } from './http-client.js';
 import { httpClient } from './http-client.js';
@@ -132,7 +132,7 @@ export async function startServer(env: ServerEnv, name: ServerName, opts: StartO
       ...(workers > 1 ? [`--workers=${workers}`] : []),
     ];
   }
-  const { child, stop: stopServer } = spawnLogged(command, args, dir, logFile);
+  const { child, stop: stopServer } = spawnTracked(command, args, dir, logFile);
   const stop = async (): Promise<void> => {
     await stopServer();
     await kine?.stop();
@@ -171,14 +171,8 @@ export async function startServer(env: ServerEnv, name: ServerName, opts: StartO
 }
 
 /** Spawns a server process with its output in `logFile`; stop() ends it (SIGTERM, then SIGKILL). */
-function spawnLogged(command: string, args: string[], cwd: string, logFile: string): { child: ChildProcess; stop(): Promise<void> } {
-  const fd = openSync(logFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(command, args, { cwd, stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd);
-  }
+function spawnTracked(command: string, args: string[], cwd: string, logFile: string): { child: ChildProcess; stop(): Promise<void> } {
+  const child = spawnLogged(command, args, logFile, { cwd });
   return { child, stop: tracked(child) };
 }
 
@@ -188,7 +182,7 @@ async function startKine(env: ServerEnv, dir: string): Promise<{ endpoint: strin
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const logFile = join(dir, 'kine.log');
-  const { child, stop } = spawnLogged(env.kineBinary, [`--listen-address=127.0.0.1:${port}`, `--endpoint=sqlite://${join(dir, 'kine.db')}?_journal=WAL&cache=shared&_busy_timeout=30000`], dir, logFile);
+  const { child, stop } = spawnTracked(env.kineBinary, [`--listen-address=127.0.0.1:${port}`, `--endpoint=sqlite://${join(dir, 'kine.db')}?_journal=WAL&cache=shared&_busy_timeout=30000`], dir, logFile);
   const client = createEtcdClient({ endpoints: endpoint, maxAttempts: 1 });
   try {
     for (const deadline = Date.now() + READY_TIMEOUT_MS; ; ) {

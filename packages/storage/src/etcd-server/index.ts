@@ -15,4 +15,4 @@ export {
   type EtcdServer,
   type EtcdServerOptions,
 } from './etcd-server.js';
-export { freePort, stopProcess, waitExit } from './process.js';
+export { freePort, spawnLogged, stopProcess, waitExit } from './process.js';

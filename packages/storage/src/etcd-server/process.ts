@@ -1,5 +1,6 @@
-/** The processes tests and local runs start (etcd, kube-apiserver): a free port for each, and stopping them politely first, then for sure. */
-import type { ChildProcess } from 'node:child_process';
+/** The processes tests and local runs start (etcd, kube-apiserver): a free port for each, their output in a log file, and stopping them politely first, then for sure. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A port nothing listens on now, on 127.0.0.1. */
@@ -28,4 +29,17 @@ export async function stopProcess(child: ChildProcess, graceMs: number): Promise
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Spawns `command` with stdout and stderr appended to `logFile` (the child holds its own copy of
+ * the descriptor, so the log outlives this process's handle and nothing is piped through it).
+ */
+export function spawnLogged(command: string, args: readonly string[], logFile: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  try {
+    return spawn(command, args, { ...options, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
 }
