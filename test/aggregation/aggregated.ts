@@ -63,25 +63,32 @@ export interface Aggregated {
 export interface RegisterOptions {
   /** The server's port on localhost. */
   port: number;
-  /** The CA of its serving certificate (valid for api.wardle.svc). */
+  /** The CA of its serving certificate (valid for <service>.<namespace>.svc). */
   caBundlePem: string;
   served?: GroupVersions;
+  /** The Service kube-apiserver dials; default wardle/api. */
+  service?: { name: string; namespace: string };
+  /** The APIServices' priorities (default the aggregation package's). */
+  groupPriorityMinimum?: number;
+  versionPriority?: number;
   externalName?: string;
   availableTimeoutMs?: number;
 }
 
 /**
- * Registers a server as WARDLE's (or `served`'s) backend — the ExternalName Service wardle/api →
- * localhost:<port> and an APIService per version, replacing what was there — and waits for Available.
+ * Registers a server as WARDLE's (or `served`'s) backend — the ExternalName Service (wardle/api, or
+ * `service`) → localhost:<port> and an APIService per version, replacing what was there — and waits for Available.
  */
 export async function registerServer(cluster: Cluster, opts: RegisterOptions): Promise<AggregationObject[]> {
   const objects = buildAggregationObjects({
     served: [opts.served ?? WARDLE],
     caBundlePem: opts.caBundlePem,
     port: opts.port,
-    serviceName: SERVICE_NAME,
-    namespace: SERVICE_NAMESPACE,
+    serviceName: opts.service?.name ?? SERVICE_NAME,
+    namespace: opts.service?.namespace ?? SERVICE_NAMESPACE,
     externalName: opts.externalName ?? 'localhost',
+    ...(opts.groupPriorityMinimum !== undefined ? { groupPriorityMinimum: opts.groupPriorityMinimum } : {}),
+    ...(opts.versionPriority !== undefined ? { versionPriority: opts.versionPriority } : {}),
     // The servers talk to the cluster with the admin kubeconfig (CN=admin).
     identity: { user: 'admin' },
   });
@@ -95,51 +102,115 @@ export function delegatedFlags(kubeconfig: string): string[] {
   return [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`];
 }
 
-export async function startAggregated(opts: AggregatedOptions = {}): Promise<Aggregated> {
-  const cluster = opts.cluster ?? (await startCluster());
-  const dir = mkdtempSync(join(tmpdir(), 'kapi-aggregated-'));
-  let server: SampleServer | undefined;
-  const stop = async (): Promise<void> => {
-    await server?.stop();
-    if (!opts.cluster) await cluster.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    const servingCA = createCA('wardle-serving-ca');
-    const serving = createServingCert(servingCA, {
-      commonName: serviceHost(SERVICE_NAME, SERVICE_NAMESPACE),
-      hosts: [serviceHost(SERVICE_NAME, SERVICE_NAMESPACE), `${serviceHost(SERVICE_NAME, SERVICE_NAMESPACE)}.cluster.local`, 'localhost', '127.0.0.1'],
-    });
-    const certFile = join(dir, 'serving.crt');
-    const keyFile = join(dir, 'serving.key');
-    writeFileSync(certFile, serving.cert);
-    writeFileSync(keyFile, serving.key, { mode: 0o600 });
+export interface ServerBesideOptions extends Omit<RegisterOptions, 'port' | 'caBundlePem' | 'service'> {
+  /** The program (compiled main.js); default the sample server. */
+  main?: string;
+  /** The Service kube-apiserver dials (an ExternalName, to localhost by default). */
+  service: { name: string; namespace: string };
+  storageBackend?: 'sqlite' | 'etcd3' | 'crd';
+  /** --data-dir (sqlite); a temp dir otherwise. */
+  dataDir?: string;
+  serverArgs?: string[];
+}
 
+export interface ServerBeside {
+  server: SampleServer;
+  /** The CA that signed the server's serving certificate (the APIServices' caBundle). */
+  servingCA: CertificateAuthority;
+  objects: AggregationObject[];
+  /** A request straight to the server, as kube-apiserver's front proxy sends it for `user` (default admin, system:masters). */
+  ask(path: string, opts?: Omit<HttpsOptions, 'ca'> & { user?: string; groups?: string[] }): Promise<HttpsResult>;
+  /** Stops the server (the cluster and its registration stay). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A server program aggregated on `cluster`: delegated to it (--kubeconfig, which a server may also
+ * read the host's objects through), a serving certificate for <service>.<namespace>.svc, and its
+ * registration (registerServer), waited on until Available.
+ */
+export async function startServerBeside(cluster: Cluster, opts: ServerBesideOptions): Promise<ServerBeside> {
+  const dir = mkdtempSync(join(tmpdir(), 'kapi-beside-'));
+  let server: SampleServer | undefined;
+  try {
+    const host = serviceHost(opts.service.name, opts.service.namespace);
+    const servingCA = createCA(`${opts.service.namespace}-serving-ca`);
+    const serving = createServingCert(servingCA, { commonName: host, hosts: [host, `${host}.cluster.local`, 'localhost', '127.0.0.1'] });
+    writeFileSync(join(dir, 'serving.crt'), serving.cert);
+    writeFileSync(join(dir, 'serving.key'), serving.key, { mode: 0o600 });
     const storageBackend = opts.storageBackend ?? 'sqlite';
     server = await startSampleServer({
       storageBackend,
-      ...(opts.program ? { main: opts.program.main } : {}),
+      ...(opts.main ? { main: opts.main } : {}),
       ...(storageBackend === 'etcd3' ? { etcdServers: cluster.etcdEndpoint } : {}),
       extraArgs: [
-        `--tls-cert-file=${certFile}`,
-        `--tls-private-key-file=${keyFile}`,
+        `--tls-cert-file=${join(dir, 'serving.crt')}`,
+        `--tls-private-key-file=${join(dir, 'serving.key')}`,
         ...delegatedFlags(cluster.kubeconfig),
         ...(opts.dataDir ? [`--data-dir=${opts.dataDir}`] : []),
         ...(opts.serverArgs ?? []),
       ],
     });
-
     const running = server;
-    const objects = await registerServer(cluster, {
-      port: server.port,
+    const registration: RegisterOptions = {
+      port: running.port,
       caBundlePem: servingCA.cert,
-      ...(opts.program ? { served: opts.program.served } : {}),
+      service: opts.service,
+      ...(opts.served ? { served: opts.served } : {}),
+      ...(opts.groupPriorityMinimum !== undefined ? { groupPriorityMinimum: opts.groupPriorityMinimum } : {}),
+      ...(opts.versionPriority !== undefined ? { versionPriority: opts.versionPriority } : {}),
       ...(opts.externalName ? { externalName: opts.externalName } : {}),
       ...(opts.availableTimeoutMs ? { availableTimeoutMs: opts.availableTimeoutMs } : {}),
-    }).catch((err: unknown) => {
-      const message = err instanceof Error ? err.message : String(err);
-      throw new Error(`${message}\nsample server log (tail):\n${running.logs().split('\n').slice(-30).join('\n')}`);
+    };
+    const objects = await registerServer(cluster, registration).catch((err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${opts.main ?? 'sample server'} log (tail):\n${running.logs().split('\n').slice(-30).join('\n')}`);
     });
+    return {
+      server: running,
+      servingCA,
+      objects,
+      ask: (path, { user = 'admin', groups = ['system:masters'], ...rest } = {}) =>
+        httpsRequest(running.url + path, {
+          ...rest,
+          ca: servingCA.cert,
+          cert: cluster.frontProxy.clientCertPem,
+          key: cluster.frontProxy.clientKeyPem,
+          headers: { 'X-Remote-User': user, ...(groups.length ? { 'X-Remote-Group': groups.join(',') } : {}), ...rest.headers },
+        }),
+      async stop() {
+        await running.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** A cluster (or `opts.cluster`) with the sample server (or `opts.program`) aggregated as wardle/api. */
+export async function startAggregated(opts: AggregatedOptions = {}): Promise<Aggregated> {
+  const cluster = opts.cluster ?? (await startCluster());
+  const dir = mkdtempSync(join(tmpdir(), 'kapi-aggregated-'));
+  let beside: ServerBeside | undefined;
+  const stop = async (): Promise<void> => {
+    await beside?.stop();
+    if (!opts.cluster) await cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    beside = await startServerBeside(cluster, {
+      service: { name: SERVICE_NAME, namespace: SERVICE_NAMESPACE },
+      served: opts.program?.served ?? WARDLE,
+      ...(opts.program ? { main: opts.program.main } : {}),
+      ...(opts.storageBackend ? { storageBackend: opts.storageBackend } : {}),
+      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      ...(opts.serverArgs ? { serverArgs: opts.serverArgs } : {}),
+      ...(opts.externalName ? { externalName: opts.externalName } : {}),
+      ...(opts.availableTimeoutMs ? { availableTimeoutMs: opts.availableTimeoutMs } : {}),
+    });
+    const { server, servingCA, objects } = beside;
     if (opts.controllerManager) await cluster.startControllerManager(opts.controllerManager === true ? {} : opts.controllerManager);
     const directKubeconfig = join(dir, 'direct.kubeconfig');
     writeFileSync(directKubeconfig, adminKubeconfig('direct', server.url, servingCA.cert, { cert: cluster.admin.certPem, key: cluster.admin.keyPem }), { mode: 0o600 });

@@ -11,8 +11,8 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Kubectl } from '../e2e/kubectl.js';
 import { eventually } from '../harness/index.js';
-import { startAggregated, type Aggregated } from './aggregated.js';
-import { startMetricsServer, startServerBeside, type ServerBeside } from './server-beside.js';
+import { startAggregated, startServerBeside, type Aggregated, type ServerBeside } from './aggregated.js';
+import { startMetricsServer } from './metrics-server.js';
 import { GROUP as FLEET_GROUP } from '../servers/fleet.js';
 
 jest.setTimeout(180_000);

@@ -17,7 +17,7 @@ import { Kubectl } from '../e2e/kubectl.js';
 import { freePort } from '../e2e/sample-server.js';
 import { startAggregated, httpsRequest, type Aggregated, type HttpsResult } from './aggregated.js';
 import { buildGoProgram } from './go-program.js';
-import { startMetricsServer, type MetricsServer } from './server-beside.js';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 
 jest.setTimeout(120_000);
 
