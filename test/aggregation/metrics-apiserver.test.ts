@@ -7,15 +7,9 @@
  * server and to a Go external metrics API made with sigs.k8s.io/custom-metrics-apiserver
  * (test/aggregation/metrics-adapter, its test-adapter's provider) as the control.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createCA, createServingCert } from '@kapi/apiserver/security';
-import { stopProcess } from '@kapi/storage/etcd-server';
+import { startGoServer } from '../e2e/go-sample-server.js';
 import { Kubectl } from '../e2e/kubectl.js';
-import { freePort } from '../e2e/sample-server.js';
-import { startAggregated, httpsRequest, type Aggregated, type HttpsResult } from './aggregated.js';
+import { startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
 import { buildGoProgram } from './go-program.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 
@@ -217,53 +211,15 @@ describe('kapi and Go\'s custom-metrics-apiserver, asked the same', () => {
 
 /** The Go control (test/aggregation/metrics-adapter), started against the suite's cluster and asked straight as the front proxy. */
 async function startGoMetricsAdapter(): Promise<{ ask(path: string, opts?: { method?: string; headers?: Record<string, string> }): Promise<HttpsResult>; stop(): Promise<void> }> {
-  const binary = await buildGoProgram('metrics-adapter');
-  const cluster = env.cluster;
-  const dir = mkdtempSync(join(tmpdir(), 'kapi-go-metrics-'));
-  const ca = createCA('go-metrics-serving-ca');
-  const serving = createServingCert(ca, { hosts: ['127.0.0.1', 'localhost'] });
-  writeFileSync(join(dir, 'serving.crt'), serving.cert);
-  writeFileSync(join(dir, 'serving.key'), serving.key, { mode: 0o600 });
-  const port = await freePort();
-  const kc = cluster.kubeconfig;
-  const child: ChildProcess = spawn(
-    binary,
-    [
-      `--secure-port=${port}`,
-      '--bind-address=127.0.0.1',
-      `--tls-cert-file=${join(dir, 'serving.crt')}`,
-      `--tls-private-key-file=${join(dir, 'serving.key')}`,
-      `--lister-kubeconfig=${kc}`,
-      `--authentication-kubeconfig=${kc}`,
-      `--authorization-kubeconfig=${kc}`,
-    ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
-  const ask = (path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<HttpsResult> =>
-    httpsRequest(`https://127.0.0.1:${port}${path}`, {
-      ...(opts.method ? { method: opts.method } : {}),
-      ca: ca.cert,
-      cert: cluster.frontProxy.clientCertPem,
-      key: cluster.frontProxy.clientKeyPem,
-      headers: { 'X-Remote-User': 'admin', 'X-Remote-Group': 'system:masters', ...opts.headers },
-    });
-  const stop = async (): Promise<void> => {
-    await stopProcess(child, 10_000);
-    rmSync(dir, { recursive: true, force: true });
+  const kc = env.cluster.kubeconfig;
+  const adapter = await startGoServer(env.cluster, {
+    name: 'the Go metrics adapter',
+    binary: await buildGoProgram('metrics-adapter'),
+    args: [`--lister-kubeconfig=${kc}`, `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`],
+    readyPath: BASE,
+  });
+  return {
+    ask: (path, opts = {}) => adapter.asUser(path, 'admin', ['system:masters'], { ...(opts.method ? { method: opts.method } : {}), ...(opts.headers ? { headers: opts.headers } : {}) }),
+    stop: () => adapter.stop(),
   };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the Go metrics adapter exited with ${child.exitCode}:\n${output.slice(-3000)}`);
-    const res = await ask(BASE).catch((err: Error) => ({ status: 0, body: err.message }));
-    if (res.status === 200) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`the Go metrics adapter did not serve in 60 s (last: ${res.status} ${res.body.slice(0, 200)}):\n${output.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { ask, stop };
 }

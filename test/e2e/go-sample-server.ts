@@ -18,6 +18,7 @@ import { freePort } from './sample-server.js';
 const REPO_ROOT = resolve(__dirname, '../..');
 const BUILD_SCRIPT = join(REPO_ROOT, 'hack', 'build-sample-apiserver.sh');
 
+/** A running Go server (startGoServer): the sample-apiserver, or another built on k8s.io/apiserver. */
 export interface GoSampleServer {
   url: string;
   port: number;
@@ -38,39 +39,60 @@ export function goSampleApiserverBinary(): string {
 }
 
 /** Starts it on a free port and waits until it answers a namespaced list (its NamespaceLifecycle informer synced). */
-export async function startGoSampleServer(cluster: Cluster, readyNamespace: string): Promise<GoSampleServer> {
-  const binary = goSampleApiserverBinary();
-  const dir = mkdtempSync(join(tmpdir(), 'kapi-go-sample-'));
-  const ca = createCA('go-sample-serving-ca');
-  const serving = createServingCert(ca, { hosts: ['127.0.0.1', 'localhost', serviceHost(SERVICE_NAME, SERVICE_NAMESPACE)] });
-  writeFileSync(join(dir, 'serving.crt'), serving.cert);
-  writeFileSync(join(dir, 'serving.key'), serving.key, { mode: 0o600 });
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    binary,
-    [
-      `--secure-port=${port}`,
-      '--bind-address=127.0.0.1',
-      `--tls-cert-file=${join(dir, 'serving.crt')}`,
-      `--tls-private-key-file=${join(dir, 'serving.key')}`,
+export function startGoSampleServer(cluster: Cluster, readyNamespace: string): Promise<GoSampleServer> {
+  return startGoServer(cluster, {
+    name: 'Go sample-apiserver',
+    binary: goSampleApiserverBinary(),
+    hosts: [serviceHost(SERVICE_NAME, SERVICE_NAMESPACE)],
+    args: [
       `--kubeconfig=${cluster.kubeconfig}`,
       `--authentication-kubeconfig=${cluster.kubeconfig}`,
       `--authorization-kubeconfig=${cluster.kubeconfig}`,
       `--etcd-servers=${cluster.etcdEndpoint}`,
     ],
+    readyPath: `/apis/wardle.example.com/v1beta1/namespaces/${readyNamespace}/flunders`,
+  });
+}
+
+export interface GoServerOptions {
+  /** For messages: "Go sample-apiserver". */
+  name: string;
+  binary: string;
+  /** Its flags besides the serving ones (--secure-port, --bind-address, --tls-*). */
+  args: string[];
+  /** Names its serving certificate is valid for besides 127.0.0.1 and localhost. */
+  hosts?: string[];
+  /** Ready once this answers 200 to the cluster's admin through the front proxy. */
+  readyPath: string;
+}
+
+/**
+ * A Go server built on k8s.io/apiserver (the sample-apiserver, a custom metrics adapter), started
+ * on a free loopback port with a serving certificate of its own and asked as the front proxy.
+ */
+export async function startGoServer(cluster: Cluster, opts: GoServerOptions): Promise<GoSampleServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kapi-go-server-'));
+  const ca = createCA('go-serving-ca');
+  const serving = createServingCert(ca, { hosts: ['127.0.0.1', 'localhost', ...(opts.hosts ?? [])] });
+  writeFileSync(join(dir, 'serving.crt'), serving.cert);
+  writeFileSync(join(dir, 'serving.key'), serving.key, { mode: 0o600 });
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    opts.binary,
+    [`--secure-port=${port}`, '--bind-address=127.0.0.1', `--tls-cert-file=${join(dir, 'serving.crt')}`, `--tls-private-key-file=${join(dir, 'serving.key')}`, ...opts.args],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
   const url = `https://127.0.0.1:${port}`;
-  const asUser = (path: string, user: string, groups: string[] = [], opts: Omit<HttpsOptions, 'ca'> = {}): Promise<HttpsResult> =>
+  const asUser = (path: string, user: string, groups: string[] = [], requestOpts: Omit<HttpsOptions, 'ca'> = {}): Promise<HttpsResult> =>
     httpsRequest(url + path, {
       ca: ca.cert,
       cert: cluster.frontProxy.clientCertPem,
       key: cluster.frontProxy.clientKeyPem,
-      ...opts,
-      headers: { 'X-Remote-User': user, ...(groups.length ? { 'X-Remote-Group': groups.join(',') } : {}), ...opts.headers },
+      ...requestOpts,
+      headers: { 'X-Remote-User': user, ...(groups.length ? { 'X-Remote-Group': groups.join(',') } : {}), ...requestOpts.headers },
     });
   const stop = async (): Promise<void> => {
     await stopProcess(child, 10_000);
@@ -79,13 +101,13 @@ export async function startGoSampleServer(cluster: Cluster, readyNamespace: stri
   const deadline = Date.now() + 60_000;
   let last = '';
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`Go sample-apiserver exited with ${child.exitCode}:\n${output.slice(-3000)}`);
-    const res = await asUser(`/apis/wardle.example.com/v1beta1/namespaces/${readyNamespace}/flunders`, 'admin', ['system:masters']).catch((err: Error) => ({ status: 0, body: err.message }));
+    if (child.exitCode !== null) throw new Error(`${opts.name} exited with ${child.exitCode}:\n${output.slice(-3000)}`);
+    const res = await asUser(opts.readyPath, 'admin', ['system:masters']).catch((err: Error) => ({ status: 0, body: err.message }));
     if (res.status === 200) break;
     last = `${res.status} ${res.body.slice(0, 200)}`;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`Go sample-apiserver not ready in 60 s (last: ${last}):\n${output.slice(-3000)}`);
+      throw new Error(`${opts.name} not ready in 60 s (last: ${last}):\n${output.slice(-3000)}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
