@@ -58,6 +58,8 @@ async function main(): Promise<void> {
     storageBackend: backend,
     ...(values['data-dir'] ? { dataDir: resolve(values['data-dir']) } : {}),
     controllerManager: values['controller-manager'],
+    // Only kube-controller-manager runs a garbage collector: without it, deletes must not wait for one.
+    ...(values['controller-manager'] ? {} : { serverArgs: ['--enable-garbage-collector=false'] }),
   });
   if (stopping) return;
 

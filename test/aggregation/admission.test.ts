@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kubectl } from '../e2e/kubectl.js';
-import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
+import { startGoSampleServer, type GoServer } from '../e2e/go-sample-server.js';
 import { startSampleServer } from '../e2e/sample-server.js';
 import { eventually, writeTokenKubeconfig } from '../harness/index.js';
 import { delegatedFlags, httpsRequest, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
@@ -18,7 +18,7 @@ jest.setTimeout(120_000);
 
 let env: Aggregated;
 let kubectl: Kubectl;
-let go: GoSampleServer;
+let go: GoServer;
 let dir: string;
 
 const flunder = (name: string, namespace: string): string =>

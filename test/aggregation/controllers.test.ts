@@ -22,7 +22,7 @@
  */
 import { ensureKubeBinaries, eventually, startCluster, type Cluster } from '../harness/index.js';
 import { Kubectl } from '../e2e/kubectl.js';
-import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
+import { startGoSampleServer, type GoServer } from '../e2e/go-sample-server.js';
 import { httpsRequest, registerServer, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
 import { GROUP, flunder } from './side-by-side.js';
 
@@ -67,7 +67,7 @@ interface OwnerReference {
 let cluster: Cluster;
 let kubectl: Kubectl;
 const kapi: Partial<Record<Backend, Aggregated>> = {};
-let go: GoSampleServer | undefined;
+let go: GoServer | undefined;
 const targets: Partial<Record<Backend, Target>> = {};
 
 beforeAll(async () => {

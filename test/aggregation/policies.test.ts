@@ -7,7 +7,7 @@
  * message, details) and the same Warning headers, and mutate alike.
  */
 import type { Kubectl } from '../e2e/kubectl.js';
-import type { GoSampleServer } from '../e2e/go-sample-server.js';
+import type { GoServer } from '../e2e/go-sample-server.js';
 import type { Aggregated } from './aggregated.js';
 import { GROUP, SERVERS, startSideBySide, type SideBySide, caseNamespace as caseNamespaceOf, eventually, flunder, statusBodyOf, type Answer, type Server } from './side-by-side.js';
 
@@ -15,7 +15,7 @@ jest.setTimeout(90_000);
 
 let env: Aggregated;
 let kubectl: Kubectl;
-let go: GoSampleServer;
+let go: GoServer;
 let servers: SideBySide;
 
 const ADMISSION = 'admissionregistration.k8s.io/v1';

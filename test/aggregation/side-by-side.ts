@@ -4,7 +4,7 @@
  * has a namespace of its own labelled kapi-case=<case>, which its webhook or binding selects.
  */
 import { Kubectl } from '../e2e/kubectl.js';
-import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
+import { startGoSampleServer, type GoServer } from '../e2e/go-sample-server.js';
 import { httpsRequest, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
 
 export type Server = 'kapi' | 'go';
@@ -34,7 +34,7 @@ export const flunder = (name: string, namespace: string, opts: Omit<CreateOption
 });
 
 /** The cluster with kapi's sample server aggregated (sqlite, `serverArgs` added), and the Go sample-apiserver beside it. */
-export async function startSideBySide(serverArgs: string[] = []): Promise<{ env: Aggregated; kubectl: Kubectl; go: GoSampleServer; servers: SideBySide }> {
+export async function startSideBySide(serverArgs: string[] = []): Promise<{ env: Aggregated; kubectl: Kubectl; go: GoServer; servers: SideBySide }> {
   const env = await startAggregated({ storageBackend: 'sqlite', serverArgs });
   const kubectl = new Kubectl(env.cluster.kubeconfig);
   // The Go server is ready once it answers a namespaced list (its NamespaceLifecycle informer synced).
@@ -46,7 +46,7 @@ export async function startSideBySide(serverArgs: string[] = []): Promise<{ env:
 export class SideBySide {
   constructor(
     private readonly env: Aggregated,
-    private readonly go: GoSampleServer,
+    private readonly go: GoServer,
   ) {}
 
   /** A request to `server` as kube-apiserver's front proxy sends it for admin. */

@@ -12,7 +12,7 @@
  * served a list, and answered `?watch=yes` 400.
  */
 import { Kubectl } from '../e2e/kubectl.js';
-import { startGoSampleServer, type GoSampleServer } from '../e2e/go-sample-server.js';
+import { startGoSampleServer, type GoServer } from '../e2e/go-sample-server.js';
 import { httpsRequest, startAggregated, type Aggregated, type HttpsResult } from './aggregated.js';
 
 jest.setTimeout(120_000);
@@ -56,7 +56,7 @@ function expected(allowed: 'watch' | 'list'): Record<string, Seen> {
 
 let env: Aggregated;
 let kubectl: Kubectl;
-let go: GoSampleServer;
+let go: GoServer;
 
 beforeAll(async () => {
   env = await startAggregated({ storageBackend: 'sqlite' });

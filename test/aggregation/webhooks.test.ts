@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kubectl } from '../e2e/kubectl.js';
-import type { GoSampleServer } from '../e2e/go-sample-server.js';
+import type { GoServer } from '../e2e/go-sample-server.js';
 import type { Aggregated } from './aggregated.js';
 import { GROUP, SERVERS, startSideBySide, type SideBySide, caseNamespace as caseNamespaceOf, eventually, flunder, statusOf, type Answer, type CreateOptions, type Server } from './side-by-side.js';
 import { DENY_MESSAGE, startWebhookServer, type WebhookServer } from './webhook-server.js';
@@ -19,7 +19,7 @@ jest.setTimeout(120_000);
 
 let env: Aggregated;
 let kubectl: Kubectl;
-let go: GoSampleServer;
+let go: GoServer;
 let hooks: WebhookServer;
 let servers: SideBySide;
 

@@ -15,9 +15,9 @@
  *
  * Requests go straight to each server as kube-apiserver's proxy sends them: TLS client certificate
  * of the front proxy (cluster.frontProxy) and X-Remote-User: admin, X-Remote-Group: system:masters.
- * One scenario (get by name) also goes through kube-apiserver: the APIServices of wardle.example.com
- * are pointed at the server being measured (an ExternalName Service to 127.0.0.1), then measured
- * with the admin certificate against kube-apiserver.
+ * Two scenarios (get by name, the watch fan-out) also go through kube-apiserver: the APIServices of
+ * wardle.example.com are pointed at the server being measured (an ExternalName Service to 127.0.0.1),
+ * then measured with the admin certificate against kube-apiserver.
  *
  * Scenarios per run: warm-up (300 creates, not reported); create at 16 and 64 in flight; create at 16
  * through one validating webhook, one ValidatingAdmissionPolicy, and both (what admission costs); RSS with
@@ -25,7 +25,7 @@
  * (8 writers on one object, each GET then PUT with the read resourceVersion); watch fan-out (W
  * watchers, then writes one after another; latency from the write's response to the last delivery);
  * merge patch and server-side apply (16 in flight, of random Flunders among the 10k: what the field
- * manager costs per write); get through kube-apiserver. In the last round each server is then filled up to 100k Flunders
+ * manager costs per write); get and the watch fan-out through kube-apiserver. In the last round each server is then filled up to 100k Flunders
  * (64 in flight, bounded in time) and its RSS read. The raw etcd3 client (create-if-absent txns,
  * gets and prefix ranges at the same concurrency on the same etcd) runs in every round as the ceiling.
  *
@@ -929,8 +929,9 @@ interface Goal {
   cpuVsGo?: number;
 }
 
-// Issue 19's targets: every scenario ≥ 1.5× Go's throughput at ≤ Go's p99 and ≤ 0.6× its CPU per request;
-// creates also ≥ 0.7× the raw etcd3 client; the fan-out p99 ≤ 0.5× Go's; through the aggregator ≥ 1.3× Go.
+// Issue 19's targets: every direct scenario ≥ 1.5× Go's throughput at ≤ Go's p99 and ≤ 0.6× its CPU per
+// request; creates also ≥ 0.7× the raw etcd3 client; the fan-out p99 ≤ 0.5× Go's; through the aggregator
+// ≥ 1.3× Go (kube-apiserver's CPU is in neither server's, so no CPU target there).
 const EVERY: Goal = { opsVsGo: 1.5, p99VsGo: 1, cpuVsGo: 0.6 };
 const TARGETS: Record<string, Goal> = {
   'create c16': { ...EVERY, opsVsEtcd: 0.7 },

@@ -1,8 +1,9 @@
 /**
- * The Go k8s.io/sample-apiserver (hack/build-sample-apiserver.sh, the pinned version) as the
- * control for a wire test: started against a real cluster with delegated authentication and
- * authorization and the cluster's etcd, and asked directly as the front proxy, the same case a
- * test runs on kapi shows what Go does.
+ * The Go controls of the wire tests: servers built on k8s.io/apiserver, started against a real
+ * cluster with delegated authentication and authorization and asked directly as the front proxy,
+ * so that the same case a test runs on kapi shows what Go does. startGoSampleServer runs the
+ * k8s.io/sample-apiserver (hack/build-sample-apiserver.sh, the pinned version) on the cluster's
+ * etcd; startGoServer any other (the metrics adapter of test/aggregation).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,11 +19,11 @@ import { freePort } from './sample-server.js';
 const REPO_ROOT = resolve(__dirname, '../..');
 const BUILD_SCRIPT = join(REPO_ROOT, 'hack', 'build-sample-apiserver.sh');
 
-/** A running Go server (startGoServer): the sample-apiserver, or another built on k8s.io/apiserver. */
-export interface GoSampleServer {
+/** A running Go server (startGoServer). */
+export interface GoServer {
   url: string;
   port: number;
-  /** The CA of its serving certificate, which is valid for 127.0.0.1, localhost and api.wardle.svc (registerServer can make it WARDLE's backend). */
+  /** The CA of its serving certificate, valid for 127.0.0.1, localhost and GoServerOptions.hosts (the sample-apiserver's: api.wardle.svc, so registerServer can make it WARDLE's backend). */
   caPem: string;
   /** A request to it as kube-apiserver's front proxy would send it for `user` (and `groups`). */
   asUser(path: string, user: string, groups?: string[], opts?: Omit<HttpsOptions, 'ca'>): Promise<HttpsResult>;
@@ -39,7 +40,7 @@ export function goSampleApiserverBinary(): string {
 }
 
 /** Starts it on a free port and waits until it answers a namespaced list (its NamespaceLifecycle informer synced). */
-export function startGoSampleServer(cluster: Cluster, readyNamespace: string): Promise<GoSampleServer> {
+export async function startGoSampleServer(cluster: Cluster, readyNamespace: string): Promise<GoServer> {
   return startGoServer(cluster, {
     name: 'Go sample-apiserver',
     binary: goSampleApiserverBinary(),
@@ -70,7 +71,7 @@ export interface GoServerOptions {
  * A Go server built on k8s.io/apiserver (the sample-apiserver, a custom metrics adapter), started
  * on a free loopback port with a serving certificate of its own and asked as the front proxy.
  */
-export async function startGoServer(cluster: Cluster, opts: GoServerOptions): Promise<GoSampleServer> {
+export async function startGoServer(cluster: Cluster, opts: GoServerOptions): Promise<GoServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kapi-go-server-'));
   const ca = createCA('go-serving-ca');
   const serving = createServingCert(ca, { hosts: ['127.0.0.1', 'localhost', ...(opts.hosts ?? [])] });
@@ -101,7 +102,10 @@ export async function startGoServer(cluster: Cluster, opts: GoServerOptions): Pr
   const deadline = Date.now() + 60_000;
   let last = '';
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${opts.name} exited with ${child.exitCode}:\n${output.slice(-3000)}`);
+    if (child.exitCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`${opts.name} exited with ${child.exitCode}:\n${output.slice(-3000)}`);
+    }
     const res = await asUser(opts.readyPath, 'admin', ['system:masters']).catch((err: Error) => ({ status: 0, body: err.message }));
     if (res.status === 200) break;
     last = `${res.status} ${res.body.slice(0, 200)}`;

@@ -42,12 +42,14 @@ export class DeleteNow extends Error {
 
 /**
  * What a DELETE makes of `existing` (Go's updateForGracefulDeletionAndFinalizers for a kind without
- * graceful deletion): its finalizers set for the propagation policy, then, when some remain, the
- * object marked as deleting (to be written); undefined when none remain (delete it now).
+ * graceful deletion): its finalizers set for the propagation policy (with `garbageCollection`),
+ * then, when some remain, the object marked as deleting (to be written); undefined when none
+ * remain (delete it now).
  */
-export function markForDeletion(existing: KubeObject, policy: ApiDeleteOptions['propagationPolicy'], now: Date): KubeObject | undefined {
+export function markForDeletion(existing: KubeObject, policy: ApiDeleteOptions['propagationPolicy'], now: Date, garbageCollection = true): KubeObject | undefined {
   const obj = deepCopy(existing);
-  const finalizers = finalizersForGarbageCollection(existing.metadata.finalizers ?? [], policy);
+  // Without a garbage collector Go leaves the finalizers as they are (deletionFinalizersForGarbageCollection: no change).
+  const finalizers = garbageCollection ? finalizersForGarbageCollection(existing.metadata.finalizers ?? [], policy) : undefined;
   if (finalizers) {
     if (finalizers.length > 0) obj.metadata.finalizers = finalizers;
     else delete obj.metadata.finalizers;

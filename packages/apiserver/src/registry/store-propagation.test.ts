@@ -110,5 +110,8 @@ describe('Store.delete with propagationPolicy', () => {
     const held = await s.delete(ctx, 'held', { propagationPolicy: 'Foreground' });
     expect(held.deleted).toBe(false);
     expect(held.object.metadata.finalizers).toEqual(['example.com/hold']);
+    // Finalizers it already has stay exactly as they are (Go: deletionFinalizersForGarbageCollection makes no change).
+    await s.create(ctx, widget('both', { finalizers: ['foregroundDeletion', 'orphan'] }), {});
+    expect((await s.delete(ctx, 'both', { propagationPolicy: 'Background' })).object.metadata.finalizers).toEqual(['foregroundDeletion', 'orphan']);
   });
 });

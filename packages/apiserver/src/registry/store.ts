@@ -540,11 +540,12 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     const preconditions = this.storagePreconditions(opts);
 
     // Finalizers (the object's, and the garbage collector's that propagationPolicy sets) keep it, marked as deleting.
-    const policy = this.enableGarbageCollection ? opts.propagationPolicy : undefined;
-    if ((current.metadata.finalizers ?? []).length > 0 || finalizersForGarbageCollection(current.metadata.finalizers ?? [], policy)) {
+    const policy = opts.propagationPolicy;
+    const gc = this.enableGarbageCollection;
+    if ((current.metadata.finalizers ?? []).length > 0 || (gc && finalizersForGarbageCollection(current.metadata.finalizers ?? [], policy))) {
       const mark = (existing: KubeObject | undefined): KubeObject => {
         if (!existing) throw newNotFound(this.resource, name);
-        const obj = markForDeletion(existing, policy, this.now());
+        const obj = markForDeletion(existing, policy, this.now(), gc);
         if (!obj) throw new DeleteNow();
         return deepEqual(obj, existing) ? existing : obj;
       };

@@ -234,13 +234,13 @@ export function buildServerCommand(name = 'sample-apiserver'): Command {
       new Option('--disable-admission-plugins <names>', `admission plugins that should be disabled although they are in the default enabled plugins list (${ADMISSION_PLUGINS.join(', ')}). Comma-delimited list of admission plugins.`)
         .argParser(appendList),
     )
-    // Audit (k8s.io/apiserver AuditOptions: the log backend).
     .addOption(
       new Option('--enable-garbage-collector [bool]', "Enables the generic garbage collector. MUST be synced with the corresponding flag of the kube-controller-manager.")
         .default(true)
         .preset('true')
         .argParser(parseBool),
     )
+    // Audit (k8s.io/apiserver AuditOptions: the log backend).
     .addOption(new Option('--audit-policy-file <file>', 'Path to the file that defines the audit policy configuration.'))
     .addOption(new Option('--audit-log-path <file>', 'If set, all requests coming to the apiserver will be logged to this file. \'-\' means standard out.'))
     .addOption(new Option('--audit-log-maxsize <mb>', 'The maximum size in megabytes of the audit log file before it gets rotated.').default(100).argParser(parseNonNegativeInt))

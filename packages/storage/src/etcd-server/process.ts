@@ -35,7 +35,7 @@ export async function stopProcess(child: ChildProcess, graceMs: number): Promise
  * Spawns `command` with stdout and stderr appended to `logFile` (the child holds its own copy of
  * the descriptor, so the log outlives this process's handle and nothing is piped through it).
  */
-export function spawnLogged(command: string, args: readonly string[], logFile: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+export function spawnLogged(command: string, args: readonly string[], logFile: string, options: { cwd?: string } = {}): ChildProcess {
   const fd = openSync(logFile, 'a');
   try {
     return spawn(command, args, { ...options, stdio: ['ignore', fd, fd] });
