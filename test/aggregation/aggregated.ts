@@ -130,6 +130,8 @@ export interface ServerBeside {
  * registration (registerServer), waited on until Available.
  */
 export async function startServerBeside(cluster: Cluster, opts: ServerBesideOptions): Promise<ServerBeside> {
+  // What is not the program's is its registration's.
+  const { main, storageBackend = 'sqlite', dataDir, serverArgs = [], ...registration } = opts;
   const dir = mkdtempSync(join(tmpdir(), 'kapi-beside-'));
   let server: SampleServer | undefined;
   try {
@@ -138,32 +140,21 @@ export async function startServerBeside(cluster: Cluster, opts: ServerBesideOpti
     const serving = createServingCert(servingCA, { commonName: host, hosts: [host, `${host}.cluster.local`, 'localhost', '127.0.0.1'] });
     writeFileSync(join(dir, 'serving.crt'), serving.cert);
     writeFileSync(join(dir, 'serving.key'), serving.key, { mode: 0o600 });
-    const storageBackend = opts.storageBackend ?? 'sqlite';
     server = await startSampleServer({
       storageBackend,
-      ...(opts.main ? { main: opts.main } : {}),
+      ...(main ? { main } : {}),
       ...(storageBackend === 'etcd3' ? { etcdServers: cluster.etcdEndpoint } : {}),
       extraArgs: [
         `--tls-cert-file=${join(dir, 'serving.crt')}`,
         `--tls-private-key-file=${join(dir, 'serving.key')}`,
         ...delegatedFlags(cluster.kubeconfig),
-        ...(opts.dataDir ? [`--data-dir=${opts.dataDir}`] : []),
-        ...(opts.serverArgs ?? []),
+        ...(dataDir ? [`--data-dir=${dataDir}`] : []),
+        ...serverArgs,
       ],
     });
     const running = server;
-    const registration: RegisterOptions = {
-      port: running.port,
-      caBundlePem: servingCA.cert,
-      service: opts.service,
-      ...(opts.served ? { served: opts.served } : {}),
-      ...(opts.groupPriorityMinimum !== undefined ? { groupPriorityMinimum: opts.groupPriorityMinimum } : {}),
-      ...(opts.versionPriority !== undefined ? { versionPriority: opts.versionPriority } : {}),
-      ...(opts.externalName ? { externalName: opts.externalName } : {}),
-      ...(opts.availableTimeoutMs ? { availableTimeoutMs: opts.availableTimeoutMs } : {}),
-    };
-    const objects = await registerServer(cluster, registration).catch((err: unknown) => {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${opts.main ?? 'sample server'} log (tail):\n${running.logs().split('\n').slice(-30).join('\n')}`);
+    const objects = await registerServer(cluster, { ...registration, port: running.port, caBundlePem: servingCA.cert }).catch((err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${main ?? 'sample server'} log (tail):\n${running.logs().split('\n').slice(-30).join('\n')}`);
     });
     return {
       server: running,

@@ -13,8 +13,8 @@
  *   and the namespace controller, once the APIServices are Available (its garbage collector then
  *   watches the server's resources from the start).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiServiceNames, buildAggregationObjects, registerAPIServices, waitForAPIServicesAvailable, type GroupVersions } from '@kapi/apiserver/aggregation';
 import { createCA, createServingCert } from '@kapi/apiserver/security';
@@ -202,10 +202,11 @@ export async function runLocal(project: Project, opts: RunLocalOptions, out: Out
       ...(opts.controllerManager ? [] : ['--enable-garbage-collector=false']),
       ...opts.serverArgs,
     ];
-    const logFd = openSync(logPath, 'w');
-    const server: ChildProcess = spawn(process.execPath, args, { cwd: project.dir, stdio: ['ignore', logFd, logFd] });
+    // A fresh log per run: readiness is read from it.
+    writeFileSync(logPath, '');
+    const { spawnLogged } = await import('@kapi/storage/etcd-server');
+    const server = spawnLogged(process.execPath, args, logPath, { cwd: project.dir });
     child = server;
-    closeSync(logFd);
     const exited = new Promise<number>((resolveExit) => server.on('exit', (code, signal) => resolveExit(code ?? (signal ? 0 : 1))));
     const done = exited.then(async (code) => {
       await stopOthers();
