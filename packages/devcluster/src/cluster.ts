@@ -25,6 +25,8 @@ export interface ClusterOptions {
   binary?: string;
   /** Use this etcd instead of starting one (it is then neither restarted nor stopped here). */
   etcdEndpoint?: string;
+  /** The etcd started here: its --quota-backend-bytes (etcd's default, 2 GiB, otherwise); not with etcdEndpoint. */
+  etcdQuotaBackendBytes?: number;
   /** Appended to the generated flags (a later flag wins in kube-apiserver). */
   extraArgs?: string[];
   /** Bound on the wait for /readyz and the bootstrap objects; default 90 s. */
@@ -212,7 +214,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
     let etcdEndpoint = opts.etcdEndpoint;
     if (!etcdEndpoint) {
-      etcd = await startEtcd();
+      etcd = await startEtcd({ quotaBackendBytes: opts.etcdQuotaBackendBytes });
       etcdEndpoint = etcd.endpoint;
       // startEtcd does not give its pid; the watchdog needs it (and removes etcd's data dir too).
       etcdPid = findChildPid(['--data-dir', etcd.dataDir]);

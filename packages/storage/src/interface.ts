@@ -113,6 +113,12 @@ export interface Storage {
   currentRevision(): Promise<number>;
 
   /**
+   * Optional: the newest revision known to be compacted (0: none), so a cache in front serves no
+   * read at an older revision that the store itself would refuse (Go's CompactRevision).
+   */
+  compactedRevision?(): number;
+
+  /**
    * Optional: how many keys lie under `keyPrefix` (recursive) or at the key, and the highest
    * revision any of them was last written at, read at the store's current revision (one round
    * trip, no values). A cache holding the same number of keys, complete up to at least

@@ -26,7 +26,7 @@ import {
   storageMethod,
   type ResourceContext,
 } from './resource-context.js';
-import { sendBody, setWarnings, writeObject } from '../http/responses.js';
+import { sendParts, setWarnings, writeObject } from '../http/responses.js';
 import { listMetaOf } from './table.js';
 import { decodeScale, getScale, readScale } from '../registry/scale.js';
 import { defaultWatchTimeoutSeconds, serveWatch } from './watch.js';
@@ -71,19 +71,23 @@ export async function handleList(rc: ResourceContext, res: ServerResponse): Prom
     // A plain JSON list: each item's JSON as this version shows it, made once per stored object
     // (the watch cache hands out the same objects to every list and watch) and joined.
     setWarnings(res, rc.ctx.warnings);
-    sendBody(res, 200, rc.output.contentType, listJSON(rc, list));
+    await sendParts(res, 200, rc.output.contentType, listJSON(rc, list));
     return;
   }
   respond(rc, res, 200, renderList(rc, list));
 }
 
-/** Exactly JSON.stringify(renderList(rc, list)) for a plain list, from the items' cached JSON. */
-function listJSON(rc: ResourceContext, list: KubeList): string {
+/** Exactly JSON.stringify(renderList(rc, list)) for a plain list, in parts, from the items' cached JSON. */
+function* listJSON(rc: ResourceContext, list: KubeList): Generator<string> {
   const apiVersion = apiVersionOfRequest(rc);
   const head = JSON.stringify({ apiVersion, kind: `${rc.served.kind.kind}List`, metadata: listMetaOf(list) });
   const encode = (hub: KubeObject): KubeObject => encodeObject(rc, hub);
-  const items = list.items.map((item) => cachedObjectJSON(item, apiVersion, encode));
-  return `${head.slice(0, -1)},"items":[${items.join(',')}]}`;
+  yield `${head.slice(0, -1)},"items":[`;
+  for (let i = 0; i < list.items.length; i++) {
+    if (i > 0) yield ',';
+    yield cachedObjectJSON(list.items[i]!, apiVersion, encode);
+  }
+  yield ']}';
 }
 
 export async function handleWatch(rc: ResourceContext, res: ServerResponse, minRequestTimeoutSeconds: number): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * Writing answers, for every layer (filters, endpoints, discovery, OpenAPI, health): bodies with
- * their Content-Type and Content-Length, warnings as RFC 7234 `Warning: 299 - "..."` headers, and
+ * their Content-Type and Content-Length (or in chunks, when long), warnings as RFC 7234 `Warning: 299 - "..."` headers, and
  * errors as a metav1.Status (Go's responsewriters.ErrorNegotiated). A 5xx keeps its cause on the
  * response, so the request log line that closes the request names it.
  */
@@ -20,6 +20,53 @@ export function sendBody(res: ServerResponse, code: number, contentType: string,
   res.setHeader('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
   if (res.req?.method === 'HEAD') res.end();
   else res.end(body);
+}
+
+/** A body longer than this many characters is written in chunks of about this size. */
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * Writes a body given as `parts` (joined in order, they are the body). Up to CHUNK_CHARS it goes
+ * as sendBody sends it, one string with its Content-Length; a longer one goes in chunks of about
+ * CHUNK_CHARS (chunked transfer encoding, as Go streams a large list), each written once the
+ * client has taken the one before. So no body is ever one string (V8 caps a string at 2^29 − 24
+ * characters, about 0.5 GiB: the list of a million objects is longer) and a slow reader holds a
+ * chunk in memory, not the body. Resolves when the body is written or the client has gone.
+ */
+export async function sendParts(res: ServerResponse, code: number, contentType: string, parts: Iterable<string>): Promise<void> {
+  let pending: string[] = [];
+  let pendingChars = 0;
+  let streaming = false;
+  for (const part of parts) {
+    pending.push(part);
+    pendingChars += part.length;
+    if (pendingChars < CHUNK_CHARS) continue;
+    if (!streaming) {
+      res.statusCode = code;
+      res.setHeader('Content-Type', contentType);
+      streaming = true;
+    }
+    const chunk = pending.join('');
+    pending = [];
+    pendingChars = 0;
+    if (!res.write(chunk)) await drained(res);
+    if (res.destroyed) return;
+  }
+  if (streaming) res.end(pending.join(''));
+  else sendBody(res, code, contentType, pending.join(''));
+}
+
+/** Resolves when `res` can take more, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 export function writeObject(res: ServerResponse, code: number, body: unknown, format: WireFormat = 'json', contentType?: string): void {

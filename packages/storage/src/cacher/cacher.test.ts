@@ -115,6 +115,10 @@ class FakeStorage implements Storage {
     return this.revision;
   }
 
+  compactedRevision(): number {
+    return this.compactedAt;
+  }
+
   async healthCheck(): Promise<void> {}
 
   async close(): Promise<void> {}
@@ -269,7 +273,7 @@ describe('Cacher', () => {
       expect(one.items.map((o) => o.metadata.name)).toEqual(['b']);
     });
 
-    it('pages from memory first, then from the backend at the same revision', async () => {
+    it('pages from memory at the first page\'s revision', async () => {
       const lists = backend.calls.list;
       const page1 = await cacher.list(PREFIX, { predicate: new SelectionPredicate({ limit: 2 }), recursive: true, resourceVersion: '0' });
       expect(page1.items.map((o) => o.metadata.name)).toEqual(['a', 'b']);
@@ -277,8 +281,86 @@ describe('Cacher', () => {
       expect(decodeContinue(page1.continue as string, PREFIX)).toEqual({ resourceVersion: 3, startKey: `${keyOf('ns1', 'b')}\u0000` });
       const page2 = await cacher.list(PREFIX, { predicate: new SelectionPredicate({ limit: 2, continue: page1.continue }), recursive: true });
       expect(page2.items.map((o) => o.metadata.name)).toEqual(['c']);
+      expect(page2.resourceVersion).toBe(3);
       expect(page2.continue).toBeUndefined();
+      expect(backend.calls.list).toBe(lists);
+    });
+
+    it('shows later pages as they were at the first page\'s revision, whatever changed since', async () => {
+      await cacher.create(keyOf('ns1', 'd'), flunder('ns1', 'd'));
+      await cacher.create(keyOf('ns2', 'e'), flunder('ns2', 'e'));
+      const page1 = await cacher.list(PREFIX, { predicate: new SelectionPredicate({ limit: 1 }), recursive: true, resourceVersion: '0' });
+      expect(page1.items.map((o) => o.metadata.name)).toEqual(['a']);
+      expect(page1.resourceVersion).toBe(5);
+      // After the first page: b is changed, d deleted, c deleted and made again, f and ns1/bb new.
+      await cacher.guaranteedUpdate(keyOf('ns1', 'b'), (cur) => ({ ...cur!, spec: { changed: true } }));
+      await cacher.delete(keyOf('ns1', 'd'));
+      await cacher.delete(keyOf('ns2', 'c'));
+      await cacher.create(keyOf('ns2', 'c'), flunder('ns2', 'c'));
+      await cacher.create(keyOf('ns1', 'bb'), flunder('ns1', 'bb'));
+      await cacher.create(keyOf('ns2', 'f'), flunder('ns2', 'f'));
+      await until(() => cacher.cachedRevision === 11);
+      const lists = backend.calls.list;
+      const page2 = await cacher.list(PREFIX, { predicate: new SelectionPredicate({ limit: 2, continue: page1.continue }), recursive: true });
+      expect(page2.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`)).toEqual(['b@2', 'd@4']);
+      expect(page2.items[0]?.spec).toBeUndefined();
+      expect(page2.remainingItemCount).toBe(2);
+      expect(page2.resourceVersion).toBe(5);
+      const page3 = await cacher.list(PREFIX, { predicate: new SelectionPredicate({ limit: 2, continue: page2.continue }), recursive: true });
+      expect(page3.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`)).toEqual(['c@3', 'e@5']);
+      expect(page3.continue).toBeUndefined();
+      expect(backend.calls.list).toBe(lists);
+      // The same walk with a selector: pages are filled with matching objects of that revision.
+      const labelled = await cacher.list(PREFIX, { predicate: new SelectionPredicate({ label: 'app=x', limit: 1, continue: page1.continue }), recursive: true });
+      expect(labelled.items.map((o) => o.metadata.name)).toEqual(['c']);
+      expect(labelled.remainingItemCount).toBeUndefined();
+      // Now: a, b (changed), bb, c (made again), e, f.
+      const now = await cacher.list(PREFIX, { predicate: everything, recursive: true, resourceVersion: '0' });
+      expect(now.items.map((o) => o.metadata.name)).toEqual(['a', 'b', 'bb', 'c', 'e', 'f']);
+    });
+
+    it('lists at an exact resourceVersion from memory', async () => {
+      await cacher.delete(keyOf('ns1', 'a'));
+      await cacher.guaranteedUpdate(keyOf('ns2', 'c'), (cur) => ({ ...cur!, spec: { changed: true } }));
+      await until(() => cacher.cachedRevision === 5);
+      const lists = backend.calls.list;
+      // The cache's history starts at its first list, revision 3.
+      const at3 = await cacher.list(PREFIX, { predicate: everything, recursive: true, resourceVersion: '3', resourceVersionMatch: 'Exact' });
+      expect(at3.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`)).toEqual(['a@1', 'b@2', 'c@3']);
+      expect(at3.resourceVersion).toBe(3);
+      const at4all = await cacher.list(PREFIX, { predicate: everything, recursive: true, resourceVersion: '4', resourceVersionMatch: 'Exact' });
+      expect(at4all.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`)).toEqual(['b@2', 'c@3']);
+      const at4 = await cacher.list(`${PREFIX}ns2`, { predicate: everything, recursive: true, resourceVersion: '4', resourceVersionMatch: 'Exact' });
+      expect(at4.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`)).toEqual(['c@3']);
+      expect(backend.calls.list).toBe(lists);
+    });
+
+    it('sends a page or an exact list older than the kept history, or compacted in the backend, to the backend', async () => {
+      const small = await makeCacher({ historyLimit: 2 });
+      const page1 = await small.list(PREFIX, { predicate: new SelectionPredicate({ limit: 1 }), recursive: true, resourceVersion: '0' });
+      await small.create(keyOf('ns1', 'd'), flunder('ns1', 'd'));
+      await until(() => small.cachedRevision === 4);
+      let lists = backend.calls.list;
+      await small.list(PREFIX, { predicate: new SelectionPredicate({ limit: 1, continue: page1.continue }), recursive: true });
+      expect(backend.calls.list).toBe(lists);
+      // Two more changes push revision 3's successor out of the history.
+      await small.create(keyOf('ns1', 'e'), flunder('ns1', 'e'));
+      await small.create(keyOf('ns1', 'f'), flunder('ns1', 'f'));
+      await until(() => small.cachedRevision === 6);
+      await small.list(PREFIX, { predicate: new SelectionPredicate({ limit: 1, continue: page1.continue }), recursive: true });
+      await small.list(PREFIX, { predicate: everything, recursive: true, resourceVersion: '3', resourceVersionMatch: 'Exact' });
+      expect(backend.calls.list).toBe(lists + 2);
+      // Within the history, but compacted in the backend.
+      lists = backend.calls.list;
+      await small.list(PREFIX, { predicate: everything, recursive: true, resourceVersion: '5', resourceVersionMatch: 'Exact' });
+      expect(backend.calls.list).toBe(lists);
+      backend.compact();
+      await small.list(PREFIX, { predicate: everything, recursive: true, resourceVersion: '5', resourceVersionMatch: 'Exact' });
       expect(backend.calls.list).toBe(lists + 1);
+    });
+
+    it('answers 400 to a continue token that is not one', async () => {
+      await expect(cacher.list(PREFIX, { predicate: new SelectionPredicate({ limit: 1, continue: 'not a token' }), recursive: true })).rejects.toMatchObject({ code: 400 });
     });
 
     it('gives no remainingItemCount when the predicate filters', async () => {
@@ -288,12 +370,6 @@ describe('Cacher', () => {
       expect(page.remainingItemCount).toBeUndefined();
       const last = await cacher.list(PREFIX, { predicate: new SelectionPredicate({ label: 'app=x', limit: 2 }), recursive: true, resourceVersion: '0' });
       expect(last.continue).toBeUndefined();
-    });
-
-    it('sends Exact to the backend', async () => {
-      const lists = backend.calls.list;
-      await cacher.list(PREFIX, { predicate: everything, recursive: true, resourceVersion: '2', resourceVersionMatch: 'Exact' });
-      expect(backend.calls.list).toBe(lists + 1);
     });
 
     it('asks the backend when the backend moved on without a change the cache could see', async () => {

@@ -27,13 +27,15 @@ import type {
   WatchOptions,
 } from '../interface.js';
 import { normalizePrefix, objectKey } from '../keys.js';
+import { planList, type ReadPlan } from '../read-plan.js';
 import { parseResourceVersion, revisionOf } from '../revision.js';
 import { Watcher } from '../watcher.js';
 import { WatcherFanout } from './fanout.js';
 import { EventHistory } from './history.js';
 import { Reflector, type ReflectorSink } from './reflector.js';
 import { RevisionWaiters } from './revision-waiters.js';
-import { CacheStore } from './store.js';
+import { StateAt } from './state-at.js';
+import { CacheStore, type OrderedState } from './store.js';
 
 export interface CacherOptions {
   /** The prefix whose keys this cache holds, ending in '/', e.g. /registry/wardle.example.com/flunders/. */
@@ -158,10 +160,11 @@ export class Cacher implements Storage {
   async list<T extends KubeObject = KubeObject>(keyPrefix: string, opts: ListOptions): Promise<ListResult<T>> {
     const recursive = opts.recursive ?? false;
     const key = normalizePrefix(keyPrefix, recursive);
-    // A continue token or an exact revision reads a past snapshot, which only the backend has.
-    if (!this.serves(key) || opts.predicate.continue || opts.resourceVersionMatch === 'Exact') {
-      return this.backend.list<T>(keyPrefix, opts);
+    const plan = planList(key, opts, recursive);
+    if (plan.exactRevision > 0) {
+      return ((await this.listAtRevision(key, recursive, opts, plan)) ?? (await this.backend.list<T>(keyPrefix, opts))) as ListResult<T>;
     }
+    if (!this.serves(key)) return this.backend.list<T>(keyPrefix, opts);
     const consistent = opts.resourceVersion === undefined || opts.resourceVersion === '';
     if (consistent && this.backend.prefixState) {
       const confirmed = await this.confirmedList(key, recursive, opts);
@@ -298,27 +301,49 @@ export class Cacher implements Storage {
     return recursive ? this.listFromCache(key, opts) : this.listOneFromCache(key, opts);
   }
 
-  private listFromCache(prefix: string, opts: ListOptions): ListResult {
+  /**
+   * A page after a list's first (its continue token carries the first page's revision) or a list
+   * at an exact resourceVersion, from memory while the history reaches back to that revision (Go's
+   * ListFromCacheSnapshot); undefined sends it to the backend, which answers 410 for a compacted
+   * revision.
+   */
+  private async listAtRevision(key: string, recursive: boolean, opts: ListOptions, plan: ReadPlan): Promise<ListResult | undefined> {
+    const revision = plan.exactRevision;
+    if (!recursive || !this.serves(key)) return undefined;
+    if ((await this.catchUp(revision)) === 'backend' || !this.serves(key)) return undefined;
+    if (revision < (this.backend.compactedRevision?.() ?? 0)) return undefined;
+    const changes = this.history.since(revision);
+    if (!changes) return undefined;
+    return this.listFromCache(key, opts, { state: new StateAt(this.store, key, changes), revision, startKey: plan.startKey ?? key });
+  }
+
+  /** A list of `prefix` from the current state, or from the state `at` a past revision. */
+  private listFromCache(prefix: string, opts: ListOptions, at?: { state: OrderedState; revision: number; startKey: string }): ListResult {
     const { predicate } = opts;
+    const state = at?.state ?? this.store;
+    const revision = at?.revision ?? this.revision;
     const limit = predicate.limit;
     const items: KubeObject[] = [];
     let lastKey = '';
     let more = false;
-    this.store.forEachUnder(prefix, (key, obj) => {
-      if (!predicate.matches(obj)) return true;
-      if (limit > 0 && items.length === limit) {
-        more = true;
-        return false;
-      }
-      items.push(obj);
-      lastKey = key;
-      return true;
-    });
-    const result: ListResult = { items, resourceVersion: this.revision };
+    state.forEachUnder(
+      prefix,
+      (key, obj) => {
+        if (!predicate.matches(obj)) return true;
+        if (limit > 0 && items.length === limit) {
+          more = true;
+          return false;
+        }
+        items.push(obj);
+        lastKey = key;
+        return true;
+      },
+      at?.startKey,
+    );
+    const result: ListResult = { items, resourceVersion: revision };
     if (more) {
-      // The next page is read by the backend at this same revision.
-      result.continue = encodeContinue(lastKey, prefix, this.revision);
-      if (predicate.isEverything()) result.remainingItemCount = this.store.countUnderAfter(prefix, lastKey);
+      result.continue = encodeContinue(lastKey, prefix, revision);
+      if (predicate.isEverything()) result.remainingItemCount = state.countUnderAfter(prefix, lastKey);
     }
     return result;
   }

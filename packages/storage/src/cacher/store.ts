@@ -83,7 +83,7 @@ class SortedKeys {
   }
 }
 
-function lowerBound(keys: readonly string[], key: string): number {
+export function lowerBound(keys: readonly string[], key: string): number {
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
@@ -94,7 +94,15 @@ function lowerBound(keys: readonly string[], key: string): number {
   return lo;
 }
 
-export class CacheStore {
+/** What a list reads: the keys under a prefix in key order, and how many lie past a key. */
+export interface OrderedState {
+  /** Calls `visit` for every key under `prefix` in key order, from `fromKey` on; `visit` returns false to stop. */
+  forEachUnder(prefix: string, visit: (key: string, obj: KubeObject) => boolean | void, fromKey?: string): void;
+  /** How many keys under `prefix` sort after `key`. */
+  countUnderAfter(prefix: string, key: string): number;
+}
+
+export class CacheStore implements OrderedState {
   private readonly objects = new Map<string, KubeObject>();
   private readonly keys = new SortedKeys();
 
@@ -154,6 +162,6 @@ export class CacheStore {
 }
 
 /** Code-unit order, which is what `<` on strings gives and what the backends' byte order matches for ASCII keys. */
-function compareKeys(a: string, b: string): number {
+export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

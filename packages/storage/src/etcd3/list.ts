@@ -3,13 +3,13 @@
  * whole list (the first page's, or the continue token's), pages fetched until `limit` objects
  * match the predicate, doubling the page when a selector filters.
  */
-import { decodeContinue, encodeContinue, newBadRequest, newTooLargeResourceVersion, type KubeObject } from '@kapi/apimachinery';
+import { encodeContinue, newTooLargeResourceVersion, type KubeObject } from '@kapi/apimachinery';
 import type { KVClient } from 'etcd3';
 import { decodeValue } from '../codec.js';
 import { EXPIRED_CONTINUE_MESSAGE, EXPIRED_LIST_MESSAGE } from '../errors.js';
 import type { ListOptions, ListResult } from '../interface.js';
 import { normalizePrefix, prefixRangeEnd } from '../keys.js';
-import { parseResourceVersion } from '../revision.js';
+import { planList } from '../read-plan.js';
 import { keyOf, modRevision } from './client.js';
 import { isFutureRevision, readError } from './errors.js';
 import { range, type RangeResult } from './kv.js';
@@ -17,53 +17,30 @@ import { range, type RangeResult } from './kv.js';
 /** The largest page asked of etcd while filling a filtered page (maxLimit in store.go). */
 const MAX_PAGE = 10_000;
 
-/** Where and at which revision a list reads, from its options (ValidateListOptions in Go). */
-interface ListPlan {
-  keyPrefix: string;
-  startKey: string;
-  /** 0 = the latest revision. */
-  atRevision: number;
-  /** The revision the answer must be at least (NotOlderThan). */
-  minRevision: number;
-  fromContinue: boolean;
-}
-
-function planList(key: string, opts: ListOptions): ListPlan {
+export async function listFromEtcd<T extends KubeObject>(kv: KVClient, key: string, opts: ListOptions): Promise<ListResult<T>> {
   const recursive = opts.recursive ?? false;
   const keyPrefix = normalizePrefix(key, recursive);
-  const rv = opts.resourceVersion ?? '';
-  if (recursive && opts.predicate.continue) {
-    if (rv !== '' && rv !== '0') throw newBadRequest('specifying resource version is not allowed when using continue');
-    const position = decodeContinue(opts.predicate.continue, keyPrefix);
-    return { keyPrefix, startKey: position.startKey, atRevision: position.resourceVersion, minRevision: 0, fromContinue: true };
-  }
-  const revision = parseResourceVersion(rv);
-  const exact = opts.resourceVersionMatch === 'Exact' && revision > 0;
-  return { keyPrefix, startKey: keyPrefix, atRevision: exact ? revision : 0, minRevision: exact ? 0 : revision, fromContinue: false };
-}
-
-export async function listFromEtcd<T extends KubeObject>(kv: KVClient, key: string, opts: ListOptions): Promise<ListResult<T>> {
-  const plan = planList(key, opts);
-  const recursive = opts.recursive ?? false;
+  const plan = planList(keyPrefix, opts, recursive);
+  const fromContinue = plan.startKey !== undefined;
   const predicate = opts.predicate;
   const limit = recursive ? predicate.limit : 0;
-  const rangeEnd = recursive ? prefixRangeEnd(plan.keyPrefix) : undefined;
+  const rangeEnd = recursive ? prefixRangeEnd(keyPrefix) : undefined;
 
   const read = async (startKey: string, revision: number, pageSize: number): Promise<RangeResult> => {
     try {
       return await range(kv, startKey, rangeEnd, { revision, limit: pageSize });
     } catch (err) {
       if (isFutureRevision(err)) {
-        const current = await range(kv, plan.keyPrefix, undefined).then((r) => r.revision, () => 0);
+        const current = await range(kv, keyPrefix, undefined).then((r) => r.revision, () => 0);
         throw newTooLargeResourceVersion(revision, current);
       }
-      throw readError(plan.keyPrefix, err, plan.fromContinue ? EXPIRED_CONTINUE_MESSAGE : EXPIRED_LIST_MESSAGE);
+      throw readError(keyPrefix, err, fromContinue ? EXPIRED_CONTINUE_MESSAGE : EXPIRED_LIST_MESSAGE);
     }
   };
 
   const items: T[] = [];
-  let revision = plan.atRevision;
-  let startKey = plan.startKey;
+  let revision = plan.exactRevision;
+  let startKey = plan.startKey ?? keyPrefix;
   let pageSize = limit;
   let lastKey = '';
   let hasMore = false;
@@ -95,7 +72,7 @@ export async function listFromEtcd<T extends KubeObject>(kv: KVClient, key: stri
 
   const result: ListResult<T> = { items, resourceVersion: revision };
   if (hasMore) {
-    result.continue = encodeContinue(lastKey, plan.keyPrefix, revision);
+    result.continue = encodeContinue(lastKey, keyPrefix, revision);
     if (predicate.isEverything()) result.remainingItemCount = count - limit;
   }
   return result;

@@ -75,6 +75,8 @@ export class Etcd3Storage implements Storage {
   readonly maxValueBytes: number;
   private readonly ownsClient: boolean;
   private readonly compactor: Compactor;
+  /** The newest revision compact() compacted at (the background compactor keeps its own). */
+  private compactedByCall = 0;
   private readonly watchSource: EtcdWatchSource;
   private readonly bookmarkIntervalMs: number;
   private readonly healthTimeoutMs: number;
@@ -193,12 +195,13 @@ export class Etcd3Storage implements Storage {
   async compact(revision?: number): Promise<number> {
     const at = revision ?? (await this.currentRevision());
     await call(DEFAULT_KEY_ROOT, () => compactAt(this.client.kv, at));
+    this.compactedByCall = Math.max(this.compactedByCall, at);
     return at;
   }
 
-  /** The highest revision the background compactor knows to be compacted. */
-  get compactedRevision(): number {
-    return this.compactor.compactedRevision;
+  /** The highest revision known to be compacted: by the background compactor, or by compact(). */
+  compactedRevision(): number {
+    return Math.max(this.compactor.compactedRevision, this.compactedByCall);
   }
 
   async close(): Promise<void> {

@@ -30,7 +30,8 @@ import { GroupCommitter } from './group-commit.js';
 import { RemainingCounts, readKeyAt, readRangeAt } from './list-reader.js';
 import { resolveOptions, type ResolvedSqliteOptions, type SqliteStorageOptions } from './options.js';
 import { PeriodicCompactor } from './periodic-compactor.js';
-import { planGet, planList, resolveReadRevision } from './read-revision.js';
+import { planGet, planList } from '../read-plan.js';
+import { resolveReadRevision } from './read-revision.js';
 import { RevisionLog, type HeadRow } from './revision-log.js';
 import { openDatabase } from './schema.js';
 

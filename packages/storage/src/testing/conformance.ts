@@ -239,6 +239,18 @@ export function describeStorageConformance(target: ConformanceTarget): void {
         expect(old.resourceVersion).toBe(then.resourceVersion);
       });
 
+      it('reads the legacy paged form (a resourceVersion and a limit, no match) at exactly that revision', async () => {
+        const q = freshPrefix('legacy-exact');
+        await storage.create(`${q}a`, widget('a', { count: 1 }));
+        const then = await storage.list(q, { recursive: true, predicate: everything });
+        await storage.guaranteedUpdate<Widget>(`${q}a`, (cur) => ({ ...cur!, spec: { count: 2 } }));
+        await storage.create(`${q}b`, widget('b'));
+        const old = await storage.list<Widget>(q, { recursive: true, predicate: new SelectionPredicate({ limit: 10 }), resourceVersion: String(then.resourceVersion) });
+        expect(names(old.items)).toEqual(['a']);
+        expect(old.items[0]?.spec.count).toBe(1);
+        expect(old.resourceVersion).toBe(then.resourceVersion);
+      });
+
       it('serves resourceVersion "0" and NotOlderThan, and answers 504 for a revision from the future', async () => {
         expect(await list()).toHaveLength(6);
         const any = await storage.list(p, { recursive: true, predicate: everything, resourceVersion: '0' });

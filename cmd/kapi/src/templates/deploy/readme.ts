@@ -47,6 +47,8 @@ in the Dockerfile's header.
 
 ## Notes
 
+- The server keeps every object in its watch cache: for a store of ~1M objects set
+  \`NODE_OPTIONS=--max-old-space-size=<MB>\` in the container's env (node's default heap is at most ~4 GB) and a memory limit above it.
 - The certificate in \`base/serving-cert.yaml\` was made by kapi for this deployment; kube-apiserver
   trusts it through each APIService's caBundle. \`kapi generate deploy --renew-certs\` makes new ones.
   Use your own PKI (cert-manager, …) for production.
