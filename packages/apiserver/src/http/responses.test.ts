@@ -1,6 +1,6 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendParts } from './responses.js';
+import { sendParts, writeStatus } from './responses.js';
 
 interface Answer {
   status: number;
@@ -12,10 +12,17 @@ describe('sendParts', () => {
   let server: Server;
   let parts: () => Iterable<string>;
   let written: Promise<void> | undefined;
+  /** What sendParts threw, if anything. */
+  let thrown: unknown;
 
   beforeAll(async () => {
     server = createServer((_req, res) => {
-      written = sendParts(res, 200, 'application/json', parts());
+      thrown = undefined;
+      // As the router answers a handler's error.
+      written = sendParts(res, 200, 'application/json', parts()).catch((err: unknown) => {
+        thrown = err;
+        writeStatus(res, err);
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
@@ -103,5 +110,32 @@ describe('sendParts', () => {
     });
     await written;
     expect(produced).toBeLessThan(100_000);
+  });
+
+  it('answers with the caller\'s error when a part throws before anything was sent', async () => {
+    parts = function* () {
+      yield '[';
+      throw new Error('conversion failed');
+    };
+    const answer = await get();
+    await written;
+    expect(answer.status).toBe(500);
+    expect(JSON.parse(answer.body)).toMatchObject({ kind: 'Status', code: 500 });
+    expect(String(thrown)).toContain('conversion failed');
+  });
+
+  it('breaks the transfer, not a complete 200, when a part throws once chunks are out', async () => {
+    const item = 'z'.repeat(100_000);
+    parts = function* () {
+      for (let i = 0; i < 30; i++) yield item;
+      throw new Error('conversion failed');
+    };
+    const outcome = await get().then(
+      (answer) => `complete ${answer.status}`,
+      (err: unknown) => `broken: ${String(err)}`,
+    );
+    await written;
+    expect(outcome).toMatch(/^broken: .*(aborted|ECONNRESET|socket hang up)/);
+    expect(String(thrown)).toContain('conversion failed');
   });
 });

@@ -31,33 +31,42 @@ const CHUNK_CHARS = 1 << 20;
  * CHUNK_CHARS (chunked transfer encoding, as Go streams a large list), each written once the
  * client has taken the one before. So no body is ever one string (V8 caps a string at 2^29 − 24
  * characters, about 0.5 GiB: the list of a million objects is longer) and a slow reader holds a
- * chunk in memory, not the body. Resolves when the body is written or the client has gone.
+ * chunk in memory, not the body. Resolves when the body is written or the client has gone. A part
+ * that throws once chunks are out destroys the response, so the client sees a broken transfer,
+ * not a complete 200 with JSON cut short; before that the error is the caller's to answer.
  */
 export async function sendParts(res: ServerResponse, code: number, contentType: string, parts: Iterable<string>): Promise<void> {
   let pending: string[] = [];
   let pendingChars = 0;
   let streaming = false;
-  for (const part of parts) {
-    pending.push(part);
-    pendingChars += part.length;
-    if (pendingChars < CHUNK_CHARS) continue;
-    if (!streaming) {
-      res.statusCode = code;
-      res.setHeader('Content-Type', contentType);
-      streaming = true;
+  try {
+    for (const part of parts) {
+      if (res.destroyed) return;
+      pending.push(part);
+      pendingChars += part.length;
+      if (pendingChars < CHUNK_CHARS) continue;
+      if (!streaming) {
+        res.statusCode = code;
+        res.setHeader('Content-Type', contentType);
+        streaming = true;
+      }
+      const chunk = pending.join('');
+      pending = [];
+      pendingChars = 0;
+      if (!res.write(chunk)) await drained(res);
     }
-    const chunk = pending.join('');
-    pending = [];
-    pendingChars = 0;
-    if (!res.write(chunk)) await drained(res);
-    if (res.destroyed) return;
+  } catch (err) {
+    if (streaming) res.destroy();
+    throw err;
   }
+  if (res.destroyed) return;
   if (streaming) res.end(pending.join(''));
   else sendBody(res, code, contentType, pending.join(''));
 }
 
 /** Resolves when `res` can take more, or is gone. */
 function drained(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);

@@ -598,6 +598,26 @@ describe('Cacher', () => {
       ns2.stop();
     });
 
+    it('after a relist that shows no difference, reads before it go to the backend: the history has a gap there', async () => {
+      const page1 = await cacher.list(PREFIX, { predicate: new SelectionPredicate({ limit: 1 }), recursive: true, resourceVersion: '0' });
+      // A key made and deleted while the cache was not watching: the relist at revision 5 can not tell.
+      backend.silentlySet(keyOf('ns1', 'aa'), flunder('ns1', 'aa'));
+      backend.silentlySet(keyOf('ns1', 'aa'), undefined);
+      backend.compact();
+      const lists = backend.calls.list;
+      backend.breakWatches(tooOldResourceVersion(PREFIX, 3, 5).status);
+      await until(() => backend.calls.list > lists && cacher.cachedRevision === 5);
+      // As a backend that does not tell its compaction (crd): only the cache's own history decides.
+      backend.compactedAt = 0;
+      const before = backend.calls.list;
+      await cacher.list(PREFIX, { predicate: new SelectionPredicate({ limit: 1, continue: page1.continue }), recursive: true });
+      await cacher.list(PREFIX, { predicate: everything, recursive: true, resourceVersion: '4', resourceVersionMatch: 'Exact' });
+      expect(backend.calls.list).toBe(before + 2);
+      // Reads at the relist's revision are the cache's again.
+      await cacher.list(PREFIX, { predicate: everything, recursive: true, resourceVersion: '5', resourceVersionMatch: 'Exact' });
+      expect(backend.calls.list).toBe(before + 2);
+    });
+
     it('serves reads from the backend until its first list succeeds', async () => {
       backend.down = true;
       const c = new Cacher(backend, { resourcePrefix: PREFIX, minBackoffMs: 5, maxBackoffMs: 10 });

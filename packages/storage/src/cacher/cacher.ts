@@ -424,13 +424,11 @@ export class Cacher implements Storage {
       // A relist after the upstream lost our place: whoever would have seen a change we missed
       // has a gap in its stream and must start over; the others go on.
       const missed = diff(this.store, fresh, revision);
-      if (missed.length > 0) {
-        this.fanout.failAffected(missed, CONTINUITY_LOST);
-        this.history.reset(revision);
-      }
-    } else {
-      this.history.reset(revision);
+      if (missed.length > 0) this.fanout.failAffected(missed, CONTINUITY_LOST);
     }
+    // The history has a gap before `revision` even when the relist shows no difference (a key
+    // made and deleted in between): replays and past states start there (as Go's Replace resets).
+    this.history.reset(revision);
     this.store.replace(fresh);
     this.synced = true;
     this.revision = Math.max(this.revision, revision);
