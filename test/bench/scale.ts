@@ -17,7 +17,7 @@
  * as cut, not as a total. kapi gets a bigger V8 heap than node's default, for its watch cache.
  *
  * Env: KAPI_BENCH_SCALE_SIZES [1000,10000,100000], KAPI_BENCH_SCALE_SERVERS [go,go-kine,kapi-sqlite,kapi-etcd3],
- * KAPI_BENCH_SCALE_GETS [2000], KAPI_BENCH_SCALE_WRITE_SECONDS [5], KAPI_BENCH_SCALE_PAGED_BUDGET_SECONDS [120],
+ * KAPI_BENCH_SCALE_MAX_SIZES [none; e.g. go=100000], KAPI_BENCH_SCALE_GETS [2000], KAPI_BENCH_SCALE_WRITE_SECONDS [5], KAPI_BENCH_SCALE_PAGED_BUDGET_SECONDS [120],
  * KAPI_BENCH_KAPI_HEAP_MB [16384] (kapi's --max-old-space-size), KAPI_BENCH_SCALE_OUT [test/bench/results/scale.md].
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -51,6 +51,20 @@ const NS = 'bench-scale';
 const GROUP = 'wardle.example.com';
 const OUT_FILE = process.env.KAPI_BENCH_SCALE_OUT ?? join(repoRoot(), 'test/bench/results/scale.md');
 const SIZES = (process.env.KAPI_BENCH_SCALE_SIZES ?? '1000,10000,100000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
+/** Per server, the largest step it is grown to ("go=100000,go-kine=100000"): a fill of a million takes the Go server 17 min here. */
+const MAX_SIZE: ReadonlyMap<string, number> = new Map(
+  (process.env.KAPI_BENCH_SCALE_MAX_SIZES ?? '')
+    .split(',')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.split('=')[0]!.trim(), Number(pair.split('=')[1])] as const),
+);
+/**
+ * Ready = /readyz, then a list answered from the watch cache: resourceVersion=0 is served from it
+ * (Go answers 429 until it is filled; kapi serves once its caches are), and a field selector no
+ * Flunder matches keeps the answer empty. A full list here would be a gigabyte at a million
+ * objects, asked again every 200 ms while the server starts.
+ */
+const READY_PATH = `${flundersPath(NS)}?resourceVersion=0&fieldSelector=${encodeURIComponent('metadata.name=bench-none')}`;
 const GETS = envInt('KAPI_BENCH_SCALE_GETS', 2000);
 const WRITE_SECONDS = envInt('KAPI_BENCH_SCALE_WRITE_SECONDS', 5);
 /** The paged walk stops after this long (the Go server's walk on etcd is O(n²): ~25 min at 1M). */
@@ -222,10 +236,10 @@ async function curveOf(env: ServerEnv, name: ServerName): Promise<ServerCurve> {
   const written = { n: 0 };
   let server: RunningServer | undefined;
   // kapi's heap (no flag for the Go servers); a start on a big store lists it all before it is ready.
-  const ready = (objects: number): StartOptions => ({ readyPath: flundersPath(NS), kapiHeapMb: KAPI_HEAP_MB, readyTimeoutMs: 90_000 + objects / 2 });
+  const ready = (objects: number): StartOptions => ({ readyPath: READY_PATH, kapiHeapMb: KAPI_HEAP_MB, readyTimeoutMs: 90_000 + objects / 2 });
   try {
     server = await startServer(env, name, ready(0));
-    for (const size of SIZES) {
+    for (const size of SIZES.filter((n) => n <= (MAX_SIZE.get(name) ?? Infinity))) {
       // The writers of the step before left some in the store too: fill up to `size` from there.
       const from = names.length;
       const count = Math.max(0, size - from);
@@ -298,11 +312,11 @@ async function report(curves: ServerCurve[], meta: { startedAt: Date; wallMs: nu
   lines.push(`- date: ${meta.startedAt.toISOString()}; whole run ${fmt(meta.wallMs / 60_000, 1)} min; load average before: ${meta.loadBefore}, after: ${meta.loadAfter}`);
   lines.push(`- machine: ${describeMachine()}`);
   lines.push(
-    `- servers, one at a time, each on a store of its own grown in steps (${SIZES.map((n) => fmt(n, 0)).join(' → ')} Flunders of ~600 B, ${FILL_IN_FLIGHT} creates in flight) and restarted on it at each step: ` +
+    `- servers, one at a time, each on a store of its own grown in steps (${SIZES.map((n) => fmt(n, 0)).join(' → ')} Flunders of ~600 B, ${FILL_IN_FLIGHT} creates in flight${MAX_SIZE.size > 0 ? `; ${[...MAX_SIZE].map(([server, max]) => `${server} only up to ${fmt(max, 0)}`).join(', ')}` : ''}) and restarted on it at each step: ` +
       '**go** = k8s.io/sample-apiserver on etcd, **go-kine** = the same on kine (SQLite), **kapi-sqlite**, **kapi-etcd3**; RSS sums the server and its kine.',
   );
   lines.push(
-    `- at each step: start-up until /readyz and a list answer, RSS 2 s after, one full list (streamed, its items counted), every page at limit ${PAGE_LIMIT} ` +
+    `- at each step: start-up until /readyz and a list from the watch cache (resourceVersion=0, a field selector no Flunder matches), RSS 2 s after, one full list (streamed, its items counted), every page at limit ${PAGE_LIMIT} ` +
       `(stopped after ${BUDGET_TEXT} s: \`> ms (n of m pages)\` is a walk cut there), ${fmt(GETS, 0)} gets (16 in flight), ${WRITERS} writers creating for ${WRITE_SECONDS} s (what they create stays in the store).`,
   );
   lines.push(
@@ -413,12 +427,13 @@ async function main(): Promise<void> {
       const deleted = await etcd.delete().prefix(`/registry/${GROUP}/`).exec();
       await compactAndDefragment(etcd, deleted.header.revision);
       curves.push(await curveOf(env, server));
+      // After each server, so that a long run stopped later keeps what it measured.
+      await report(curves, { startedAt, wallMs: Date.now() - startedAt.getTime(), loadBefore, loadAfter: loadAverage() });
     }
   } finally {
     etcd.close();
     await cluster.stop();
   }
-  await report(curves, { startedAt, wallMs: Date.now() - startedAt.getTime(), loadBefore, loadAfter: loadAverage() });
   if (curves.some((c) => c.error)) process.exitCode = 1;
 }
 
