@@ -8,6 +8,7 @@ import type { KubeObject, WatchEvent } from '@kapi/apimachinery';
 import { INITIAL_EVENTS_END_ANNOTATION, toStatusError } from '@kapi/apimachinery';
 import type { Watcher } from '@kapi/storage';
 import { requestLogger } from '../http/request-logger.js';
+import { drained } from '../http/responses.js';
 
 /** Turns a hub event object into what goes on the wire (request version, Table, metadata…). */
 export type WatchObjectEncoder = (obj: KubeObject, type: 'ADDED' | 'MODIFIED' | 'DELETED') => unknown;
@@ -96,16 +97,4 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, watc
 function writeLine(res: ServerResponse, line: string): boolean {
   if (res.writableEnded || res.destroyed) return true;
   return res.write(`${line}\n`);
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

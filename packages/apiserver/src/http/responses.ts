@@ -64,8 +64,8 @@ export async function sendParts(res: ServerResponse, code: number, contentType: 
   else sendBody(res, code, contentType, pending.join(''));
 }
 
-/** Resolves when `res` can take more, or is gone. */
-function drained(res: ServerResponse): Promise<void> {
+/** Resolves when `res` can take more, or is gone (a stream's backpressure: list chunks, watch events). */
+export function drained(res: ServerResponse): Promise<void> {
   if (res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
