@@ -170,7 +170,7 @@ export class Cacher implements Storage {
       const confirmed = await this.confirmedList(key, recursive, opts);
       return (confirmed ?? (await this.backend.list<T>(keyPrefix, opts))) as ListResult<T>;
     }
-    const source = consistent ? await this.catchUpConsistent() : await this.catchUp(parseResourceVersion(opts.resourceVersion));
+    const source = consistent ? await this.catchUpConsistent() : await this.catchUp(plan.minRevision);
     if (source === 'backend' || !this.serves(key)) return this.backend.list<T>(keyPrefix, opts);
     return (recursive ? this.listFromCache(key, opts) : this.listOneFromCache(key, opts)) as ListResult<T>;
   }
