@@ -6,3 +6,4 @@ export * from './fields.js';
 export * from './validation.js';
 export * from './continue.js';
 export * from './duration.js';
+export * from './time.js';

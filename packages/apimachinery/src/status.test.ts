@@ -1,4 +1,4 @@
-import { newConflict, newInvalid, newNotFound, OPTIMISTIC_LOCK_MESSAGE, toStatusError } from './status';
+import { newConflict, StatusError, newInvalid, newNotFound, OPTIMISTIC_LOCK_MESSAGE, toStatusError } from './status';
 
 const flunders = { group: 'wardle.example.com', resource: 'flunders' };
 
@@ -31,5 +31,13 @@ describe('Status errors', () => {
 
   it('turns anything else into a 500', () => {
     expect(toStatusError(new Error('boom')).status).toMatchObject({ code: 500, reason: 'InternalError', message: 'Internal error occurred: boom' });
+  });
+
+  it("a client's error carries no stack trace; a server's error keeps it", () => {
+    const conflict = newConflict({ group: 'g', resource: 'r' }, 'n', OPTIMISTIC_LOCK_MESSAGE);
+    expect(conflict.stack).not.toMatch(/\n\s+at /);
+    expect(new StatusError(500, 'InternalError', 'boom').stack).toMatch(/\n\s+at /);
+    // The limit is restored for every other error.
+    expect(new Error('plain').stack).toMatch(/\n\s+at /);
   });
 });

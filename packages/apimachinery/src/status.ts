@@ -73,7 +73,12 @@ export class StatusError extends Error {
   readonly status: Status;
 
   constructor(code: number, reason: StatusReason, message: string, details?: StatusDetails) {
+    // A 4xx is an answer to the client, not a fault to trace: no stack, which V8 would otherwise
+    // capture at every 409 of writers racing on one object.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (code < 500) Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'StatusError';
     this.status = {
       kind: 'Status',

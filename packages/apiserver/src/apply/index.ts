@@ -13,7 +13,6 @@ export {
   validateManagedFields,
   newApplyConflictError,
   printManager,
-  formatTime,
   emptyManaged,
   type Managed,
 } from './managed-fields.js';

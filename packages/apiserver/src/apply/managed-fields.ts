@@ -5,7 +5,7 @@
  * entries are written back sorted as Go sorts them (Apply before Update, then by time, manager,
  * apiVersion and subresource).
  */
-import { StatusError, type ManagedFieldsEntry, type StatusCause } from '@kapi/apimachinery';
+import { rfc3339, StatusError, type ManagedFieldsEntry, type StatusCause } from '@kapi/apimachinery';
 import type { Conflicts } from './conflict.js';
 import { pathString, versionedSet, type ManagedFields, type Path } from './fieldpath.js';
 import { setFromFieldsV1, setToFieldsV1 } from './fieldsv1.js';
@@ -124,11 +124,6 @@ export function validateManagedFields(entries: readonly ManagedFieldsEntry[] | u
   }
 }
 
-/** metav1.Time as Go writes it: RFC 3339 in UTC, to the second. */
-export function formatTime(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
 /** printManager: `"kubectl"`, `"kubectl" with subresource "status"`, `"x" using v1`. */
 export function printManager(manager: string): string {
   const e = parseIdentifier(manager);
@@ -137,7 +132,7 @@ export function printManager(manager: string): string {
   if (e.subresource) s = `${s} with subresource ${goQuote(e.subresource)}`;
   if (e.operation === 'Update') {
     if (!e.time) return `${s} using ${e.apiVersion ?? ''}`;
-    return `${s} using ${e.apiVersion ?? ''} at ${formatTime(new Date(e.time))}`;
+    return `${s} using ${e.apiVersion ?? ''} at ${rfc3339(new Date(e.time))}`;
   }
   return s;
 }

@@ -8,12 +8,12 @@
  * Objects are plain JSON (KubeObject) in the hub (storage) version; structuredMerge works on them
  * in the request's version, converting through the ObjectConverter.
  */
-import { newBadRequest, type KubeObject, type ObjectMeta } from '@kapi/apimachinery';
+import { newBadRequest, rfc3339, type KubeObject, type ObjectMeta } from '@kapi/apimachinery';
 import { deepCopy } from '../scheme/index.js';
 import { excludeSetFilter, type FieldSetFilter } from './compare.js';
 import { Conflicts, type Conflict } from './conflict.js';
 import { FieldSet, fieldElement, versionedSet, type ManagedFields } from './fieldpath.js';
-import { buildManagerIdentifier, formatTime, type Managed } from './managed-fields.js';
+import { buildManagerIdentifier, type Managed } from './managed-fields.js';
 import type { TypeSpec } from './schema.js';
 import { TypedValue } from './typed.js';
 import { Updater, type Converter } from './updater.js';
@@ -224,7 +224,7 @@ export class ManagedFieldsUpdater implements Manager {
       r.managed.fields.delete(self);
       const previous = r.managed.fields.get(manager);
       r.managed.fields.set(manager, previous ? versionedSet(vs.set.union(previous.set), vs.apiVersion, vs.applied) : vs);
-      r.managed.times.set(manager, formatTime(this.now()));
+      r.managed.times.set(manager, rfc3339(this.now()));
     }
     return r;
   }
@@ -232,7 +232,7 @@ export class ManagedFieldsUpdater implements Manager {
   apply(liveObj: KubeObject, appliedObj: KubeObject, managed: Managed, manager: string, force: boolean): { object: KubeObject | undefined; managed: Managed } {
     const r = this.next.apply(liveObj, appliedObj, managed, manager, force);
     if (r.object) {
-      r.managed.times.set(manager, formatTime(this.now()));
+      r.managed.times.set(manager, rfc3339(this.now()));
       return r;
     }
     // Nothing changed: the live object, without its managedFields (the caller writes them back).

@@ -12,7 +12,7 @@ import type {
   TableColumnDefinition,
   TableRow,
 } from '@kapi/apimachinery';
-import { humanDuration, newBadRequest, newNotAcceptable } from '@kapi/apimachinery';
+import { humanDuration, newBadRequest, newNotAcceptable, rfc3339 } from '@kapi/apimachinery';
 import type { PrinterColumn, VersionDefinition } from '../scheme/kind.js';
 import { evaluateSimpleJsonPath } from './jsonpath.js';
 import type { IncludeObjectPolicy } from './negotiation.js';
@@ -59,7 +59,7 @@ function cellValue(column: PrinterColumn, obj: KubeObject): unknown {
       if (Number.isNaN(ms)) return value;
       // Declared date columns read as an age, as CRD printer columns do; the default Created At column
       // stays an RFC 3339 time, as Go's default table convertor prints it.
-      return column === CREATED_AT ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') : humanDuration(Date.now() - ms);
+      return column === CREATED_AT ? rfc3339(new Date(ms)) : humanDuration(Date.now() - ms);
     }
     default:
       return value;

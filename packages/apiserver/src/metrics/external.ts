@@ -13,7 +13,7 @@
  *  - every other path under the group version: 404; another method: 405.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StatusError, newBadRequest, newMethodNotSupported, parseFieldSelector, parseLabelSelector, type LabelSelector } from '@kapi/apimachinery';
+import { StatusError, newBadRequest, newMethodNotSupported, parseFieldSelector, parseLabelSelector, rfc3339, type LabelSelector } from '@kapi/apimachinery';
 import type { APIResource } from '../discovery/documents.js';
 import type { DynamicGroupVersion } from '../endpoints/dynamic.js';
 import { negotiateOutput } from '../endpoints/negotiation.js';
@@ -97,11 +97,11 @@ function labelSelectorOf(text: string): LabelSelector {
   }
 }
 
-/** metav1.Time's JSON: RFC 3339 in UTC, to the second. */
-function rfc3339(time: Date | string | undefined): string {
+/** A sample's timestamp as metav1.Time (now when it has none). */
+function sampleTime(time: Date | string | undefined): string {
   const date = time === undefined ? new Date() : typeof time === 'string' ? new Date(time) : time;
   if (Number.isNaN(date.getTime())) throw new Error(`the metric's timestamp ${String(time)} is not a time`);
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return rfc3339(date);
 }
 
 /** An ExternalMetricValue as Go writes it (metricLabels null when there are none given). */
@@ -109,7 +109,7 @@ export function toWire(sample: ExternalMetricSample): ExternalMetricValue {
   return {
     metricName: sample.metricName,
     metricLabels: sample.metricLabels ?? null,
-    timestamp: rfc3339(sample.timestamp),
+    timestamp: sampleTime(sample.timestamp),
     ...(sample.windowSeconds !== undefined ? { window: sample.windowSeconds } : {}),
     value: formatQuantity(sample.value),
   };

@@ -3,10 +3,9 @@
  * collector's finalizers a delete's propagationPolicy sets (deletionFinalizersForGarbageCollection),
  * and delete preconditions.
  */
-import { newConflict, type KubeObject } from '@kapi/apimachinery';
+import { newConflict, rfc3339, type KubeObject } from '@kapi/apimachinery';
 import { deepCopy } from '../scheme/deep.js';
 import type { KindDefinition } from '../scheme/kind.js';
-import { rfc3339 } from './naming.js';
 import type { ApiDeleteOptions } from './rest.js';
 
 /** metav1.FinalizerOrphanDependents: the garbage collector removes the object's dependents' ownerReferences to it, then this finalizer. */

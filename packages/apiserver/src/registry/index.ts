@@ -11,7 +11,7 @@ export {
   ensureNamespaceMatchesRequest,
 } from './object-meta-validation.js';
 export { interpretStorageError } from './storage-errors.js';
-export { generateNameFrom, rfc3339 } from './naming.js';
+export { generateNameFrom } from './naming.js';
 export {
   markAsDeleting,
   markForDeletion,

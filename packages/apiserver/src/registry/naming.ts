@@ -1,4 +1,4 @@
-/** Generated names and timestamps as kube-apiserver makes them. */
+/** Generated names as kube-apiserver makes them. */
 import { randomInt } from 'node:crypto';
 
 /** k8s.io/apimachinery/pkg/util/rand: no vowels (no accidental words) and no look-alike characters. */
@@ -14,17 +14,3 @@ export function generateNameFrom(base: string): string {
   for (let i = 0; i < RANDOM_LENGTH; i++) suffix += ALPHANUMS[randomInt(ALPHANUMS.length)];
   return prefix + suffix;
 }
-
-/** metav1.Time on the wire: RFC 3339 in UTC with whole seconds, e.g. 2026-01-02T03:04:05Z. */
-export function rfc3339(date: Date): string {
-  // Every write stamps the time: within one second the text is the same.
-  const second = Math.floor(date.getTime() / 1000);
-  if (second === lastSecond) return lastText;
-  const text = date.toISOString().replace(/\.\d+Z$/, 'Z');
-  lastSecond = second;
-  lastText = text;
-  return text;
-}
-
-let lastSecond = Number.NaN;
-let lastText = '';

@@ -161,6 +161,23 @@ describe('Store.update', () => {
     expect(object.spec).toEqual({ referenceType: 'Fischer' });
   });
 
+  it('checks the resourceVersion a server-side apply configuration carries, on the merged object', async () => {
+    const s = store();
+    const created = await s.create(ctx(), widget('w1'), { fieldManager: 'creator' });
+    const config = (resourceVersion: string) => () => ({
+      apiVersion: created.apiVersion,
+      kind: created.kind,
+      metadata: { name: 'w1', resourceVersion },
+      spec: { referenceType: 'Fischer' },
+    });
+    const stale = await failure(s.update(ctx(), 'w1', config('1'), { fieldManager: 'applier', apply: { force: true } }));
+    expect(stale.code).toBe(409);
+    expect(stale.message).toContain('the object has been modified');
+    const { object } = await s.update(ctx(), 'w1', config(created.metadata.resourceVersion!), { fieldManager: 'applier', apply: { force: true } });
+    expect(object.spec).toMatchObject({ referenceType: 'Fischer' });
+    expect(object.metadata.managedFields?.map((e) => e.manager)).toEqual(['applier', 'creator']);
+  });
+
   it('refuses an empty resourceVersion when unconditional updates are not allowed', async () => {
     const s = store({ allowUnconditionalUpdate: false });
     const created = await s.create(ctx(), widget('w1'), {});

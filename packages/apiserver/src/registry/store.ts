@@ -14,6 +14,7 @@ import {
   newConflict,
   newInvalid,
   newNotFound,
+  rfc3339,
   type FieldError,
   type GroupResource,
   type KubeList,
@@ -38,7 +39,7 @@ import { checkDeletePreconditions, DeleteNow, finalizersForGarbageCollection, ma
 import type { RestStorage } from './interfaces.js';
 import { scaleFieldManager, updatedScaleObject, validateScaleReplicas } from './scale.js';
 import { predicateFor, validateListOptions } from './list-options.js';
-import { generateNameFrom, rfc3339 } from './naming.js';
+import { generateNameFrom } from './naming.js';
 import {
   ensureNamespaceMatchesRequest,
   validateObjectMeta,
@@ -386,9 +387,20 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
         // ScaleREST: the field manager records the write on the Scale, whose entries go back to the object's.
         const track = async (oldScale: KubeObject): Promise<KubeObject> => this.trackUpdate(ctx, oldScale, deepCopy(await objInfo(deepCopy(oldScale))), opts);
         const asked = await updatedScaleObject(this.kind, ctx.version ?? this.kind.hubVersion, current, track);
+        this.checkResourceVersion(name, current, asked);
         return this.prepareUpdate(ctx, name, current, asked, opts);
       }
-      return this.prepareUpdate(ctx, name, current, this.trackUpdate(ctx, current, deepCopy(await objInfo(deepCopy(current))), opts), opts);
+      const asked = deepCopy(await objInfo(deepCopy(current)));
+      if (opts.apply) {
+        // The configuration may carry a resourceVersion: it is checked on the merge's result.
+        const applied = this.trackUpdate(ctx, current, asked, opts);
+        this.checkResourceVersion(name, current, applied);
+        return this.prepareUpdate(ctx, name, current, applied, opts);
+      }
+      // An update's field manager never changes the resourceVersion, so a write that lost the race is
+      // answered before that work (with 8 writers on one object, most writes are such).
+      this.checkResourceVersion(name, current, asked);
+      return this.prepareUpdate(ctx, name, current, this.trackUpdate(ctx, current, asked, opts), opts);
     };
 
     try {
@@ -444,9 +456,22 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     return newBadRequest(`the name of the object (${bodyName}) does not match the name on the URL (${urlName})`);
   }
 
+  /** store.go Update's precondition: the asked resourceVersion, when set, is the current one. */
+  private checkResourceVersion(name: string, current: KubeObject, asked: KubeObject): void {
+    const askedRV = asked.metadata?.resourceVersion ?? '';
+    if (askedRV === '' && !this.allowUnconditionalUpdate) {
+      throw newInvalid(this.kind.group, this.kind.plural, name, [
+        { type: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+      ]);
+    }
+    if (askedRV !== '' && askedRV !== current.metadata.resourceVersion) {
+      throw newConflict(this.resource, name, OPTIMISTIC_LOCK_MESSAGE);
+    }
+  }
+
   /**
-   * The object an update writes, given the current one and the one asked for (store.go Update's
-   * tryUpdate with rest.BeforeUpdate): RV check, subresource rules, immutable fields, generation,
+   * The object an update writes, given the current one and the one asked for, whose resourceVersion
+   * the caller has checked (store.go Update's tryUpdate with rest.BeforeUpdate): subresource rules, immutable fields, generation,
    * strategy, validation, admission. Returns `current` itself when nothing changes.
    */
   private async prepareUpdate(
@@ -457,16 +482,6 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     opts: UpdateOptions,
   ): Promise<KubeObject> {
     asked.metadata ??= {};
-    const askedRV = asked.metadata.resourceVersion ?? '';
-    if (askedRV === '' && !this.allowUnconditionalUpdate) {
-      throw newInvalid(this.kind.group, this.kind.plural, name, [
-        { type: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
-      ]);
-    }
-    if (askedRV !== '' && askedRV !== current.metadata.resourceVersion) {
-      throw newConflict(this.resource, name, OPTIMISTIC_LOCK_MESSAGE);
-    }
-
     let obj: KubeObject;
     if (opts.subresource === 'status') {
       obj = statusOnlyUpdate(current, asked);

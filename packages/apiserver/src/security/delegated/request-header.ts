@@ -23,20 +23,54 @@ export function unescapeExtraKey(encoded: string): string {
   }
 }
 
-/** Every value of a header, one entry per header line (Node would join repeated unknown headers with ", "). */
-function headerLines(req: IncomingMessage, name: string): string[] {
-  return req.headersDistinct[name.toLowerCase()] ?? [];
+/** The lowercased names and prefixes of a RequestHeaderNames, made once per configuration. */
+interface HeaderMatcher {
+  exact: ReadonlySet<string>;
+  prefixes: readonly string[];
+}
+
+const matchers = new WeakMap<RequestHeaderNames, HeaderMatcher>();
+
+function matcherFor(names: RequestHeaderNames): HeaderMatcher {
+  let matcher = matchers.get(names);
+  if (!matcher) {
+    matcher = {
+      exact: new Set([...names.usernameHeaders, ...names.uidHeaders, ...names.groupHeaders].map((h) => h.toLowerCase())),
+      prefixes: names.extraHeaderPrefixes.map((p) => p.toLowerCase()),
+    };
+    matchers.set(names, matcher);
+  }
+  return matcher;
 }
 
 /**
- * The user the headers assert: the first non-empty username header, the first uid header, every
- * group header line, and `<prefix><%-escaped key>` extras (key lowercased, then unescaped).
+ * The request's header lines that `names` names (exactly or by prefix), by lowercased name in the
+ * order they first came, each with every line's value (Node would join repeated unknown headers
+ * with ", "): one pass over rawHeaders.
+ */
+function namedHeaderLines(req: IncomingMessage, names: RequestHeaderNames): Map<string, string[]> {
+  const { exact, prefixes } = matcherFor(names);
+  const lines = new Map<string, string[]>();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (!exact.has(lower) && !prefixes.some((p) => lower.startsWith(p))) continue;
+    const values = lines.get(lower);
+    if (values) values.push(raw[i + 1]!);
+    else lines.set(lower, [raw[i + 1]!]);
+  }
+  return lines;
+}
+
+/**
+ * The user the header lines assert: the first non-empty username header, the first uid header,
+ * every group header line, and `<prefix><%-escaped key>` extras (key lowercased, then unescaped).
  * Undefined when no username header is set.
  */
-export function userFromHeaders(req: IncomingMessage, names: RequestHeaderNames): UserInfo | undefined {
+function userFromLines(lines: ReadonlyMap<string, string[]>, names: RequestHeaderNames): UserInfo | undefined {
   const first = (headers: readonly string[]): string => {
     for (const header of headers) {
-      const value = headerLines(req, header).find((v) => v !== '');
+      const value = lines.get(header.toLowerCase())?.find((v) => v !== '');
       if (value) return value;
     }
     return '';
@@ -44,32 +78,30 @@ export function userFromHeaders(req: IncomingMessage, names: RequestHeaderNames)
   const username = first(names.usernameHeaders);
   if (!username) return undefined;
   const uid = first(names.uidHeaders);
-  const groups = names.groupHeaders.flatMap((header) => headerLines(req, header).filter((v) => v !== ''));
+  const groups: string[] = [];
+  for (const header of names.groupHeaders) for (const v of lines.get(header.toLowerCase()) ?? []) if (v !== '') groups.push(v);
   const extra: Record<string, string[]> = {};
-  for (const prefix of names.extraHeaderPrefixes) {
-    const lowerPrefix = prefix.toLowerCase();
-    for (const [header, values] of Object.entries(req.headersDistinct)) {
-      if (!header.startsWith(lowerPrefix) || !values) continue;
-      const key = unescapeExtraKey(header.slice(lowerPrefix.length).toLowerCase());
+  for (const lowerPrefix of matcherFor(names).prefixes) {
+    for (const [header, values] of lines) {
+      if (!header.startsWith(lowerPrefix)) continue;
+      const key = unescapeExtraKey(header.slice(lowerPrefix.length));
       (extra[key] ??= []).push(...values);
     }
   }
   return { username, ...(uid ? { uid } : {}), groups, ...(Object.keys(extra).length ? { extra } : {}) };
 }
 
-/** Removes the user, uid, group and extra headers (every spelling) from the request. */
-export function clearAuthenticationHeaders(req: IncomingMessage, names: RequestHeaderNames): void {
-  const exact = new Set([...names.usernameHeaders, ...names.uidHeaders, ...names.groupHeaders].map((h) => h.toLowerCase()));
-  const prefixes = names.extraHeaderPrefixes.map((p) => p.toLowerCase());
-  const drop = (header: string): boolean => {
-    const lower = header.toLowerCase();
-    return exact.has(lower) || prefixes.some((p) => lower.startsWith(p));
-  };
-  const distinct = req.headersDistinct;
-  for (const header of Object.keys(req.headers)) if (drop(header)) delete req.headers[header];
-  for (const header of Object.keys(distinct)) if (drop(header)) delete distinct[header];
+/** Removes the headers named by their lowercased names (every spelling, every line) from the request. */
+function removeHeaders(req: IncomingMessage, lowered: ReadonlySet<string>): void {
+  if (lowered.size === 0) return;
+  // Both views are built before rawHeaders shrinks: Node builds them lazily from it, counting the lines it had.
+  const { headers, headersDistinct } = req;
+  for (const lower of lowered) {
+    delete headers[lower];
+    delete headersDistinct[lower];
+  }
   const raw = req.rawHeaders;
-  for (let i = raw.length - 2; i >= 0; i -= 2) if (drop(raw[i]!)) raw.splice(i, 2);
+  for (let i = raw.length - 2; i >= 0; i -= 2) if (lowered.has(raw[i]!.toLowerCase())) raw.splice(i, 2);
 }
 
 export interface RequestHeaderAuthenticatorOptions {
@@ -85,11 +117,12 @@ export class RequestHeaderAuthenticator implements Authenticator {
   authenticate(req: IncomingMessage): UserInfo | undefined {
     const config = this.opts.config();
     if (!config) return undefined;
+    const lines = namedHeaderLines(req, config);
     try {
       if (!this.verifiedProxy(req, config)) return undefined;
-      return userFromHeaders(req, config);
+      return userFromLines(lines, config);
     } finally {
-      clearAuthenticationHeaders(req, config);
+      removeHeaders(req, new Set(lines.keys()));
     }
   }
 
