@@ -63,6 +63,12 @@ export interface UpdateOptions {
   preconditions?: Preconditions;
   /** Call tryUpdate with undefined when the key is missing, and create it (otherwise NotFound). */
   ignoreNotFound?: boolean;
+  /**
+   * The key's value as a watch cache last saw it (Go's cachedExistingObject): a backend whose read
+   * is a round trip may start from it instead, and reads the key only when the guess proves stale
+   * (its write's compare fails, or tryUpdate or a precondition refuses it). Never mutated.
+   */
+  cachedExisting?: KubeObject;
 }
 
 export interface DeleteOptions<T extends KubeObject = KubeObject> {

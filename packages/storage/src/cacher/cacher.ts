@@ -195,8 +195,9 @@ export class Cacher implements Storage {
   }
 
   async guaranteedUpdate<T extends KubeObject = KubeObject>(key: string, tryUpdate: UpdateFunction<T>, opts?: UpdateOptions): Promise<T> {
-    // The Storage interface takes no cached first guess, so the backend reads the current value itself.
-    return this.checkKey(key, await this.backend.guaranteedUpdate(key, tryUpdate, opts));
+    // As Go's Cacher: the cache's copy is the backend's first guess (it saves etcd a read per write).
+    const cachedExisting = this.serves(key) ? this.store.get(key) : undefined;
+    return this.checkKey(key, await this.backend.guaranteedUpdate(key, tryUpdate, cachedExisting ? { ...opts, cachedExisting } : opts));
   }
 
   async delete<T extends KubeObject = KubeObject>(key: string, opts?: DeleteOptions<T>): Promise<T> {

@@ -111,6 +111,50 @@ describe('Etcd3Storage writes', () => {
     expect(calls).toBeGreaterThan(20);
   });
 
+  it('starts from a cached guess, and reads etcd when the guess is stale', async () => {
+    const p = freshPrefix();
+    const v1 = await storage.create(`${p}a`, counter('a', 1));
+    const v2 = await storage.guaranteedUpdate<Counter>(`${p}a`, (cur) => ({ ...cur!, spec: { count: 2 } }));
+    const seen: number[] = [];
+    const increment = (cur: Counter | undefined): Counter => {
+      seen.push(cur!.spec.count);
+      return { ...cur!, spec: { count: cur!.spec.count + 1 } };
+    };
+
+    // A current guess: one call, on the guess.
+    const v3 = await storage.guaranteedUpdate<Counter>(`${p}a`, increment, { cachedExisting: v2 });
+    expect(seen).toEqual([2]);
+    expect(v3.spec.count).toBe(3);
+
+    // A stale guess: the write's compare fails, and tryUpdate runs again on etcd's value.
+    seen.length = 0;
+    const v4 = await storage.guaranteedUpdate<Counter>(`${p}a`, increment, { cachedExisting: v1 });
+    expect(seen).toEqual([1, 3]);
+    expect(v4.spec.count).toBe(4);
+
+    // tryUpdate refusing the stale guess (a resourceVersion check): refused again only on etcd's value.
+    const refusals: string[] = [];
+    const onlyAt = (wanted: string) => (cur: Counter | undefined): Counter => {
+      if (cur!.metadata.resourceVersion !== wanted) {
+        refusals.push(cur!.metadata.resourceVersion!);
+        throw new Error('stale');
+      }
+      return { ...cur!, spec: { count: 10 } };
+    };
+    const v5 = await storage.guaranteedUpdate<Counter>(`${p}a`, onlyAt(v4.metadata.resourceVersion!), { cachedExisting: v3 });
+    expect(refusals).toEqual([v3.metadata.resourceVersion]);
+    expect(v5.spec.count).toBe(10);
+    await expect(storage.guaranteedUpdate<Counter>(`${p}a`, onlyAt('1'), { cachedExisting: v5 })).rejects.toThrow('stale');
+
+    // A no-op on a stale guess is not answered from it: etcd's value is newer.
+    const noop = await storage.guaranteedUpdate<Counter>(`${p}a`, (cur) => cur!, { cachedExisting: v1 });
+    expect(noop).toEqual(v5);
+
+    // A guess of a key etcd no longer has: NotFound, as without one.
+    await storage.delete(`${p}a`);
+    expect((await statusOf(() => storage.guaranteedUpdate<Counter>(`${p}a`, increment, { cachedExisting: v5 }))).code).toBe(404);
+  });
+
   it('maps etcd refusing a request as too large to the same 413 as the codec limit', async () => {
     const p = freshPrefix();
     const roomy = new Etcd3Storage({ client: storage.client, maxValueBytes: 8 * 1024 * 1024, compactionIntervalMs: 0 });

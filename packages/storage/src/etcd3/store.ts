@@ -54,6 +54,12 @@ interface StoredState<T extends KubeObject> {
   revision: number;
 }
 
+/** A watch cache's copy of the key: its value and revision as the cache saw them, not yet read from etcd. */
+interface GuessedState<T extends KubeObject> {
+  obj: T;
+  revision: number;
+}
+
 function stateOf<T extends KubeObject>(key: string, kv: IKeyValue | undefined): StoredState<T> | undefined {
   if (!kv) return undefined;
   const revision = modRevision(kv);
@@ -123,13 +129,30 @@ export class Etcd3Storage implements Storage {
     tryUpdate: UpdateFunction<T>,
     opts: UpdateOptions = {},
   ): Promise<T> {
-    let state = await this.readState<T>(key);
+    // store.go's origStateIsCurrent: a cached guess is trusted as far as the write's compare, and
+    // replaced by etcd's value whenever it could be what made tryUpdate or a precondition refuse.
+    const guess = opts.cachedExisting as T | undefined;
+    const guessRevision = Number(guess?.metadata.resourceVersion);
+    let state: StoredState<T> | GuessedState<T> | undefined =
+      guess && Number.isSafeInteger(guessRevision) && guessRevision > 0 ? { obj: guess, revision: guessRevision } : await this.readState<T>(key);
     for (;;) {
-      if (!state && !opts.ignoreNotFound) throw keyNotFound(key);
-      // As in Go, preconditions are checked against an empty object when the key is missing.
-      checkPreconditions(key, opts.preconditions, state?.obj ?? { metadata: {} });
-      const next = await tryUpdate(state ? structuredClone(state.obj) : undefined);
-      if (state && sameValue(next, state.obj)) return decodeValue<T>(key, state.data, state.revision);
+      let next: T;
+      try {
+        if (!state && !opts.ignoreNotFound) throw keyNotFound(key);
+        // As in Go, preconditions are checked against an empty object when the key is missing.
+        checkPreconditions(key, opts.preconditions, state?.obj ?? { metadata: {} });
+        next = await tryUpdate(state ? structuredClone(state.obj) : undefined);
+      } catch (err) {
+        if (!state || 'data' in state) throw err;
+        state = await this.readState<T>(key);
+        continue;
+      }
+      if (state && sameValue(next, state.obj)) {
+        // A no-op is answered only from etcd's value: the guess may hide a newer write.
+        if ('data' in state) return decodeValue<T>(key, state.data, state.revision);
+        state = await this.readState<T>(key);
+        continue;
+      }
       const data = encodeValue(key, next, this.maxValueBytes);
       const expected = state?.revision ?? 0;
       const res = await this.write(key, data, () => putIfModRevision(this.client.kv, key, data, expected));
