@@ -18,9 +18,11 @@
  *
  * Env: KAPI_BENCH_SCALE_SIZES [1000,10000,100000], KAPI_BENCH_SCALE_SERVERS [go,go-kine,kapi-sqlite,kapi-etcd3],
  * KAPI_BENCH_SCALE_MAX_SIZES [none; e.g. go=100000], KAPI_BENCH_SCALE_GETS [2000], KAPI_BENCH_SCALE_WRITE_SECONDS [5], KAPI_BENCH_SCALE_PAGED_BUDGET_SECONDS [120],
- * KAPI_BENCH_KAPI_HEAP_MB [16384] (kapi's --max-old-space-size), KAPI_BENCH_SCALE_OUT [test/bench/results/scale.md].
+ * KAPI_BENCH_KAPI_HEAP_MB [16384] (kapi's --max-old-space-size), KAPI_BENCH_SCALE_OUT [test/bench/results/scale.md],
+ * KAPI_BENCH_SCALE_KEEP_OTHERS [unset; 1 = the report also shows the servers this run does not measure, as the last run
+ * that did measured them: their points are kept in scale.json beside the report, with the time of their run].
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -50,6 +52,9 @@ function envSeconds(name: string, fallback: number): number {
 const NS = 'bench-scale';
 const GROUP = 'wardle.example.com';
 const OUT_FILE = process.env.KAPI_BENCH_SCALE_OUT ?? join(repoRoot(), 'test/bench/results/scale.md');
+/** Every server's points as its last run measured them, beside the report. */
+const DATA_FILE = OUT_FILE.replace(/\.md$/, '') + '.json';
+const KEEP_OTHERS = process.env.KAPI_BENCH_SCALE_KEEP_OTHERS === '1';
 const SIZES = (process.env.KAPI_BENCH_SCALE_SIZES ?? '1000,10000,100000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
 /** Per server, the largest step it is grown to ("go=100000,go-kine=100000"): a fill of a million takes the Go server 17 min here. */
 const MAX_SIZE: ReadonlyMap<string, number> = new Map(
@@ -112,6 +117,22 @@ interface ServerCurve {
   server: ServerName;
   points: Point[];
   error?: string;
+  /** When the run that measured this server started (ISO 8601). */
+  runStartedAt: string;
+}
+
+/** The curves of scale.json, by server (none when it is missing). */
+function readStoredCurves(): Map<string, ServerCurve> {
+  if (!existsSync(DATA_FILE)) return new Map();
+  const curves = JSON.parse(readFileSync(DATA_FILE, 'utf8')) as ServerCurve[];
+  return new Map(curves.map((c) => [c.server, c]));
+}
+
+/** This run's curves, with the other servers' last ones when KEEP_OTHERS, in SERVERS' order. */
+function shownCurves(measured: readonly ServerCurve[], stored: ReadonlyMap<string, ServerCurve>): ServerCurve[] {
+  const byServer = new Map<string, ServerCurve>(KEEP_OTHERS ? stored : []);
+  for (const c of measured) byServer.set(c.server, c);
+  return SERVERS.flatMap((server) => byServer.get(server) ?? []);
 }
 
 function body(name: string, i: number): string {
@@ -230,8 +251,8 @@ async function measure(env: ServerEnv, server: RunningServer, objects: number, f
   }
 }
 
-async function curveOf(env: ServerEnv, name: ServerName): Promise<ServerCurve> {
-  const curve: ServerCurve = { server: name, points: [] };
+async function curveOf(env: ServerEnv, name: ServerName, runStartedAt: Date): Promise<ServerCurve> {
+  const curve: ServerCurve = { server: name, points: [], runStartedAt: runStartedAt.toISOString() };
   const names: string[] = [];
   const written = { n: 0 };
   let server: RunningServer | undefined;
@@ -310,6 +331,13 @@ async function report(curves: ServerCurve[], meta: { startedAt: Date; wallMs: nu
   lines.push('Written by `npm run bench:scale` (test/bench/scale.ts); the notes at the end are written by hand and kept across runs.');
   lines.push('');
   lines.push(`- date: ${meta.startedAt.toISOString()}; whole run ${fmt(meta.wallMs / 60_000, 1)} min; load average before: ${meta.loadBefore}, after: ${meta.loadAfter}`);
+  const kept = curves.filter((c) => c.runStartedAt !== meta.startedAt.toISOString());
+  if (kept.length > 0) {
+    lines.push(
+      `- not measured by this run, shown as the run that last measured them (KAPI_BENCH_SCALE_KEEP_OTHERS, scale.json): ` +
+        `${kept.map((c) => `${c.server} (the run of ${c.runStartedAt})`).join(', ')}; the steps and flags below are this run's.`,
+    );
+  }
   lines.push(`- machine: ${describeMachine()}`);
   lines.push(
     `- servers, one at a time, each on a store of its own grown in steps (${SIZES.map((n) => fmt(n, 0)).join(' → ')} Flunders of ~600 B, ${FILL_IN_FLIGHT} creates in flight${MAX_SIZE.size > 0 ? `; ${[...MAX_SIZE].map(([server, max]) => `${server} only up to ${fmt(max, 0)}`).join(', ')}` : ''}) and restarted on it at each step: ` +
@@ -397,7 +425,8 @@ async function main(): Promise<void> {
   const kapiDelegated = kapiHasDelegatedAuth();
   const cluster: Cluster = await startCluster({ etcdQuotaBackendBytes: ETCD_QUOTA_BYTES });
   const etcd = createEtcdClient({ endpoints: cluster.etcdEndpoint });
-  const curves: ServerCurve[] = [];
+  const measured: ServerCurve[] = [];
+  const stored = readStoredCurves();
   try {
     const host = new KubeRestClient(await loadKubeConfig(cluster.kubeconfig));
     await host.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
@@ -426,15 +455,18 @@ async function main(): Promise<void> {
       // space the one before used given back (a delete frees it only after a compaction and a defragment).
       const deleted = await etcd.delete().prefix(`/registry/${GROUP}/`).exec();
       await compactAndDefragment(etcd, deleted.header.revision);
-      curves.push(await curveOf(env, server));
+      const curve = await curveOf(env, server, startedAt);
+      measured.push(curve);
+      stored.set(server, curve);
       // After each server, so that a long run stopped later keeps what it measured.
-      await report(curves, { startedAt, wallMs: Date.now() - startedAt.getTime(), loadBefore, loadAfter: loadAverage() });
+      writeFileSync(DATA_FILE, `${JSON.stringify([...stored.values()], null, 1)}\n`);
+      await report(shownCurves(measured, stored), { startedAt, wallMs: Date.now() - startedAt.getTime(), loadBefore, loadAfter: loadAverage() });
     }
   } finally {
     etcd.close();
     await cluster.stop();
   }
-  if (curves.some((c) => c.error)) process.exitCode = 1;
+  if (measured.some((c) => c.error)) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

@@ -7,3 +7,4 @@ export * from './validation.js';
 export * from './continue.js';
 export * from './duration.js';
 export * from './time.js';
+export * from './deep.js';

@@ -145,7 +145,7 @@ export function summarizeCpuProfile(file: string, root: string, window?: Profile
     for (const [key, e] of [...inclusive.entries()].sort((a, b) => b[1].micros - a[1].micros)) {
       if (kept.length === n) break;
       const previous = kept[kept.length - 1];
-      if (previous && e.micros >= previous.micros * 0.97 && callsInto(previous.key, key)) continue;
+      if (previous && e.micros >= previous.micros * 0.97 && (callsInto(previous.key, key) || callsInto(key, previous.key))) continue;
       kept.push({ key, ...e });
     }
     return kept.map((e) => share(e.node.callFrame.functionName || '(anonymous)', e.micros, whereOf(e.node)));

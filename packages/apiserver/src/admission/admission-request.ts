@@ -4,7 +4,7 @@
  */
 import type { GroupVersionKind, GroupVersionResource, KubeObject } from '@kapi/apimachinery';
 import type { AdmissionAttributes } from '../registry/rest.js';
-import { deepCopy } from '../scheme/deep.js';
+import { deepCopy } from '@kapi/apimachinery';
 
 export interface AdmissionRequest {
   uid: string;

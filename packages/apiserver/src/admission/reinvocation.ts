@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '@kapi/apimachinery';
 import type { AdmissionAttributes, ReinvocationContext } from '../registry/rest.js';
-import { deepCopy, deepEqual } from '../scheme/deep.js';
+import { deepCopy, deepEqual } from '@kapi/apimachinery';
 
 class HookState {
   lastOutput: KubeObject | undefined;

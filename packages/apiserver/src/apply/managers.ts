@@ -8,8 +8,7 @@
  * Objects are plain JSON (KubeObject) in the hub (storage) version; structuredMerge works on them
  * in the request's version, converting through the ObjectConverter.
  */
-import { newBadRequest, rfc3339, type KubeObject, type ObjectMeta } from '@kapi/apimachinery';
-import { deepCopy } from '../scheme/index.js';
+import { deepCopy, newBadRequest, rfc3339, type KubeObject, type ObjectMeta } from '@kapi/apimachinery';
 import { excludeSetFilter, type FieldSetFilter } from './compare.js';
 import { Conflicts, type Conflict } from './conflict.js';
 import { FieldSet, fieldElement, versionedSet, type ManagedFields } from './fieldpath.js';

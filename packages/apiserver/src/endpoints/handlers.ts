@@ -4,10 +4,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { KubeList, KubeObject } from '@kapi/apimachinery';
-import { newBadRequest, newInvalid, newNotFound, successStatus } from '@kapi/apimachinery';
+import { newBadRequest, newInvalid, newNotFound, successStatus, deepCopy } from '@kapi/apimachinery';
 import type { UpdatedObjectFunc } from '../registry/rest.js';
 import { recordRequestObject } from '../audit/filter.js';
-import { deepCopy } from '../scheme/deep.js';
 import type { ActionSubresource } from '../scheme/kind.js';
 import { objectSchemaFor } from '../scheme/object-meta-schema.js';
 import { compileSchemaValidator, type SchemaValidator } from '../scheme/schema-validator.js';

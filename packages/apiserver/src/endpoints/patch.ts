@@ -6,8 +6,7 @@
  */
 import { applyPatch, type Operation } from 'fast-json-patch';
 import * as mergePatch from 'json-merge-patch';
-import { StatusError, newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType } from '@kapi/apimachinery';
-import { deepCopy } from '../scheme/deep.js';
+import { StatusError, newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType, deepCopy } from '@kapi/apimachinery';
 import { parse as parseYaml } from 'yaml';
 import { mediaTypeOf, parseJson } from './body.js';
 

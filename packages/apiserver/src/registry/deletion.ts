@@ -3,8 +3,7 @@
  * collector's finalizers a delete's propagationPolicy sets (deletionFinalizersForGarbageCollection),
  * and delete preconditions.
  */
-import { newConflict, rfc3339, type KubeObject } from '@kapi/apimachinery';
-import { deepCopy } from '../scheme/deep.js';
+import { newConflict, rfc3339, type KubeObject, deepCopy } from '@kapi/apimachinery';
 import type { KindDefinition } from '../scheme/kind.js';
 import type { ApiDeleteOptions } from './rest.js';
 

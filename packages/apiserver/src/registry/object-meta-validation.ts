@@ -11,8 +11,8 @@ import {
   newBadRequest,
   type FieldError,
   type ObjectMeta,
+  deepEqual,
 } from '@kapi/apimachinery';
-import { deepEqual } from '../scheme/deep.js';
 import { formatValue } from '../scheme/schema-validator.js';
 
 /** Total bytes of annotation keys and values an object may carry (TotalAnnotationSizeLimitB). */

@@ -6,9 +6,18 @@
  * replicas (ScaleHandler.toSubresource), and what it records goes back onto the parent's entries
  * (toParent).
  */
-import { apiVersionOf, newBadRequest, newInternalError, type FieldError, type KubeObject, type ManagedFieldsEntry, type ObjectMeta } from '@kapi/apimachinery';
+import {
+  apiVersionOf,
+  newBadRequest,
+  newInternalError,
+  type FieldError,
+  type KubeObject,
+  type ManagedFieldsEntry,
+  type ObjectMeta,
+  deepCopy,
+  isPlainObject,
+} from '@kapi/apimachinery';
 import { FieldManager, SCALE_API_VERSION, ScaleHandler, makePath, type ResourcePathMappings } from '../apply/index.js';
-import { deepCopy, isPlainObject } from '../scheme/deep.js';
 import type { JSONSchemaProps, KindDefinition, ScaleSubresource } from '../scheme/kind.js';
 
 export interface Scale extends KubeObject {

@@ -19,6 +19,8 @@ import {
   type GroupResource,
   type KubeList,
   type KubeObject,
+  deepCopy,
+  deepEqual,
 } from '@kapi/apimachinery';
 import {
   namespacePrefix,
@@ -29,7 +31,6 @@ import {
   type Watcher,
 } from '@kapi/storage';
 import { FieldManager, managerOrUserAgent, validateManagedFields } from '../apply/index.js';
-import { deepCopy, deepEqual } from '../scheme/deep.js';
 import type { KindDefinition, KindStrategy } from '../scheme/kind.js';
 import { validateKindRules } from '../scheme/schema-cel.js';
 import { AdmissionChain, admissionObjectsOf } from './admission.js';

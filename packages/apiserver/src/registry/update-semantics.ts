@@ -1,6 +1,6 @@
 /** What an update may change, and what counts as a change, for the main resource and /status. */
 import type { KubeObject } from '@kapi/apimachinery';
-import { deepCopy, deepEqual } from '../scheme/deep.js';
+import { deepCopy, deepEqual } from '@kapi/apimachinery';
 
 /** The object without metadata (and without status when status is its own subresource). */
 function specView(obj: KubeObject, statusIsSubresource: boolean): Record<string, unknown> {

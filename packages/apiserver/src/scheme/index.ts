@@ -5,6 +5,5 @@ export { compileSchemaValidator, formatValue, type SchemaValidator } from './sch
 export { pruneUnknownFields } from './unknown-fields.js';
 export { applySchemaDefaults } from './schema-defaults.js';
 export { OBJECT_META_SCHEMA, objectSchemaFor } from './object-meta-schema.js';
-export { deepCopy, deepEqual, isPlainObject } from './deep.js';
 export { childPath, indexPath, keyPath } from './field-path.js';
 export * from './scheme-like.js';

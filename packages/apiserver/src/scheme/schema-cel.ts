@@ -15,9 +15,8 @@
  *    transition rule, at a node whose value did not change, is a warning instead of an error;
  *  - a cost budget of 10,000,000 for the whole object and 1,000,000 per evaluation.
  */
-import { apiVersionOf, type FieldError, type KubeObject } from '@kapi/apimachinery';
+import { apiVersionOf, type FieldError, type KubeObject, deepEqual } from '@kapi/apimachinery';
 import { CelError, compileCel, type CelProgram, type CelSchema } from '../cel/index.js';
-import { deepEqual } from './deep.js';
 import { childPath, indexPath, keyPath } from './field-path.js';
 import type { JSONSchemaProps, KindDefinition, ValidationRule, VersionDefinition } from './kind.js';
 import { objectSchemaFor } from './object-meta-schema.js';

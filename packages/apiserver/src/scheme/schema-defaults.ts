@@ -1,5 +1,5 @@
 /** Structural-schema defaulting: `default` values of the schema fill in missing object fields. */
-import { deepCopy, isPlainObject } from './deep.js';
+import { deepCopy, isPlainObject } from '@kapi/apimachinery';
 import type { JSONSchemaProps } from './kind.js';
 
 /** Applies the schema's defaults to `value` in place (parents first, so defaulted objects get their own defaults). */

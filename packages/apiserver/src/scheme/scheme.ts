@@ -2,14 +2,8 @@
  * The Scheme: every kind, its versions, and the way a request body in one version becomes a hub
  * object (decode) and a hub object becomes a response in any version (encode).
  */
-import {
-  apiVersionOf,
-  newBadRequest,
-  newInvalid,
-  type KubeObject,
-} from '@kapi/apimachinery';
+import { apiVersionOf, newBadRequest, newInvalid, type KubeObject, deepCopy, isPlainObject } from '@kapi/apimachinery';
 import type { Decoded, DecodeOptions, SchemeLike, ServedVersion } from './scheme-like.js';
-import { deepCopy, isPlainObject } from './deep.js';
 import type { KindDefinition, VersionDefinition } from './kind.js';
 import { checkKindDefinition } from './kind-checks.js';
 import { objectSchemaFor } from './object-meta-schema.js';

@@ -3,7 +3,7 @@
  * CRD pruning do in all fieldValidation modes) and reports their paths, so the caller can warn
  * about them or refuse the request.
  */
-import { isPlainObject } from './deep.js';
+import { isPlainObject } from '@kapi/apimachinery';
 import { childPath, indexPath, keyPath } from './field-path.js';
 import type { JSONSchemaProps } from './kind.js';
 import { OBJECT_META_SCHEMA } from './object-meta-schema.js';

@@ -15,6 +15,7 @@
  */
 import {
   StatusError,
+  deepCopy,
   decodeContinue,
   encodeContinue,
   newBadRequest,
@@ -283,7 +284,7 @@ export class CrdStorage implements Storage {
       }
       const current = this.decode<T>(res, cr, key);
       checkPreconditions(key, opts.preconditions, current);
-      const next = await tryUpdate(structuredClone(current));
+      const next = await tryUpdate(deepCopy(current));
       if (sameValue(current, next)) return current;
       const value = encodeValue(key, next, this.maxValueBytes);
       const body = this.body(res, parts, name, key, next, value.toString('utf8'), cr.metadata.resourceVersion);

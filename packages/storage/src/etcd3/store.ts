@@ -2,7 +2,7 @@
  * Storage on etcd v3, as k8s.io/apiserver/pkg/storage/etcd3/store.go: JSON values under their keys,
  * resourceVersion = mod_revision, writes as transactions guarded by the revision they were computed from.
  */
-import { isStatusError, newTooLargeResourceVersion, newTimeout, type KubeObject } from '@kapi/apimachinery';
+import { deepCopy, isStatusError, newTooLargeResourceVersion, newTimeout, type KubeObject } from '@kapi/apimachinery';
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { DEFAULT_MAX_VALUE_BYTES, decodeValue, encodeValue, sameValue } from '../codec.js';
 import { keyExists, keyNotFound, unreachable } from '../errors.js';
@@ -141,7 +141,7 @@ export class Etcd3Storage implements Storage {
         if (!state && !opts.ignoreNotFound) throw keyNotFound(key);
         // As in Go, preconditions are checked against an empty object when the key is missing.
         checkPreconditions(key, opts.preconditions, state?.obj ?? { metadata: {} });
-        next = await tryUpdate(state ? structuredClone(state.obj) : undefined);
+        next = await tryUpdate(state ? deepCopy(state.obj) : undefined);
       } catch (err) {
         if (!state || 'data' in state) throw err;
         state = await this.readState<T>(key);
@@ -167,7 +167,7 @@ export class Etcd3Storage implements Storage {
     for (;;) {
       if (!state) throw keyNotFound(key);
       checkPreconditions(key, opts.preconditions, state.obj);
-      await opts.validateDeletion?.(structuredClone(state.obj));
+      await opts.validateDeletion?.(deepCopy(state.obj));
       const expected = state.revision;
       const res = await call(key, () => deleteIfModRevision(this.client.kv, key, expected));
       // The last value, stamped with the revision of the delete.

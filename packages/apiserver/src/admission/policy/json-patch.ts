@@ -5,7 +5,7 @@
  * null on the way is a missing path) and its error texts. A failed `test` is TestFailed: the
  * mutation then leaves the object as it was.
  */
-import { deepCopy, deepEqual, isPlainObject } from '../../scheme/deep.js';
+import { deepCopy, deepEqual, isPlainObject } from '@kapi/apimachinery';
 
 export interface JsonPatchOperation {
   op: string;

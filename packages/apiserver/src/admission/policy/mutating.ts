@@ -9,10 +9,19 @@
  * or by another plugin such as a webhook), the admission chain's second pass runs it again
  * (reinvocation.ts). Errors are the policy's, kept or dropped by its failurePolicy, and refuse the request together.
  */
-import { StatusError, isStatusError, newForbidden, newServiceUnavailable, type KubeObject, type StatusReason } from '@kapi/apimachinery';
+import {
+  StatusError,
+  isStatusError,
+  newForbidden,
+  newServiceUnavailable,
+  type KubeObject,
+  type StatusReason,
+  deepCopy,
+  deepEqual,
+  isPlainObject,
+} from '@kapi/apimachinery';
 import type { KubeRestClient } from '../../kube/index.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/rest.js';
-import { deepCopy, deepEqual, isPlainObject } from '../../scheme/deep.js';
 import { replaceObject, versionedObjectsOf, type VersionedObjects } from '../admission-request.js';
 import { BudgetExceeded, CostBudget, POLICY_COST_BUDGET, type CompiledExpression } from '../expressions.js';
 import type { HostNamespaces } from '../host-namespaces.js';

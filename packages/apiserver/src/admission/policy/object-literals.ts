@@ -8,7 +8,7 @@
  * checked as Go checks them (CheckTypeNamesMatchFieldPathNames) and removed.
  */
 import { parse } from '@bufbuild/cel';
-import { isPlainObject } from '../../scheme/deep.js';
+import { isPlainObject } from '@kapi/apimachinery';
 
 /** The map key that holds a constructed object's type name. */
 export const TYPE_KEY = '@kapi/type';

@@ -6,7 +6,7 @@
 import type { KubeObject } from '@kapi/apimachinery';
 import { KubeApiError, type KubeRestClient, type KubeWatchHandlers } from '../../kube/index.js';
 import type { AdmissionAttributes, AdmissionObjects } from '../../registry/rest.js';
-import { deepCopy } from '../../scheme/deep.js';
+import { deepCopy } from '@kapi/apimachinery';
 
 type Obj = Record<string, unknown> & { metadata?: { name?: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string> } };
 

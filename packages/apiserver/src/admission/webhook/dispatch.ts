@@ -7,11 +7,19 @@
  * them), validating ones all at once.
  */
 import { randomUUID } from 'node:crypto';
-import { StatusError, isStatusError, newBadRequest, newForbidden, newInternalError, type KubeObject, type StatusReason } from '@kapi/apimachinery';
+import {
+  StatusError,
+  isStatusError,
+  newBadRequest,
+  newForbidden,
+  newInternalError,
+  type KubeObject,
+  type StatusReason,
+  deepEqual,
+} from '@kapi/apimachinery';
 import { applyPatch as applyJsonPatch, type Operation } from 'fast-json-patch';
 import { addAuditAnnotation } from '../../registry/admission.js';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/rest.js';
-import { deepEqual } from '../../scheme/deep.js';
 import { admissionRequestOf, replaceObject, versionedObjectsOf, type VersionedObjects } from '../admission-request.js';
 import { BudgetExceeded, CostBudget, MATCH_CONDITIONS_COST_BUDGET, aggregateMessage, evaluateExpression } from '../expressions.js';
 import type { HostNamespaces } from '../host-namespaces.js';
