@@ -25,6 +25,7 @@ import { createCA, createServingCert } from '@kapi/apiserver/security';
 import { GROUP, ROBOT_SCHEMA, ROBOT_V2_SCHEMA } from '../servers/apply.js';
 import { httpsRequest, startAggregated, type Aggregated } from './aggregated.js';
 import { buildGoProgram } from './go-program.js';
+import { eventually } from '../harness/index.js';
 
 jest.setTimeout(120_000);
 
@@ -57,15 +58,20 @@ const normalise = (text: string): string => {
   return out;
 };
 
-/** A GET as the admin through kube-apiserver; throws unless 200. */
-async function get(path: string): Promise<string> {
-  const res = await httpsRequest(env.cluster.server + path, {
+/** A GET as the admin through kube-apiserver. */
+function getAnswer(path: string): ReturnType<typeof httpsRequest> {
+  return httpsRequest(env.cluster.server + path, {
     ca: env.cluster.caPem,
     cert: env.cluster.admin.certPem,
     key: env.cluster.admin.keyPem,
     headers: { accept: 'application/json' },
     timeoutMs: 20_000,
   });
+}
+
+/** A GET as the admin through kube-apiserver; throws unless 200. */
+async function get(path: string): Promise<string> {
+  const res = await getAnswer(path);
   if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.body}`);
   return res.body;
 }
@@ -233,7 +239,15 @@ describe('OpenAPI', () => {
     expect(v2.paths[item(GROUP)]!.patch!.consumes).toEqual(crdConsumes);
     for (const sub of ['', '/status']) {
       const content = async (g: string) => {
-        const doc = JSON.parse(await get(`/openapi/v3/apis/${g}/v1`)) as { paths: Record<string, { patch: { requestBody: { content: Record<string, unknown> } } }> };
+        // kube-apiserver publishes a new CRD's v3 document a moment after its v2 paths: 404 until then.
+        const path = `/openapi/v3/apis/${g}/v1`;
+        let last = '';
+        const body = await eventually(`${path} is published`, async () => {
+          const res = await getAnswer(path);
+          last = `${res.status} ${res.body.slice(0, 200)}`;
+          return res.status === 200 && res.body;
+        }, 30_000, () => last);
+        const doc = JSON.parse(body) as { paths: Record<string, { patch: { requestBody: { content: Record<string, unknown> } } }> };
         return Object.keys(doc.paths[`${item(g)}${sub}`]!.patch.requestBody.content).sort();
       };
       expect(await content(GROUP)).toEqual(await content(CRD_GROUP));
