@@ -417,6 +417,20 @@ async function report(curves: ServerCurve[], meta: { startedAt: Date; wallMs: nu
   writeReport(OUT_FILE, lines.join('\n'));
 }
 
+/**
+ * Deletes every key under `prefix`, 10,000 at a time (one delete of a million keys outlasts etcd's
+ * request timeout), and answers the revision after the last.
+ */
+async function deletePrefix(etcd: ReturnType<typeof createEtcdClient>, prefix: string): Promise<string> {
+  for (;;) {
+    const keys = await etcd.getAll().prefix(prefix).limit(10_000).keys();
+    if (keys.length === 0) break;
+    await etcd.delete().inRange({ start: keys[0]!, end: `${keys[keys.length - 1]!}\0` }).exec();
+  }
+  const last = await etcd.getAll().prefix(prefix).limit(1).exec();
+  return last.header.revision;
+}
+
 /** etcd's history compacted up to `revision` and its database defragmented: what a deleted store held is free again. */
 async function compactAndDefragment(etcd: ReturnType<typeof createEtcdClient>, revision: string): Promise<void> {
   const before = Number((await etcd.maintenance.status()).dbSize);
@@ -468,8 +482,7 @@ async function main(): Promise<void> {
     for (const server of servers) {
       // go and kapi-etcd3 share the cluster's etcd: each starts from an empty prefix, and with the
       // space the one before used given back (a delete frees it only after a compaction and a defragment).
-      const deleted = await etcd.delete().prefix(`/registry/${GROUP}/`).exec();
-      await compactAndDefragment(etcd, deleted.header.revision);
+      await compactAndDefragment(etcd, await deletePrefix(etcd, `/registry/${GROUP}/`));
       const curve = await curveOf(env, server, startedAt);
       measured.push(curve);
       stored.set(server, curve);

@@ -42,4 +42,11 @@ describe('deepEqual', () => {
     expect(deepEqual({ a: 1, b: [1, 2], c: undefined }, { b: [1, 2], a: 1 })).toBe(true);
     expect(deepEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
   });
+
+  it('tells Dates by their time and other class instances apart (no keys is not equal)', () => {
+    expect(deepEqual({ t: new Date(1000) }, { t: new Date(1000) })).toBe(true);
+    expect(deepEqual({ t: new Date(1000) }, { t: new Date(2000) })).toBe(false);
+    expect(deepEqual(new Map([['a', 1]]), new Map([['b', 2]]))).toBe(false);
+    expect(deepEqual(Object.assign(Object.create(null) as object, { a: 1 }), { a: 1 })).toBe(true);
+  });
 });

@@ -16,16 +16,21 @@ export function revisionOf(obj: KubeObject): number {
   return parseResourceVersion(obj.metadata.resourceVersion);
 }
 
+/** Go's text of the StorageError a failed precondition is (storage.NewInvalidObjError), which the registry's Conflict quotes. */
+function preconditionFailed(key: string, why: string): string {
+  return `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: ${why}`;
+}
+
 /** Preconditions on uid and resourceVersion; a mismatch is a 409 Conflict as in the Go stores. */
 export function checkPreconditions(key: string, pre: Preconditions | undefined, current: KubeObject): void {
   if (!pre) return;
   if (pre.uid !== undefined && pre.uid !== current.metadata.uid) {
-    throw conflict(key, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid ?? ''}`);
+    throw conflict(key, preconditionFailed(key, `UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid ?? ''}`));
   }
   if (pre.resourceVersion !== undefined && pre.resourceVersion !== current.metadata.resourceVersion) {
     throw conflict(
       key,
-      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion ?? ''}`,
+      preconditionFailed(key, `ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion ?? ''}`),
     );
   }
 }

@@ -137,9 +137,12 @@ export async function handleUpdate(rc: ResourceContext, res: ServerResponse): Pr
   const obj = decodeBody(rc, body, opts);
   checkName(rc, obj);
   ensureNamespace(rc, obj);
+  const uid = obj.metadata?.uid;
   const result = await storageMethod(rc, 'update')(rc.ctx, rc.info.name, () => deepCopy(obj), {
     ...writeOptionsForStorage(opts),
     ...(rc.info.subresource === 'status' ? { subresource: 'status' as const } : {}),
+    // As Go's DefaultUpdatedObjectInfo: a body that names a uid updates only the object with it.
+    ...(uid ? { preconditions: { uid } } : {}),
   });
   respond(rc, res, result.created ? 201 : 200, renderObject(rc, result.object));
 }

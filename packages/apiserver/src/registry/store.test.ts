@@ -161,6 +161,37 @@ describe('Store.update', () => {
     expect(object.spec).toEqual({ referenceType: 'Fischer' });
   });
 
+  it('reads the resourceVersion as a number: "0" is unset, one that is not a number is a 400', async () => {
+    const s = store();
+    const created = await s.create(ctx(), widget('w1'), {});
+    const withRV = (resourceVersion: string, referenceType: string) => put({ ...created, metadata: { ...created.metadata, resourceVersion }, spec: { referenceType } });
+    expect((await s.update(ctx(), 'w1', withRV('0', 'Fischer'), {})).object.spec).toEqual({ referenceType: 'Fischer' });
+    const strict = await failure(store({ allowUnconditionalUpdate: false }).update(ctx(), 'w1', withRV('0', 'Flunder'), {}));
+    expect(strict.code).toBe(422);
+    const junk = await failure(s.update(ctx(), 'w1', withRV('abc', 'Flunder'), {}));
+    expect(junk.code).toBe(400);
+    expect(junk.message).toBe('invalid resource version "abc": must be a non-negative integer');
+  });
+
+  it('updates only the object with the uid a PUT names, as Go\'s preconditions (409)', async () => {
+    const s = store({ allowCreateOnUpdate: true });
+    const created = await s.create(ctx(), widget('w1'), {});
+    const other = { ...created, metadata: { ...created.metadata, uid: 'other-uid' }, spec: { referenceType: 'Fischer' } };
+    for (const dryRun of [false, true]) {
+      const err = await failure(s.update(ctx(), 'w1', put(other), { dryRun, preconditions: { uid: 'other-uid' } }));
+      expect(err.code).toBe(409);
+      expect(err.message).toBe(
+        `Operation cannot be fulfilled on widgets.test.example.com "w1": StorageError: invalid object, Code: 4, Key: /registry/test.example.com/widgets/default/w1, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: other-uid, UID in object meta: ${created.metadata.uid}`,
+      );
+    }
+    // A PUT that would create: the missing object has no uid, so it is not the one named.
+    const missing = await failure(s.update(ctx(), 'w2', put({ ...widget('w2'), metadata: { name: 'w2', uid: 'u2' } }), { preconditions: { uid: 'u2' } }));
+    expect(missing.code).toBe(409);
+    expect((await failure(s.get(ctx(), 'w2', {}))).code).toBe(404);
+    const same = { ...created, spec: { referenceType: 'Fischer' } };
+    expect((await s.update(ctx(), 'w1', put(same), { preconditions: { uid: created.metadata.uid! } })).object.spec).toEqual({ referenceType: 'Fischer' });
+  });
+
   it('checks the resourceVersion a server-side apply configuration carries, on the merged object', async () => {
     const s = store();
     const created = await s.create(ctx(), widget('w1'), { fieldManager: 'creator' });
@@ -184,7 +215,7 @@ describe('Store.update', () => {
     const err = await failure(s.update(ctx(), 'w1', put({ ...created, metadata: { name: 'w1' } }), {}));
     expect(err.code).toBe(422);
     expect(err.message).toBe(
-      'widgets.test.example.com "w1" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+      'widgets.test.example.com "w1" is invalid: metadata.resourceVersion: Invalid value: 0: must be specified for an update',
     );
   });
 

@@ -26,6 +26,8 @@ import {
   namespacePrefix,
   objectKey,
   resourcePrefix,
+  checkPreconditions,
+  parseResourceVersion,
   type Preconditions,
   type Storage,
   type Watcher,
@@ -100,7 +102,13 @@ export interface StoreOptions<Hub extends KubeObject = KubeObject> {
  * the request's version, or a Scale's), merged into the current object (or Scale) by the field
  * manager of the kind (or of Scale).
  */
-export type UpdateOptions = WriteOptions & { subresource?: 'status' | 'scale'; forceAllowCreate?: boolean; apply?: { force: boolean } };
+export type UpdateOptions = WriteOptions & {
+  subresource?: 'status' | 'scale';
+  forceAllowCreate?: boolean;
+  apply?: { force: boolean };
+  /** A PUT's: the body's uid, which the stored object must have (rest.DefaultUpdatedObjectInfo's Preconditions). */
+  preconditions?: Pick<Preconditions, 'uid'>;
+};
 
 /** Thrown inside guaranteedUpdate when an update empties the finalizers of an object being deleted. */
 class EmptiedFinalizers extends Error {
@@ -405,11 +413,13 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     };
 
     try {
+      const preconditions = opts.preconditions?.uid ? { preconditions: opts.preconditions } : {};
       if (opts.dryRun) {
         const current = await this.storage.get(key, { ignoreNotFound: true });
+        if (current || mayCreate) checkPreconditions(key, opts.preconditions, current ?? { metadata: {} });
         return { object: await tryUpdate(current), created };
       }
-      const object = await this.storage.guaranteedUpdate(key, tryUpdate, { ignoreNotFound: mayCreate && !opts.subresource });
+      const object = await this.storage.guaranteedUpdate(key, tryUpdate, { ignoreNotFound: mayCreate && !opts.subresource, ...preconditions });
       return { object, created };
     } catch (err) {
       if (err instanceof EmptiedFinalizers) return this.deleteEmptied(key, name, err.object, opts.dryRun === true);
@@ -457,15 +467,20 @@ export class Store<Hub extends KubeObject = KubeObject> implements RestStorage {
     return newBadRequest(`the name of the object (${bodyName}) does not match the name on the URL (${urlName})`);
   }
 
-  /** store.go Update's precondition: the asked resourceVersion, when set, is the current one. */
+  /**
+   * store.go Update's precondition: the asked resourceVersion, when set, is the current one. As
+   * the versioner reads it, "" and "0" are unset and the rest compare as numbers (one that is not a
+   * number is a 400 here; Go answers its ParseUint error as a 500).
+   */
   private checkResourceVersion(name: string, current: KubeObject, asked: KubeObject): void {
-    const askedRV = asked.metadata?.resourceVersion ?? '';
-    if (askedRV === '' && !this.allowUnconditionalUpdate) {
+    const askedRV = parseResourceVersion(asked.metadata?.resourceVersion);
+    if (askedRV === 0) {
+      if (this.allowUnconditionalUpdate) return;
       throw newInvalid(this.kind.group, this.kind.plural, name, [
-        { type: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+        { type: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0: must be specified for an update' },
       ]);
     }
-    if (askedRV !== '' && askedRV !== current.metadata.resourceVersion) {
+    if (askedRV !== parseResourceVersion(current.metadata.resourceVersion)) {
       throw newConflict(this.resource, name, OPTIMISTIC_LOCK_MESSAGE);
     }
   }

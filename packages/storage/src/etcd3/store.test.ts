@@ -147,8 +147,19 @@ describe('Etcd3Storage writes', () => {
     await expect(storage.guaranteedUpdate<Counter>(`${p}a`, onlyAt('1'), { cachedExisting: v5 })).rejects.toThrow('stale');
 
     // A no-op on a stale guess is not answered from it: etcd's value is newer.
-    const noop = await storage.guaranteedUpdate<Counter>(`${p}a`, (cur) => cur!, { cachedExisting: v1 });
+    const noops: string[] = [];
+    const same = (cur: Counter | undefined): Counter => {
+      noops.push(cur!.metadata.resourceVersion!);
+      return cur!;
+    };
+    const noop = await storage.guaranteedUpdate<Counter>(`${p}a`, same, { cachedExisting: v1 });
     expect(noop).toEqual(v5);
+    expect(noops).toEqual([v1.metadata.resourceVersion, v5.metadata.resourceVersion]);
+
+    // A no-op on a current guess: etcd confirms it, and tryUpdate (admission, the field manager) runs once.
+    noops.length = 0;
+    expect(await storage.guaranteedUpdate<Counter>(`${p}a`, same, { cachedExisting: v5 })).toEqual(v5);
+    expect(noops).toEqual([v5.metadata.resourceVersion]);
 
     // A guess of a key etcd no longer has: NotFound, as without one.
     await storage.delete(`${p}a`);

@@ -148,9 +148,12 @@ export class Etcd3Storage implements Storage {
         continue;
       }
       if (state && sameValue(next, state.obj)) {
-        // A no-op is answered only from etcd's value: the guess may hide a newer write.
+        // A no-op is answered only from etcd's value: the guess may hide a newer write. When etcd
+        // still holds the guess (same mod revision), its answer stands without running tryUpdate again.
         if ('data' in state) return decodeValue<T>(key, state.data, state.revision);
-        state = await this.readState<T>(key);
+        const current = await this.readState<T>(key);
+        if (current?.revision === state.revision) return decodeValue<T>(key, current.data, current.revision);
+        state = current;
         continue;
       }
       const data = encodeValue(key, next, this.maxValueBytes);
