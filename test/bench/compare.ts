@@ -65,6 +65,7 @@ import { httpClient as httpsClient, type Http } from './lib/http-client.js';
 import { envInt, selectRows } from './lib/rows.js';
 import { summarizeLatencies } from './lib/stats.js';
 import { finishLoad, type LoadCounts } from './lib/load.js';
+import { deletePrefix } from './lib/etcd-prefix.js';
 import { watchFanout } from './lib/watch-fanout.js';
 import { monotonicMicros, summarizeCpuProfile, type ProfileSummary, type ProfileWindow, type TimeShare } from './lib/cpu-profile.js';
 
@@ -558,8 +559,8 @@ async function registerWith(env: Env, port: number): Promise<void> {
 
 /** Deletes every Flunder and Fischer any server stored in the cluster's etcd. */
 async function wipeEtcd(etcd: ReturnType<typeof createEtcdClient>): Promise<void> {
-  await etcd.delete().prefix(ETCD_PREFIX).exec();
-  await etcd.delete().prefix(RAW_PREFIX).exec();
+  await deletePrefix(etcd, ETCD_PREFIX);
+  await deletePrefix(etcd, RAW_PREFIX);
 }
 
 /** One run of every scenario against a fresh server. */
@@ -752,7 +753,7 @@ async function benchEtcdRaw(endpoint: string, round: number): Promise<RunResult>
     result.error = err instanceof Error ? err.message : String(err);
     console.log(`   FAILED: ${result.error}`);
   } finally {
-    await etcd.delete().prefix(RAW_PREFIX).exec().catch(() => undefined);
+    await deletePrefix(etcd, RAW_PREFIX).catch(() => undefined);
     etcd.close();
   }
   result.wallMs = performance.now() - started;

@@ -35,6 +35,7 @@ import { flundersPath, objectName } from './lib/flunder.js';
 import { Footnotes, fmt, mib, ms, notesSection, writeReport } from './lib/format.js';
 import { httpClient, type Http, type HttpTarget } from './lib/http-client.js';
 import { describeMachine, loadAverage, ProcessRssSampler } from './lib/machine.js';
+import { deletePrefix } from './lib/etcd-prefix.js';
 import { renderLineChart, type Series } from './lib/plot.js';
 import { envInt, selectRows } from './lib/rows.js';
 import { goBinaries, kapiHasDelegatedAuth, SERVERS, startServer, type RunningServer, type ServerEnv, type ServerName, type StartOptions } from './lib/servers.js';
@@ -415,20 +416,6 @@ async function report(curves: ServerCurve[], meta: { startedAt: Date; wallMs: nu
   }
   lines.push(...notesSection(OUT_FILE, 'What the curves say', '(not written yet)'));
   writeReport(OUT_FILE, lines.join('\n'));
-}
-
-/**
- * Deletes every key under `prefix`, 10,000 at a time (one delete of a million keys outlasts etcd's
- * request timeout), and answers the revision after the last.
- */
-async function deletePrefix(etcd: ReturnType<typeof createEtcdClient>, prefix: string): Promise<string> {
-  for (;;) {
-    const keys = await etcd.getAll().prefix(prefix).limit(10_000).keys();
-    if (keys.length === 0) break;
-    await etcd.delete().inRange({ start: keys[0]!, end: `${keys[keys.length - 1]!}\0` }).exec();
-  }
-  const last = await etcd.getAll().prefix(prefix).limit(1).exec();
-  return last.header.revision;
 }
 
 /** etcd's history compacted up to `revision` and its database defragmented: what a deleted store held is free again. */
